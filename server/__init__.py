@@ -1,0 +1,32 @@
+"""The Belarus ICT Cooperation Knowledge Graph publisher.
+
+``create_app`` layers configuration (defaults in :mod:`server.config`, then ``ICTKG_*``
+environment variables, then the caller's overrides), builds the store once, keeps it in
+``app.extensions["ictkg"]`` and lets each concern register itself with ``init_app``. Nothing
+changes the configuration after the factory returns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from server.config import DEFAULTS
+from server.store import Store
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("ICTKG")
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    app.extensions["ictkg"] = Store(
+        base_iri=app.config["BASE_IRI"],
+        directories=[Path(app.config["ONTOLOGY_DIR"]), Path(app.config["DATA_DIR"])],
+        path=app.config["STORE_PATH"],
+    )
+    return app

@@ -1,0 +1,14 @@
+"""The ``ictkg`` command line: ``validate`` the data, ``serve`` it.
+
+Each command is registered by the module that owns its concern; this module only gathers them.
+"""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ictkg")
+def main() -> None:
+    """Belarus ICT Cooperation Knowledge Graph: validate and publish the data."""

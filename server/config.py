@@ -1,0 +1,40 @@
+"""Defaults for every setting, in one place.
+
+The canonical base IRI is set here and nowhere else in the code: the data files spell it out in
+their prefixes, and ``tests/test_data.py`` checks they agree with it. The server publishes the
+same paths on whatever host it runs on, so the base IRI names the published identity of the
+dataset, not the address a given server listens on.
+
+Layering (see ``server.create_app``): these defaults, then ``ICTKG_*`` environment variables,
+then the overrides a caller or test passes in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: The repository root: the default home of ``ontology/``, ``data/`` and ``shapes/``.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: The canonical base IRI of the dataset. Things are ``{BASE_IRI}id/{kind}/{slug}``.
+BASE_IRI = "https://w3id.org/belarus-ict/"
+
+#: The ontology namespace (a hash namespace: ``{BASE_IRI}ontology`` is its document).
+ONTOLOGY_NS = BASE_IRI + "ontology#"
+
+DEFAULTS: dict[str, object] = {
+    "BASE_IRI": BASE_IRI,
+    "ONTOLOGY_DIR": str(PROJECT_ROOT / "ontology"),
+    "DATA_DIR": str(PROJECT_ROOT / "data"),
+    "SHAPES_DIR": str(PROJECT_ROOT / "shapes"),
+    # Store: embedded in memory unless STORE_PATH (on disk) or SPARQL_ENDPOINT (remote) is set.
+    "STORE_PATH": None,
+    "SPARQL_ENDPOINT": None,
+    # Limits for the public SPARQL endpoint.
+    "QUERY_TIMEOUT": 10.0,  # seconds
+    "RESULT_ROW_LIMIT": 10_000,
+    "MAX_QUERY_LENGTH": 64 * 1024,  # characters
+    "MAX_CONTENT_LENGTH": 256 * 1024,  # bytes of request body
+    # Incoming links shown per page of a description.
+    "BACKLINKS_PAGE_SIZE": 50,
+}
