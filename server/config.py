@@ -37,4 +37,20 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 256 * 1024,  # bytes of request body
     # Incoming links shown per page of a description.
     "BACKLINKS_PAGE_SIZE": 50,
+    # Dereferencing (server/http.py, server/rewrite.py): documents rewrite IRIs under BASE_IRI to
+    # the request's root URL so clients stay on the server they asked; turn off behind the
+    # canonical host. Representations (per version, root, document, format) kept in memory.
+    "REWRITE_IRIS": True,
+    "REPRESENTATION_CACHE_SIZE": 512,
+    # Extra response headers exposed to cross-origin scripts, beyond ETag, Link, Location…
+    "CORS_EXPOSE_HEADERS": [],
+    # Refuse to start when the data does not conform to the shapes (server/dataset.py).
+    "VALIDATE_ON_START": True,
+    # The dataset description at /.well-known/void (VoID + DCAT).
+    "DATASET_TITLE": "Belarus ICT Cooperation Knowledge Graph",
+    "DATASET_DESCRIPTION": (
+        "Belarus' international cooperation in information and communication technologies: "
+        "WSIS, the IGF, the Connect CIS Summit, and Belarus' aims and proposals."
+    ),
+    "DATASET_LICENSE": "https://creativecommons.org/licenses/by/4.0/",
 }
