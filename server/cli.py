@@ -12,3 +12,8 @@ import click
 @click.version_option(package_name="ictkg")
 def main() -> None:
     """Belarus ICT Cooperation Knowledge Graph: validate and publish the data."""
+
+
+from server.validate_command import validate_command  # noqa: E402 - registered after the group
+
+main.add_command(validate_command)
