@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 
+from server import http, resources
 from server.config import DEFAULTS
 from server.store import Store
 
@@ -29,4 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         directories=[Path(app.config["ONTOLOGY_DIR"]), Path(app.config["DATA_DIR"])],
         path=app.config["STORE_PATH"],
     )
+    # Dereferencing: headers and CORS for every response, then /id → /doc.
+    http.init_app(app)
+    resources.init_app(app)
     return app

@@ -1,0 +1,396 @@
+"""Things and the documents that describe them: ``/id/…`` → 303 → ``/doc/…``.
+
+Cool URIs for the Semantic Web (W3C Interest Group Note, 2008), section 4.3: a thing's URI
+``/id/{kind}/{slug}`` answers ``303 See Other`` to a document about it, chosen by ``Accept``
+(HTML for browsers, Turtle for ``*/*`` and RDF clients); each document also has per-format URLs
+(``/doc/{kind}/{slug}.ttl`` …) and ``/doc/{kind}/{slug}`` negotiates.
+
+A description is built with four SPARQL queries through ``store.query``, whatever the number of
+links: the resource's own triples with its blank nodes followed (a CONSTRUCT nesting one
+OPTIONAL per level, down to :data:`BLANK_DEPTH` levels — portable to any SPARQL 1.1 store),
+the number of incoming links, one page of them, and the labels and types of every resource it
+links to in one batched ``VALUES`` query. Incoming links are links from IRIs, or from a blank
+node of another resource (an n-ary relation), shown from that resource.
+
+Paging of incoming links is told in the RDF with the Hydra Core vocabulary, a W3C Community
+Group vocabulary for exactly this (``hydra:Collection``, ``hydra:totalItems``,
+``hydra:PartialCollectionView`` with ``hydra:first`` / ``previous`` / ``next`` / ``last``):
+``<doc#incoming>`` is the collection of resources linking here and ``<doc?page=N>`` its pages.
+The document says what it is about with ``foaf:primaryTopic``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Flask, current_app, render_template, request
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import FOAF, SKOS
+from rdflib.term import Node
+
+from server.conneg import HTML, RDF_OFFERS, Offer, by_name, negotiate
+from server.http import LRU, not_acceptable, represent, rewriter, store, url
+from server.jsonld import PREFIXES
+from server.rewrite import Rewriter, is_link
+
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+SCHEMA = Namespace("https://schema.org/")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+
+#: The formats of a document, Turtle first: it is the answer to ``*/*`` and to no ``Accept``.
+DOC_OFFERS: tuple[Offer, ...] = (*RDF_OFFERS, HTML)
+
+#: How deep blank nodes are followed from a resource (nested n-ary relations, notes…).
+BLANK_DEPTH = 6
+
+#: Predicates whose values name a resource, best first.
+LABELS = (SKOS.prefLabel, RDFS.label, SCHEMA.name, DCTERMS.title, FOAF.name)
+
+#: A slug (and a kind): unreserved URI characters only, so it is safe inside ``<…>`` in SPARQL.
+SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
+
+bp = Blueprint("resources", __name__)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["ictkg.descriptions"] = LRU(int(app.config["REPRESENTATION_CACHE_SIZE"]))
+    app.register_blueprint(bp)
+
+
+# --- from pyoxigraph results to rdflib terms -------------------------------------------------
+
+
+def to_rdflib(term: Any, bnode_prefix: str = "") -> Node:
+    """An rdflib term for a pyoxigraph one (``xsd:string`` literals become simple literals).
+
+    Blank node labels get ``bnode_prefix`` so that nodes of separate queries never merge.
+    """
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(bnode_prefix + term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == str(XSD.string):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def graph_of(triples: Iterable[Any], bnode_prefix: str = "", into: Graph | None = None) -> Graph:
+    """An rdflib graph of a CONSTRUCT's triples."""
+    graph = into if into is not None else Graph(bind_namespaces="none")
+    for t in triples:
+        graph.add(
+            (
+                to_rdflib(t.subject, bnode_prefix),
+                to_rdflib(t.predicate, bnode_prefix),
+                to_rdflib(t.object, bnode_prefix),
+            )
+        )
+    return graph
+
+
+# --- the queries ------------------------------------------------------------------------------
+
+
+def own_query(iri: str, depth: int = BLANK_DEPTH) -> str:
+    """CONSTRUCT the resource's triples and, level by level, those of its blank nodes."""
+    template = [f"<{iri}> ?p0 ?o0 ."]
+    where = f"<{iri}> ?p0 ?o0 ."
+    nested = ""
+    for level in range(depth, 0, -1):
+        prev = level - 1
+        nested = f" OPTIONAL {{ FILTER(isBlank(?o{prev})) ?o{prev} ?p{level} ?o{level} .{nested} }}"
+    template += [f"?o{i - 1} ?p{i} ?o{i} ." for i in range(1, depth + 1)]
+    return f"CONSTRUCT {{ {' '.join(template)} }} WHERE {{ {where}{nested} }}"
+
+
+INCOMING = """
+  {{ ?s ?p <{iri}> . FILTER(isIRI(?s)) }}
+  UNION
+  {{ ?s ?p ?b . ?b ?q <{iri}> . FILTER(isIRI(?s) && isBlank(?b)) }}
+"""
+
+
+def count_query(iri: str) -> str:
+    pattern = INCOMING.format(iri=iri)
+    return f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?b ?q WHERE {{ {pattern} }} }}"
+
+
+def page_query(iri: str, size: int, page: int) -> str:
+    pattern = INCOMING.format(iri=iri)
+    return (
+        f"SELECT DISTINCT ?s ?p ?b ?q WHERE {{ {pattern} }} "
+        f"ORDER BY ?s ?p ?q ?b LIMIT {size} OFFSET {(page - 1) * size}"
+    )
+
+
+def labels_query(linked: Iterable[URIRef], vocabulary: Iterable[URIRef]) -> str | None:
+    """One query for the labels and types of linked resources and the labels of terms."""
+    linked_values = " ".join(f"<{x}>" for x in sorted(set(linked)))
+    vocab_values = " ".join(f"<{x}>" for x in sorted(set(vocabulary)))
+    labels = " ".join(f"<{p}>" for p in LABELS)
+    parts = []
+    if linked_values:
+        parts.append(
+            f"{{ VALUES ?x {{ {linked_values} }} VALUES ?p {{ {labels} <{RDF.type}> }} ?x ?p ?v }}"
+        )
+    if vocab_values:
+        parts.append(f"{{ VALUES ?x {{ {vocab_values} }} VALUES ?p {{ {labels} }} ?x ?p ?v }}")
+    if not parts:
+        return None
+    return f"SELECT ?x ?p ?v WHERE {{ {' UNION '.join(parts)} }}"
+
+
+# --- descriptions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Description:
+    """A resource's description in canonical IRIs, with its paging of incoming links."""
+
+    iri: str
+    document: str
+    graph: Graph
+    total: int
+    page: int
+    pages: int
+
+
+def describe(source: Any, base: str, iri: str, page: int, size: int) -> Description | None:
+    """The description of ``iri`` (page ``page`` of its incoming links), or None if unknown.
+
+    Returns a description with ``page > pages`` when the page is out of range.
+    """
+    graph = graph_of(source.query(own_query(iri)), "o")
+    total = int(next(iter(source.query(count_query(iri))))["n"].value)
+    if not graph and total == 0:
+        return None
+    pages = max(1, math.ceil(total / size))
+    document = base + "doc/" + iri[len(base + "id/") :]
+    topic = URIRef(iri)
+    if page > pages:
+        return Description(iri, document, graph, total, page, pages)
+
+    incoming: list[URIRef] = []
+    for row in source.query(page_query(iri, size, page)):
+        subject = to_rdflib(row["s"])
+        if row["b"] is None:
+            graph.add((subject, to_rdflib(row["p"]), topic))
+        else:
+            blank = to_rdflib(row["b"], "i")
+            graph.add((subject, to_rdflib(row["p"]), blank))
+            graph.add((blank, to_rdflib(row["q"]), topic))
+        incoming.append(subject)
+
+    linked = {o for o in graph.objects() if isinstance(o, URIRef)} | set(incoming)
+    classes = set(graph.objects(None, RDF.type))
+    vocabulary = set(graph.predicates()) | classes
+    query = labels_query(linked - classes - {topic}, vocabulary)
+    if query:
+        for row in source.query(query):
+            graph.add((to_rdflib(row["x"]), to_rdflib(row["p"]), to_rdflib(row["v"])))
+
+    doc = URIRef(document)
+    graph.add((doc, RDF.type, FOAF.Document))
+    graph.add((doc, FOAF.primaryTopic, topic))
+    collection = URIRef(document + "#incoming")
+    graph.add((collection, RDF.type, HYDRA.Collection))
+    graph.add((collection, HYDRA.totalItems, Literal(total)))
+    for subject in incoming:
+        graph.add((collection, HYDRA.member, subject))
+    if pages > 1:
+        view = URIRef(f"{document}?page={page}")
+        graph.add((collection, HYDRA.view, view))
+        graph.add((view, RDF.type, HYDRA.PartialCollectionView))
+        graph.add((view, HYDRA.first, URIRef(f"{document}?page=1")))
+        graph.add((view, HYDRA.last, URIRef(f"{document}?page={pages}")))
+        if page > 1:
+            graph.add((view, HYDRA.previous, URIRef(f"{document}?page={page - 1}")))
+        if page < pages:
+            graph.add((view, HYDRA.next, URIRef(f"{document}?page={page + 1}")))
+    return Description(iri, document, graph, total, page, pages)
+
+
+def cached_description(iri: str, page: int) -> Description | None:
+    config = current_app.config
+    source = store()
+    key = (source.version, iri, page)
+    return current_app.extensions["ictkg.descriptions"].get_or_build(
+        key,
+        lambda: describe(source, config["BASE_IRI"], iri, page, int(config["BACKLINKS_PAGE_SIZE"])),
+    )
+
+
+# --- HTML view model --------------------------------------------------------------------------
+
+
+def best_label(graph: Graph, node: Node) -> str | None:
+    """The node's label: English first, then untagged, then any language."""
+    candidates: list[Literal] = []
+    for predicate in LABELS:
+        candidates += [o for o in graph.objects(node, predicate) if isinstance(o, Literal)]
+    for wanted in ("en", None):
+        for label in candidates:
+            if label.language == wanted:
+                return str(label)
+    return str(candidates[0]) if candidates else None
+
+
+def short_name(node: Node, rw: Rewriter) -> str:
+    """A CURIE for an IRI in a known namespace, else the IRI."""
+    text = str(node)
+    for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: len(item[1]), reverse=True):
+        if text.startswith(namespace) and len(text) > len(namespace):
+            return f"{prefix}:{text[len(namespace) :]}"
+    return text
+
+
+def value_view(graph: Graph, node: Node, rw: Rewriter, depth: int = 0) -> dict[str, Any]:
+    """What a template needs to show one value: a link, a literal or a nested blank node."""
+    if isinstance(node, Literal):
+        datatype = short_name(node.datatype, rw) if node.datatype else None
+        return {"kind": "literal", "text": str(node), "lang": node.language, "datatype": datatype}
+    if isinstance(node, BNode):
+        rows = properties_view(graph, node, rw, depth + 1) if depth < BLANK_DEPTH + 1 else []
+        return {"kind": "blank", "rows": rows}
+    return {
+        "kind": "iri",
+        "iri": str(node),
+        "href": str(node) if is_link(node) else None,
+        "label": best_label(graph, node) or short_name(node, rw),
+    }
+
+
+def properties_view(graph: Graph, subject: Node, rw: Rewriter, depth: int = 0) -> list[dict]:
+    """The subject's properties, grouped by predicate, sorted by the predicate's label."""
+    rows = []
+    for predicate in sorted(set(graph.predicates(subject)), key=str):
+        values = sorted(graph.objects(subject, predicate), key=lambda o: (type(o).__name__, o))
+        rows.append(
+            {
+                "predicate": value_view(graph, predicate, rw),
+                "values": [value_view(graph, v, rw, depth) for v in values],
+            }
+        )
+    rows.sort(key=lambda r: (r["predicate"]["iri"] != str(RDF.type), r["predicate"]["label"]))
+    return rows
+
+
+def render_description(description: Description, graph: Graph, rw: Rewriter) -> str:
+    """The HTML page of a description (``graph`` is its local-IRI version)."""
+    topic = URIRef(rw.local(description.iri))
+    incoming = []
+    document = URIRef(rw.local(description.document))
+    for subject, predicate in sorted(set(graph.subject_predicates(topic))):
+        if subject in (topic, document):
+            continue
+        if isinstance(subject, BNode):
+            for owner, via in sorted(graph.subject_predicates(subject)):
+                incoming.append(
+                    {
+                        "subject": value_view(graph, owner, rw),
+                        "path": [value_view(graph, via, rw), value_view(graph, predicate, rw)],
+                    }
+                )
+        else:
+            incoming.append(
+                {
+                    "subject": value_view(graph, subject, rw),
+                    "path": [value_view(graph, predicate, rw)],
+                }
+            )
+    path = description.document[len(current_app.config["BASE_IRI"]) :]
+    pager = {
+        "page": description.page,
+        "pages": description.pages,
+        "total": description.total,
+        "previous": url(rw, path, query=f"page={description.page - 1}")
+        if description.page > 1
+        else None,
+        "next": url(rw, path, query=f"page={description.page + 1}")
+        if description.page < description.pages
+        else None,
+    }
+    rows = [r for r in properties_view(graph, topic, rw) if r["predicate"]["iri"] != str(RDF.type)]
+    types = [value_view(graph, t, rw) for t in sorted(graph.objects(topic, RDF.type))]
+    return render_template(
+        "resource.html",
+        title=best_label(graph, topic) or str(topic),
+        iri=str(topic),
+        canonical=description.iri,
+        types=types,
+        rows=rows,
+        incoming=incoming,
+        pager=pager,
+        formats=[(o, url(rw, path, o)) for o in RDF_OFFERS],
+    )
+
+
+# --- views ------------------------------------------------------------------------------------
+
+
+def thing_iri(kind: str, slug: str) -> str | None:
+    if not (SEGMENT.fullmatch(kind) and SEGMENT.fullmatch(slug)):
+        return None
+    return f"{current_app.config['BASE_IRI']}id/{kind}/{slug}"
+
+
+def not_found(what: str) -> tuple[str, int, dict[str, str]]:
+    return f"404 Not Found: {what}\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.get("/id/<kind>/<slug>")
+def thing(kind: str, slug: str):
+    """303 See Other to the document, in the format the client prefers (Cool URIs §4.3)."""
+    iri = thing_iri(kind, slug)
+    if iri is None or not store().query(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}"):
+        return not_found(f"no resource /id/{kind}/{slug}")
+    rw = rewriter()
+    path = f"doc/{kind}/{slug}"
+    query = request.query_string.decode("ascii", "replace")
+    offer = negotiate(request.accept_mimetypes, DOC_OFFERS)
+    if offer is None:
+        return not_acceptable(rw, path, DOC_OFFERS, query)
+    response = current_app.response_class(status=303)
+    response.headers["Location"] = url(rw, path, offer, query)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/doc/<kind>/<name>")
+def document(kind: str, name: str):
+    """The description of ``/id/{kind}/{slug}``: negotiated, or per format by extension."""
+    slug, _, extension = name.rpartition(".")
+    if not slug or by_name(DOC_OFFERS, extension) is None:
+        slug, extension = name, None
+    iri = thing_iri(kind, slug)
+    raw_page = request.args.get("page")
+    if raw_page is not None and not (raw_page.isdigit() and int(raw_page) >= 1):
+        return (
+            "400 Bad Request: page must be a positive integer\n",
+            400,
+            {"Content-Type": "text/plain"},
+        )
+    page = int(raw_page or 1)
+    description = cached_description(iri, page) if iri else None
+    if description is None:
+        return not_found(f"no resource /id/{kind}/{slug}")
+    if page > description.pages:
+        return not_found(f"page {page} of {description.pages}")
+    return represent(
+        f"doc/{kind}/{slug}",
+        DOC_OFFERS,
+        lambda: description.graph,
+        html=lambda graph, rw: render_description(description, graph, rw),
+        extension=extension,
+        topic=iri,
+        query=f"page={raw_page}" if raw_page is not None else "",
+    )
