@@ -92,15 +92,17 @@ def render_text(report: Report, fail_on: str) -> str:
         for (file, line, focus), group in groupby(shacl, lambda f: (f.file, f.line, f.focus_node)):
             findings = list(group)
             label = f'"{findings[0].focus_label}" ' if findings[0].focus_label else ""
-            out.append(f"  {location(file, line)}  {label}{compact(focus, p)}")
+            node = "a blank node" if focus and focus.startswith("_:") else compact(focus, p)
+            out.append(f"  {location(file, line)}  {label}{node}")
             for f in findings:
                 out.append(f"    {f.severity:<9} {f.message}")
-                out.append(
-                    f"              path {_compact_term(f.path, p)}"
-                    f"  value {_compact_term(f.value, p)}"
-                    f"  shape {compact(f.source_shape, p)}"
-                    f"  ({compact(f.constraint, p)})"
-                )
+                facts = [
+                    f"path {_compact_term(f.path, p)}" if f.path else "",
+                    f"value {_compact_term(f.value, p)}" if f.value else "",
+                    f"shape {compact(f.source_shape, p)}" if f.source_shape else "",
+                    f"({compact(f.constraint, p)})" if f.constraint else "",
+                ]
+                out.append("              " + "  ".join(x for x in facts if x))
         out.append("")
     lint = [f for f in report.results if f.kind == "lint"]
     if lint:
@@ -165,11 +167,13 @@ def _detail(f: Finding, prefixes: dict[str, str]) -> str:
     if f.kind != "shacl":
         return f.message
     label = f' "{f.focus_label}"' if f.focus_label else ""
-    return (
-        f"{f.message} [focus {compact(f.focus_node, prefixes)}{label},"
-        f" path {_compact_term(f.path, prefixes)}, value {_compact_term(f.value, prefixes)},"
-        f" shape {compact(f.source_shape, prefixes)}]"
-    )
+    facts = [
+        f"focus {compact(f.focus_node, prefixes)}{label}",
+        f"path {_compact_term(f.path, prefixes)}" if f.path else "",
+        f"value {_compact_term(f.value, prefixes)}" if f.value else "",
+        f"shape {compact(f.source_shape, prefixes)}" if f.source_shape else "",
+    ]
+    return f"{f.message} [{', '.join(x for x in facts if x)}]"
 
 
 def _finding_line(f: Finding, prefixes: dict[str, str]) -> str:
