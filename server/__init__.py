@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from server import http, resources
+from server import dataset, http, ontology_doc, resources
 from server.config import DEFAULTS
 from server.store import Store
 
@@ -30,7 +30,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         directories=[Path(app.config["ONTOLOGY_DIR"]), Path(app.config["DATA_DIR"])],
         path=app.config["STORE_PATH"],
     )
-    # Dereferencing: headers and CORS for every response, then /id → /doc.
+    # Data that does not conform to the shapes is never published (raises DataNotConforming).
+    if app.config["VALIDATE_ON_START"]:
+        dataset.check_on_start(app)
+    # Dereferencing: headers and CORS for every response, then /id → /doc, VoID, dumps.
     http.init_app(app)
     resources.init_app(app)
+    dataset.init_app(app)
+    ontology_doc.init_app(app)
     return app
