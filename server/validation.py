@@ -12,10 +12,13 @@ Decisions:
   needs.
 * The data graph is the data *and* the ontology, so the meta-shapes in ``shapes/`` that target
   ``owl:Class``, ``owl:ObjectProperty``... check the ontology in the same run. The ontology is
-  also pyshacl's ``ont_graph`` and inference is RDFS (SHACL 1.0 section 2.1.3.3 ``sh:targetClass``
-  counts SHACL instances through ``rdfs:subClassOf``; RDFS entailment also applies
-  ``rdfs:domain``/``rdfs:range`` and sub-properties), so an instance of a subclass is checked by
-  its superclass's shapes.
+  also pyshacl's ``ont_graph``, mixed into the data graph, so its ``rdfs:subClassOf`` triples make
+  an instance of a subclass a SHACL instance of its superclasses (SHACL 1.0 section 3.2 "SHACL
+  instance"): subclass instances are checked by their superclasses' shapes without inference.
+  Inference stays off on purpose: RDFS would type every value of a property by the property's
+  ``rdfs:range``, so a link to a misspelt, undescribed resource would satisfy ``sh:class``
+  instead of failing it, and sub-property entailment would copy ``ictkg:purpose`` into
+  ``schema:description`` and break its cardinalities.
 * ``advanced=True``: SHACL-SPARQL constraints (``sh:sparql``, SHACL section 5) work without it, but
   custom targets, rules and functions (SHACL Advanced Features) need it, and shape authors should
   not have to know which is which.
@@ -267,7 +270,7 @@ def validate(
 
     ontology = _union(s for s in sources if s.role == "ontology")
     checked = [s for s in sources if s.role in ("ontology", "data")]
-    # pyshacl adds the ontology and the RDFS entailments to this graph in place: it is ours.
+    # pyshacl mixes the ontology into this graph in place: it is ours.
     data = _union(checked, _PreparedQueryGraph())
     report.checked = [s.name for s in checked]
     shapes = _union(s for s in sources if s.role == "shapes")
@@ -280,7 +283,7 @@ def validate(
                 data,
                 shacl_graph=shapes,
                 ont_graph=ontology,
-                inference="rdfs",
+                inference="none",
                 advanced=True,
                 inplace=True,
             )
