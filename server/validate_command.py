@@ -91,4 +91,4 @@ def validate_command(
             message = f"cannot write {output}: {error.strerror}"
             raise click.BadParameter(message, param_hint="--output") from error
         click.echo(summary(report, fail_on))
-    raise SystemExit(report.exit_code(fail_on))
+    click.get_current_context().exit(report.exit_code(fail_on))
