@@ -1,0 +1,99 @@
+"""Shared set-up for the dereferencing tests: the fixture dataset and a live server.
+
+The fixture (``tests/fixtures/deref/``) is a tiny knowledge graph under its own base IRI, so
+these tests never depend on the evolving real data: Belarus has a nested blank node, labels in
+two languages, links out, and seven incoming links (three pages of three).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from rdflib import Graph
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+
+from server import create_app
+
+FIXTURES = Path(__file__).parent / "fixtures" / "deref"
+BASE = "https://example.org/kg/"
+CONFIG = {
+    "TESTING": True,
+    "BASE_IRI": BASE,
+    "ONTOLOGY_DIR": str(FIXTURES / "ontology"),
+    "DATA_DIR": str(FIXTURES / "data"),
+    "SHAPES_DIR": str(FIXTURES / "shapes"),
+    "BACKLINKS_PAGE_SIZE": 3,
+}
+
+
+def make_app(**overrides):
+    return create_app({**CONFIG, **overrides})
+
+
+def assert_isomorphic(expected: Graph, actual: Graph) -> None:
+    """Golden-graph check; on failure, print what is only on one side."""
+    if isomorphic(expected, actual):
+        return
+    _, only_expected, only_actual = graph_diff(to_isomorphic(expected), to_isomorphic(actual))
+    raise AssertionError(
+        "graphs differ\n--- only expected:\n"
+        + only_expected.serialize(format="nt")
+        + "--- only actual:\n"
+        + only_actual.serialize(format="nt")
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def live_server(**overrides) -> Iterator[str]:
+    """gunicorn serving the fixture dataset on 127.0.0.1 in a subprocess; yields its root URL."""
+    port = free_port()
+    env = dict(os.environ)
+    for key, value in {**CONFIG, **overrides}.items():
+        if key != "TESTING":
+            env[f"ICTKG_{key}"] = str(value)
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(
+        [
+            str(gunicorn),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "server:create_app()",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    root = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(root + "ontology.ttl", timeout=1)
+                break
+            except requests.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(process.stderr.read().decode()) from None
+                time.sleep(0.1)
+        yield root
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stderr.close()
