@@ -316,7 +316,8 @@ def validate(
 
 
 class _Locator:
-    """Finds the ``file:line`` where a focus node is defined (first statement with it as subject).
+    """Finds the ``file:line`` where a focus node is defined: its first statement as a subject,
+    in the first file that gives it a type (else the first file where it is a subject at all).
 
     Blank nodes have no name in the source to look for: they are reported where their nearest
     named ancestor (a node that refers to them, transitively) is defined, else in the file that
@@ -331,10 +332,16 @@ class _Locator:
         if isinstance(node, BNode):
             return self._locate_blank(node)
         iri = str(node)
-        for source in self.sources:
-            line = source.sourcemap.subject_line(iri)
-            if line is not None:
-                return source.name, line
+        # A node described in several files is defined where it is typed (``a ...``).
+        subject_of = [
+            (source, line)
+            for source in self.sources
+            if (line := source.sourcemap.subject_line(iri)) is not None
+        ]
+        typed = [(s, n) for s, n in subject_of if (node, RDF.type, None) in s.graph]
+        if typed or subject_of:
+            source, line = (typed or subject_of)[0]
+            return source.name, line
         for source in self.sources:  # not a subject anywhere: where it is first mentioned
             line = source.sourcemap.first_line(iri)
             if line is not None:

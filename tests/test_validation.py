@@ -146,6 +146,21 @@ def test_shacl_result_is_found_with_its_location(data, ontology, focus, result, 
     assert found.source_shape.startswith(FX)
 
 
+def test_node_described_in_several_files_is_located_where_it_is_typed(tmp_path):
+    header = (FIXTURES / "data/conforming/events.ttl").read_text().split("\n\n")[0]
+    (tmp_path / "a-links.ttl").write_text(header + "\nev:x schema:sameAs <http://e/x> .\n")
+    (tmp_path / "b-events.ttl").write_text(
+        header + '\n\nev:x a bict:Event ;\n    rdfs:label "X"@en ; schema:description "d" .\n'
+    )
+    report = validate(ONTOLOGY, tmp_path, SHAPES)
+    (found,) = report.results
+    assert (found.focus_node, found.file, found.line) == (
+        EV + "x",
+        where(tmp_path / "b-events.ttl"),
+        8,  # six header lines, a blank line, then the statement
+    )
+
+
 def test_conforming_fixture_has_no_findings():
     report = run("conforming")
     assert report.results == []
