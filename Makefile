@@ -15,7 +15,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# The live-server tests check headers with curl, as consumers do: install it if it is missing.
 install: $(VENV)/.installed
+	@command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl; } \
+		|| { sudo apt-get update -qq && sudo apt-get install -y -qq curl; }
 
 validate: install
 	$(BIN)/ictkg validate
