@@ -42,17 +42,19 @@ DATASET_OFFERS: tuple[Offer, ...] = (
 #: SELECT / ASK results.
 RESULTS_OFFERS: tuple[Offer, ...] = (
     Offer(
-        "application/sparql-results+json", "json", "srj",
+        "application/sparql-results+json",
+        "json",
+        "srj",
         results_format=ox.QueryResultsFormat.JSON,
     ),
     Offer(
-        "application/sparql-results+xml", "xml", "srx",
+        "application/sparql-results+xml",
+        "xml",
+        "srx",
         results_format=ox.QueryResultsFormat.XML,
     ),
     Offer("text/csv", "csv", "csv", results_format=ox.QueryResultsFormat.CSV),
-    Offer(
-        "text/tab-separated-values", "tsv", "tsv", results_format=ox.QueryResultsFormat.TSV
-    ),
+    Offer("text/tab-separated-values", "tsv", "tsv", results_format=ox.QueryResultsFormat.TSV),
 )
 
 
