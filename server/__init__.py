@@ -4,21 +4,27 @@
 environment variables, then the caller's overrides), builds the store once, keeps it in
 ``app.extensions["ictkg"]`` and lets each concern register itself with ``init_app``. Nothing
 changes the configuration after the factory returns.
+
+The package imports nothing heavy at module level: ``ictkg validate`` imports ``server.validation``,
+and must not pay for Flask and the web modules it never uses.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from server import dataset, http, ontology_doc, resources
-from server.config import DEFAULTS
-from server.store import Store
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    from flask import Flask
+
+    from server import dataset, http, ontology_doc, resources
+    from server.config import DEFAULTS
+    from server.store import Store
+
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("ICTKG")
