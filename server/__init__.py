@@ -11,7 +11,6 @@ and must not pay for Flask and the web modules it never uses.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,9 +20,9 @@ if TYPE_CHECKING:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
-    from server import dataset, http, ontology_doc, resources
+    from server import dataset, health, http, ontology_doc, resources, sparql
     from server.config import DEFAULTS
-    from server.store import Store
+    from server.store import open_store
 
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
@@ -31,11 +30,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
-    app.extensions["ictkg"] = Store(
-        base_iri=app.config["BASE_IRI"],
-        directories=[Path(app.config["ONTOLOGY_DIR"]), Path(app.config["DATA_DIR"])],
-        path=app.config["STORE_PATH"],
-    )
+    # In memory, on disk (STORE_PATH) or a remote SPARQL endpoint (SPARQL_ENDPOINT).
+    app.extensions["ictkg"] = open_store(app.config)
     # Data that does not conform to the shapes is never published (raises DataNotConforming).
     if app.config["VALIDATE_ON_START"]:
         dataset.check_on_start(app)
@@ -44,4 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     resources.init_app(app)
     dataset.init_app(app)
     ontology_doc.init_app(app)
+    # /sparql (forks its query workers now, before any server thread starts) and /health.
+    health.init_app(app)
+    sparql.init_app(app)
     return app

@@ -35,6 +35,11 @@ DEFAULTS: dict[str, object] = {
     "RESULT_ROW_LIMIT": 10_000,
     "MAX_QUERY_LENGTH": 64 * 1024,  # characters
     "MAX_CONTENT_LENGTH": 256 * 1024,  # bytes of request body
+    # Query worker processes per web worker (server/query_worker.py): each runs one query at a
+    # time and is killed when it runs over QUERY_TIMEOUT. A remote store's requests time out
+    # after REMOTE_TIMEOUT seconds (queries of the server's own pages; user queries stop earlier).
+    "QUERY_WORKERS": 2,
+    "REMOTE_TIMEOUT": 30.0,
     # Incoming links shown per page of a description.
     "BACKLINKS_PAGE_SIZE": 50,
     # Dereferencing (server/http.py, server/rewrite.py): documents rewrite IRIs under BASE_IRI to
@@ -43,7 +48,7 @@ DEFAULTS: dict[str, object] = {
     "REWRITE_IRIS": True,
     "REPRESENTATION_CACHE_SIZE": 512,
     # Extra response headers exposed to cross-origin scripts, beyond ETag, Link, Location…
-    "CORS_EXPOSE_HEADERS": [],
+    "CORS_EXPOSE_HEADERS": ["X-ICTKG-Result-Truncated", "X-ICTKG-Result-Row-Limit"],
     # Refuse to start when the data does not conform to the shapes (server/dataset.py).
     "VALIDATE_ON_START": True,
     # The dataset description at /.well-known/void (VoID + DCAT).

@@ -1,10 +1,17 @@
 """The engine behind one small interface.
 
-Everything the server asks of its data goes through :class:`Store.query`, which returns
-pyoxigraph's own result objects (``QuerySolutions``, ``QueryBoolean`` or ``QueryTriples``) so the
-endpoint can let the engine serialize results itself. The embedded store loads ``ontology/`` and
-``data/`` with one named graph per file (``{base}graph/{dir}/{stem}``); queries see the union of
-all graphs as their default graph, as the SPARQL 1.1 Service Description of the endpoint says.
+Everything the server asks of its data goes through :meth:`Store.query`, which returns
+pyoxigraph's own result objects (``QuerySolutions``, ``QueryBoolean``, or the triples of a
+``CONSTRUCT`` / ``DESCRIBE`` as ``QueryTriples``) so the endpoint can let the engine serialize
+results itself. The embedded store loads ``ontology/`` and ``data/`` with one named graph per file
+(``{base}graph/{dir}/{stem}``); queries see the union of all graphs as their default graph, as the
+SPARQL 1.1 Service Description of the endpoint says.
+
+Three stores answer the same interface (``query``, ``version``, ``graphs``, ``files``,
+``len()``, ``kind``): :class:`Store` in memory (the default), :class:`Store` on disk
+(``STORE_PATH``: bulk-loaded once, then opened read-only, and reopened without reloading while
+its files are unchanged) and :class:`server.remote_store.RemoteStore` (``SPARQL_ENDPOINT``).
+:func:`open_store` picks one from the configuration.
 
 Nothing here knows about Flask.
 """
@@ -12,13 +19,24 @@ Nothing here knows about Flask.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES}
+
+#: The file, inside an on-disk store's directory, naming the dataset version it holds.
+VERSION_FILE = "ictkg-dataset-version"
+
+#: What a query returns: solutions, a boolean, or triples (an iterator of ``ox.Triple``).
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | Iterator[ox.Triple]
+
+
+class StoreUnavailable(RuntimeError):
+    """The store cannot answer now (a remote store is down): a 503 for clients, retry later."""
 
 
 def rdf_files(directories: Iterable[str | Path]) -> list[Path]:
@@ -36,6 +54,16 @@ def graph_iri(base_iri: str, root: Path, file: Path) -> str:
     return f"{base_iri}graph/{relative.as_posix()}"
 
 
+def graph_files(base_iri: str, directories: Iterable[str | Path]) -> dict[str, Path]:
+    """Every file of the directories, keyed by the named graph it is loaded into."""
+    graphs: dict[str, Path] = {}
+    for directory in directories:
+        root = Path(directory)
+        for file in rdf_files([root]):
+            graphs[graph_iri(base_iri, root, file)] = file
+    return graphs
+
+
 def dataset_hash(files: Iterable[Path]) -> str:
     """A content hash of the dataset: changes exactly when a byte of a loaded file changes."""
     digest = hashlib.sha256()
@@ -45,9 +73,61 @@ def dataset_hash(files: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
+def query_engine(
+    engine: ox.Store,
+    sparql: str,
+    default_graph_uris: list[str] | None,
+    named_graph_uris: list[str] | None,
+) -> QueryResult:
+    """Run a query on a pyoxigraph store with the SPARQL Protocol's dataset parameters.
+
+    Without ``default-graph-uri`` the default graph is the union of all graphs. The IRIs name
+    graphs of this store only: one it does not hold is an empty graph, never fetched.
+    """
+    kwargs: dict[str, Any] = {}
+    if default_graph_uris:
+        kwargs["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if named_graph_uris:
+        kwargs["named_graphs"] = [ox.NamedNode(u) for u in named_graph_uris]
+    return engine.query(sparql, **kwargs)
+
+
+def prepare_disk_store(path: str | Path, graphs: Mapping[str, Path], version: str) -> None:
+    """Make the store at ``path`` hold exactly ``graphs``: bulk-load them unless already there.
+
+    The store records the dataset version it was loaded from; when that matches, nothing is
+    read again (a restart on unchanged data is instant). Otherwise the store is cleared and
+    reloaded with pyoxigraph's bulk loader. Run it once, before web workers open the store
+    read-only (``ictkg serve`` does it in the master process).
+    """
+    directory = Path(path)
+    marker = directory / VERSION_FILE
+    if marker.is_file() and marker.read_text().strip() == version:
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    marker.unlink(missing_ok=True)
+    engine = ox.Store(str(directory))
+    try:
+        engine.clear()
+        for name, file in graphs.items():
+            engine.bulk_load(
+                path=file, format=RDF_SUFFIXES[file.suffix], to_graph=ox.NamedNode(name)
+            )
+        engine.flush()
+    finally:
+        del engine  # closes RocksDB, releasing its lock for the read-only openers
+    marker.write_text(version + "\n")
+
+
 @dataclass
 class Store:
-    """An embedded pyoxigraph store holding one named graph per source file."""
+    """An embedded pyoxigraph store holding one named graph per source file.
+
+    In memory by default; with ``path``, on disk (loaded once, then opened read-only so that
+    any number of processes can share it).
+    """
 
     base_iri: str
     directories: list[Path]
@@ -57,21 +137,31 @@ class Store:
     version: str = ""
 
     def __post_init__(self) -> None:
-        self.engine = ox.Store(self.path) if self.path else ox.Store()
-        self.load()
-
-    def load(self) -> None:
-        """Load every file into its own named graph (the store must be empty)."""
-        for directory in self.directories:
-            root = Path(directory)
-            for file in rdf_files([root]):
-                name = graph_iri(self.base_iri, root, file)
+        self.graphs = graph_files(self.base_iri, self.directories)
+        self.files = list(self.graphs.values())
+        self.version = dataset_hash(self.files)
+        if self.path:
+            prepare_disk_store(self.path, self.graphs, self.version)
+            self.engine = ox.Store.read_only(str(self.path))
+        else:
+            self.engine = ox.Store()
+            for name, file in self.graphs.items():
                 self.engine.load(
                     path=file, format=RDF_SUFFIXES[file.suffix], to_graph=ox.NamedNode(name)
                 )
-                self.graphs[name] = file
-                self.files.append(file)
-        self.version = dataset_hash(self.files)
+
+    @property
+    def kind(self) -> str:
+        return "disk" if self.path else "memory"
+
+    def after_fork(self) -> None:
+        """In a freshly forked query worker: give it its own handle on an on-disk store.
+
+        RocksDB is not fork-safe, so a child never uses the parent's handle; the in-memory
+        store is plain memory, shared copy-on-write.
+        """
+        if self.path:
+            self.engine = ox.Store.read_only(str(self.path))
 
     def query(
         self,
@@ -79,16 +169,23 @@ class Store:
         *,
         default_graph_uris: list[str] | None = None,
         named_graph_uris: list[str] | None = None,
-    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    ) -> QueryResult:
         """Run a read-only query; the default graph is the union of all graphs unless told."""
-        kwargs: dict[str, object] = {}
-        if default_graph_uris:
-            kwargs["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris]
-        else:
-            kwargs["use_default_graph_as_union"] = True
-        if named_graph_uris:
-            kwargs["named_graphs"] = [ox.NamedNode(u) for u in named_graph_uris]
-        return self.engine.query(sparql, **kwargs)
+        return query_engine(self.engine, sparql, default_graph_uris, named_graph_uris)
 
     def __len__(self) -> int:
         return len(self.engine)
+
+
+def open_store(config: Mapping[str, Any]) -> Any:
+    """The store the configuration asks for: remote, on disk, or in memory (the default)."""
+    directories = [Path(config["ONTOLOGY_DIR"]), Path(config["DATA_DIR"])]
+    if config.get("SPARQL_ENDPOINT"):
+        from server.remote_store import RemoteStore
+
+        return RemoteStore(
+            endpoint=config["SPARQL_ENDPOINT"],
+            base_iri=config["BASE_IRI"],
+            timeout=float(config.get("REMOTE_TIMEOUT", 30.0)),
+        )
+    return Store(base_iri=config["BASE_IRI"], directories=directories, path=config["STORE_PATH"])

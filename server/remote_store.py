@@ -1,0 +1,145 @@
+"""A remote SPARQL 1.1 endpoint behind the same interface as the embedded store.
+
+For data that outgrows one process (Oxigraph server, Fuseki, Virtuoso, QLever, GraphDB,
+Neptune): the query is sent with the SPARQL 1.1 Protocol (URL-encoded POST, section 2.1.2, the
+form every server supports) and the answer is parsed back into pyoxigraph objects, so the
+endpoint serializes remote results exactly as it serializes embedded ones. The remote store must
+hold one named graph per file (the same graph IRIs) and answer with their union as its default
+graph (``oxigraph serve --union-default-graph``, Fuseki's ``unionDefaultGraph``).
+
+A store that cannot be reached (refused, timed out, 5xx) raises
+:class:`~server.store.StoreUnavailable`, which clients see as 503; nothing is cached across
+failures, so the server recovers by itself as soon as the store answers again.
+
+``version`` is a hash of the graph names and their sizes, not of every byte (hashing a store
+that outgrows one process on each change would defeat the purpose); it is re-read at most every
+``version_ttl`` seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from server.store import QueryResult, StoreUnavailable
+
+#: What we ask the remote for: SPARQL results for SELECT/ASK, N-Triples for graphs.
+ACCEPT = (
+    "application/sparql-results+json, application/n-triples, "
+    "application/sparql-results+xml;q=0.9, text/turtle;q=0.8, application/rdf+xml;q=0.7"
+)
+RESULTS_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
+GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+
+#: Never through a proxy from the environment: the endpoint is named by the operator.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass
+class RemoteStore:
+    """A SPARQL 1.1 endpoint holding the dataset, one named graph per source file."""
+
+    endpoint: str
+    base_iri: str
+    timeout: float = 30.0
+    version_ttl: float = 10.0
+    files: list[Path] = field(default_factory=list)
+    _version: tuple[float, str] | None = field(default=None, repr=False)
+
+    kind = "remote"
+
+    def after_fork(self) -> None:
+        """Nothing to do: each request opens its own connection."""
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph_uris: list[str] | None = None,
+        named_graph_uris: list[str] | None = None,
+    ) -> QueryResult:
+        """Send the query; parse the answer into pyoxigraph results or an iterator of triples.
+
+        Raises ``SyntaxError`` with the remote's message when it refuses the query (4xx), and
+        :class:`StoreUnavailable` when it cannot answer.
+        """
+        fields = [("query", sparql)]
+        fields += [("default-graph-uri", u) for u in default_graph_uris or []]
+        fields += [("named-graph-uri", u) for u in named_graph_uris or []]
+        request = urllib.request.Request(
+            self.endpoint,
+            data=urllib.parse.urlencode(fields).encode(),
+            headers={
+                "Accept": ACCEPT,
+                "Content-Type": "application/x-www-form-urlencoded",
+                "User-Agent": "ictkg",
+            },
+            method="POST",
+        )
+        try:
+            with _OPENER.open(request, timeout=self.timeout) as response:
+                media_type = response.headers.get_content_type()
+                body = response.read()
+        except urllib.error.HTTPError as error:
+            message = error.read().decode("utf-8", "replace").strip()
+            if 400 <= error.code < 500:
+                raise SyntaxError(
+                    message or f"the store refused the query ({error.code})"
+                ) from None
+            raise StoreUnavailable(f"{self.endpoint} answered {error.code}: {message}") from None
+        except (OSError, TimeoutError) as error:  # URLError, refused, reset, timed out
+            raise StoreUnavailable(f"{self.endpoint} is unreachable: {error}") from None
+        return parse_answer(media_type, body)
+
+    @property
+    def graphs(self) -> dict[str, Path | None]:
+        """The named graphs the remote store holds (no local file behind them)."""
+        return {name: None for name in self.graph_sizes()}
+
+    def graph_sizes(self) -> dict[str, int]:
+        return {row["g"].value: int(row["n"].value) for row in self.query(GRAPH_SIZES)}
+
+    @property
+    def version(self) -> str:
+        now = time.monotonic()
+        if self._version is None or now - self._version[0] > self.version_ttl:
+            listing = "".join(f"{g} {n}\n" for g, n in sorted(self.graph_sizes().items()))
+            self._version = (now, hashlib.sha256(listing.encode()).hexdigest())
+        return self._version[1]
+
+    def __len__(self) -> int:
+        rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return int(next(iter(rows))["n"].value)
+
+
+def parse_answer(media_type: str, body: bytes) -> QueryResult:
+    """A remote answer as pyoxigraph objects, chosen by its media type."""
+    if media_type in RESULTS_FORMATS:
+        return ox.parse_query_results(body, RESULTS_FORMATS[media_type])
+    if media_type in GRAPH_FORMATS:
+        return _triples(ox.parse(body, GRAPH_FORMATS[media_type]))
+    raise StoreUnavailable(f"the store answered in an unexpected format: {media_type}")
+
+
+def _triples(quads: Iterator[ox.Quad]) -> Iterator[ox.Triple]:
+    for quad in quads:
+        yield quad.triple
