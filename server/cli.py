@@ -17,3 +17,7 @@ def main() -> None:
 from server.validate_command import validate_command  # noqa: E402 - registered after the group
 
 main.add_command(validate_command)
+
+from server.serve import serve_command  # noqa: E402 - registered after the group
+
+main.add_command(serve_command)

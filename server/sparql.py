@@ -108,9 +108,9 @@ def read_operation() -> tuple[str, list[str], list[str]] | None:
     if request.method == "GET":
         if "update" in request.args:
             raise Refusal(403, "This endpoint is read-only: SPARQL Update is not accepted.")
-        if len(request.query_string) > config["MAX_QUERY_LENGTH"]:
-            raise Refusal(414, f"The query string is over {config['MAX_QUERY_LENGTH']} bytes.")
         queries = request.args.getlist("query")
+        if any(len(q) > config["MAX_QUERY_LENGTH"] for q in queries):
+            raise Refusal(414, f"The query is over {config['MAX_QUERY_LENGTH']} characters.")
         if not queries:
             return None
         dataset = request.args
