@@ -105,7 +105,7 @@ def sparql() -> Response:
 def read_operation() -> tuple[str, list[str], list[str]] | None:
     """The query and dataset of the request (§2.1), or ``None`` for a GET without a query."""
     config = current_app.config
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if "update" in request.args:
             raise Refusal(403, "This endpoint is read-only: SPARQL Update is not accepted.")
         queries = request.args.getlist("query")

@@ -1,0 +1,236 @@
+"""Shared fixtures: the SPARQL fixture dataset, its apps on both stores, live servers.
+
+- ``sparql_app``: the Flask app on ``tests/fixtures/sparql/`` (three files, three named graphs),
+  once with the embedded store and once in front of a real ``oxigraph serve`` holding the same
+  files (parametrized: ids ``embedded`` and ``remote``).
+- ``oxigraph``: that ``oxigraph serve-read-only`` (session-wide), on 127.0.0.1 and a free port;
+  :class:`Oxigraph` also starts private ones (a test that kills its store uses its own).
+- ``ictkg_server`` / :func:`ictkg_serve`: ``ictkg serve`` (gunicorn) in a subprocess, ready
+  when ``/health`` answers, stopped afterwards.
+- :class:`Listener`: a TCP listener on 127.0.0.1 that records every connection made to it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+
+from server import create_app
+from server.store import graph_files
+
+SPARQL_FIXTURES = Path(__file__).parent / "fixtures" / "sparql"
+SPARQL_BASE = "https://example.org/sq/"
+SPARQL_CONFIG = {
+    "TESTING": True,
+    "BASE_IRI": SPARQL_BASE,
+    "ONTOLOGY_DIR": str(SPARQL_FIXTURES / "ontology"),
+    "DATA_DIR": str(SPARQL_FIXTURES / "data"),
+    "SHAPES_DIR": str(SPARQL_FIXTURES / "shapes"),
+    "VALIDATE_ON_START": False,
+    "QUERY_TIMEOUT": 2.0,
+    "RESULT_ROW_LIMIT": 10,
+    "QUERY_WORKERS": 2,
+}
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(ready, process: subprocess.Popen, what: str, seconds: float = 30) -> None:
+    """Poll ``ready()`` until true; fail with the process's output if it dies or times out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if ready():
+                return
+        except requests.RequestException:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            output = process.communicate()[0]
+            raise RuntimeError(f"{what} did not start:\n{output}")
+        time.sleep(0.05)
+
+
+class Oxigraph:
+    """A real ``oxigraph serve-read-only`` on 127.0.0.1 holding the fixture files.
+
+    Each file is loaded into its own named graph (the same IRIs as the embedded store) with
+    ``oxigraph load``; queries see the union of the graphs (``--union-default-graph``).
+    """
+
+    def __init__(self, location: Path, directories: list[Path], base: str = SPARQL_BASE) -> None:
+        self.location = location
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}/query"
+        self.process: subprocess.Popen | None = None
+        for name, file in graph_files(base, directories).items():
+            subprocess.run(
+                [BIN / "oxigraph", "load", "--location", location, "--file", file, "--graph", name],
+                check=True,
+                capture_output=True,
+            )
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                BIN / "oxigraph",
+                "serve-read-only",
+                "--location",
+                self.location,
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--union-default-graph",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        wait_until(
+            lambda: requests.get(self.endpoint, params={"query": "ASK {}"}, timeout=1).ok,
+            self.process,
+            "oxigraph serve",
+        )
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.communicate(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def oxigraph(tmp_path_factory) -> Iterator[Oxigraph]:
+    server = Oxigraph(
+        tmp_path_factory.mktemp("oxigraph"),
+        [SPARQL_FIXTURES / "ontology", SPARQL_FIXTURES / "data"],
+    )
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="module", params=["embedded", "remote"])
+def sparql_app(request):
+    """The app on the fixture dataset, on each store; its query workers stop afterwards."""
+    config = dict(SPARQL_CONFIG)
+    if request.param == "remote":
+        config["SPARQL_ENDPOINT"] = request.getfixturevalue("oxigraph").endpoint
+    app = create_app(config)
+    yield app
+    app.extensions["ictkg.queries"].close()
+
+
+@pytest.fixture
+def client(sparql_app):
+    return sparql_app.test_client()
+
+
+@contextmanager
+def ictkg_serve(*options: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """``ictkg serve`` (gunicorn) on the fixture dataset; yields its root URL."""
+    port = free_port()
+    command = [
+        str(BIN / "ictkg"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--base-iri",
+        SPARQL_BASE,
+        "--ontology",
+        str(SPARQL_FIXTURES / "ontology"),
+        "--data",
+        str(SPARQL_FIXTURES / "data"),
+        *options,
+    ]
+    environment = {**os.environ, "ICTKG_VALIDATE_ON_START": "false", **(env or {})}
+    process = subprocess.Popen(
+        command,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    root = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until(
+            lambda: requests.get(root + "health", timeout=2).status_code in (200, 503),
+            process,
+            "ictkg serve",
+        )
+        yield root
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.communicate()
+
+
+@pytest.fixture(scope="module")
+def ictkg_server() -> Iterator[str]:
+    """A live ``ictkg serve`` on the fixture dataset (1 worker, 4 threads, 2 s time limit)."""
+    with ictkg_serve("--workers", "1", "--threads", "4", "--query-timeout", "2") as root:
+        yield root
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 recording the connections it receives (it must see none)."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(16)
+        self.socket.settimeout(0.1)
+        self.port = self.socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.connections: list[bytes] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.socket.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(0.5)
+                try:
+                    self.connections.append(conn.recv(4096))
+                except OSError:
+                    self.connections.append(b"")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self.socket.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    server = Listener()
+    yield server
+    server.close()
