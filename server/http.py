@@ -36,7 +36,7 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from rdflib import OWL, Graph, URIRef
 
-from server import jsonld
+from server import jsonld, language
 from server.conneg import Offer, by_name, negotiate
 from server.rewrite import Rewriter
 
@@ -246,11 +246,16 @@ def represent(
             data = serialize(graph, offer, rw)
         return Representation(data, content_type(offer.media_type), etag_for(data))
 
-    representation = state().bodies.get_or_build((version, rw.root, path, query, offer.name), body)
+    # HTML speaks the reader's language (?lang= or Accept-Language): one body per language.
+    variant = language.current() if offer.media_type == "text/html" else None
+    key = (version, rw.root, path, query, offer.name, variant)
+    representation = state().bodies.get_or_build(key, body)
     response = finish(representation, url(rw, path, offer, query))
     response.headers["Link"] = alternates(rw, path, offers, query, offer)
     if extension is None:
         response.vary.add("Accept")
+    if variant is not None and not variant.explicit:
+        response.vary.add("Accept-Language")
     return response
 
 

@@ -5,12 +5,16 @@ Cool URIs for the Semantic Web (W3C Interest Group Note, 2008), section 4.3: a t
 (HTML for browsers, Turtle for ``*/*`` and RDF clients); each document also has per-format URLs
 (``/doc/{kind}/{slug}.ttl`` …) and ``/doc/{kind}/{slug}`` negotiates.
 
-A description is built with four SPARQL queries through ``store.query``, whatever the number of
-links: the resource's own triples with its blank nodes followed (a CONSTRUCT nesting one
+A description is built with three SPARQL queries through ``store.query``, whatever the number
+of links: the resource's own triples with its blank nodes followed (a CONSTRUCT nesting one
 OPTIONAL per level, down to :data:`BLANK_DEPTH` levels — portable to any SPARQL 1.1 store),
-the number of incoming links, one page of them, and the labels and types of every resource it
-links to in one batched ``VALUES`` query. Incoming links are links from IRIs, or from a blank
-node of another resource (an n-ary relation), shown from that resource.
+one page of incoming links together with their number (a count sub-query joined to the page
+sub-query), and one batched ``VALUES`` query for the labels and types of every resource it links
+to, the labels of its terms, and which sources back which of its facts (the ``dcterms:source``
+stated in the same named graph, i.e. the same file, as the fact). Incoming links are links from
+IRIs, or from a blank node of another resource (an n-ary relation), shown from that resource.
+The HTML page is rendered from the description alone (see :mod:`server.resource_page`): no page
+needs more than these three queries.
 
 Paging of incoming links is told in the RDF with the Hydra Core vocabulary, a W3C Community
 Group vocabulary for exactly this (``hydra:Collection``, ``hydra:totalItems``,
@@ -24,19 +28,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, current_app, render_template, request
+from flask import Blueprint, Flask, current_app, request
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import FOAF, SKOS
 from rdflib.term import Node
 
+from server import labels, language, values
 from server.conneg import HTML, RDF_OFFERS, Offer, by_name, negotiate
 from server.http import LRU, not_acceptable, represent, rewriter, store, url
-from server.jsonld import PREFIXES
-from server.rewrite import Rewriter, is_link
+from server.rewrite import Rewriter
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 SCHEMA = Namespace("https://schema.org/")
@@ -125,15 +129,26 @@ def count_query(iri: str) -> str:
 
 
 def page_query(iri: str, size: int, page: int) -> str:
+    """One page of incoming links, each row also carrying ``?n``, their total number.
+
+    The count sub-query has one row; the page is joined to it in an OPTIONAL, so an empty page
+    still gives the total (one query instead of two).
+    """
     pattern = INCOMING.format(iri=iri)
     return (
+        f"SELECT ?n ?s ?p ?b ?q WHERE {{ {{ {count_query(iri)} }} OPTIONAL {{ "
         f"SELECT DISTINCT ?s ?p ?b ?q WHERE {{ {pattern} }} "
-        f"ORDER BY ?s ?p ?q ?b LIMIT {size} OFFSET {(page - 1) * size}"
+        f"ORDER BY ?s ?p ?q ?b LIMIT {size} OFFSET {(page - 1) * size} }} }} "
+        "ORDER BY ?s ?p ?q ?b"
     )
 
 
-def labels_query(linked: Iterable[URIRef], vocabulary: Iterable[URIRef]) -> str | None:
-    """One query for the labels and types of linked resources and the labels of terms."""
+def labels_query(
+    linked: Iterable[URIRef], vocabulary: Iterable[URIRef], topic: str | None = None
+) -> str | None:
+    """One query for the labels and types of linked resources, the labels of terms and, when
+    ``topic`` is given, the sources backing each of its facts: rows with ``?g`` bound are
+    (predicate ``?x``, object ``?p``, source ``?v``), a source stated in the fact's own graph."""
     linked_values = " ".join(f"<{x}>" for x in sorted(set(linked)))
     vocab_values = " ".join(f"<{x}>" for x in sorted(set(vocabulary)))
     labels = " ".join(f"<{p}>" for p in LABELS)
@@ -144,9 +159,11 @@ def labels_query(linked: Iterable[URIRef], vocabulary: Iterable[URIRef]) -> str 
         )
     if vocab_values:
         parts.append(f"{{ VALUES ?x {{ {vocab_values} }} VALUES ?p {{ {labels} }} ?x ?p ?v }}")
+    if topic and parts:
+        parts.append(f"{{ GRAPH ?g {{ <{topic}> ?x ?p . <{topic}> <{DCTERMS.source}> ?v }} }}")
     if not parts:
         return None
-    return f"SELECT ?x ?p ?v WHERE {{ {' UNION '.join(parts)} }}"
+    return f"SELECT ?x ?p ?v ?g WHERE {{ {' UNION '.join(parts)} }}"
 
 
 # --- descriptions -----------------------------------------------------------------------------
@@ -162,6 +179,9 @@ class Description:
     total: int
     page: int
     pages: int
+    #: Which sources back which own fact: ``(predicate, object)`` → sources; a blank object is
+    #: keyed as ``(predicate, None)`` (blank nodes of separate queries cannot be matched).
+    provenance: dict[tuple[Node, Node | None], frozenset[Node]] = field(default_factory=dict)
 
 
 def describe(source: Any, base: str, iri: str, page: int, size: int) -> Description | None:
@@ -170,7 +190,8 @@ def describe(source: Any, base: str, iri: str, page: int, size: int) -> Descript
     Returns a description with ``page > pages`` when the page is out of range.
     """
     graph = graph_of(source.query(own_query(iri)), "o")
-    total = int(next(iter(source.query(count_query(iri))))["n"].value)
+    rows = list(source.query(page_query(iri, size, page)))
+    total = int(rows[0]["n"].value) if rows else 0
     if not graph and total == 0:
         return None
     pages = max(1, math.ceil(total / size))
@@ -180,7 +201,9 @@ def describe(source: Any, base: str, iri: str, page: int, size: int) -> Descript
         return Description(iri, document, graph, total, page, pages)
 
     incoming: list[URIRef] = []
-    for row in source.query(page_query(iri, size, page)):
+    for row in rows:
+        if row["s"] is None:
+            continue
         subject = to_rdflib(row["s"])
         if row["b"] is None:
             graph.add((subject, to_rdflib(row["p"]), topic))
@@ -193,10 +216,16 @@ def describe(source: Any, base: str, iri: str, page: int, size: int) -> Descript
     linked = {o for o in graph.objects() if isinstance(o, URIRef)} | set(incoming)
     classes = set(graph.objects(None, RDF.type))
     vocabulary = set(graph.predicates()) | classes
-    query = labels_query(linked - classes - {topic}, vocabulary)
+    query = labels_query(linked - classes - {topic}, vocabulary, iri)
+    backing: dict[tuple[Node, Node | None], set[Node]] = {}
     if query:
         for row in source.query(query):
-            graph.add((to_rdflib(row["x"]), to_rdflib(row["p"]), to_rdflib(row["v"])))
+            x, p, v = to_rdflib(row["x"]), to_rdflib(row["p"]), to_rdflib(row["v"])
+            if row["g"] is None:
+                graph.add((x, p, v))
+            else:
+                backing.setdefault((x, None if isinstance(p, BNode) else p), set()).add(v)
+    provenance = {fact: frozenset(sources) for fact, sources in backing.items()}
 
     doc = URIRef(document)
     graph.add((doc, RDF.type, FOAF.Document))
@@ -216,7 +245,7 @@ def describe(source: Any, base: str, iri: str, page: int, size: int) -> Descript
             graph.add((view, HYDRA.previous, URIRef(f"{document}?page={page - 1}")))
         if page < pages:
             graph.add((view, HYDRA.next, URIRef(f"{document}?page={page + 1}")))
-    return Description(iri, document, graph, total, page, pages)
+    return Description(iri, document, graph, total, page, pages, provenance)
 
 
 def cached_description(iri: str, page: int) -> Description | None:
@@ -229,109 +258,27 @@ def cached_description(iri: str, page: int) -> Description | None:
     )
 
 
-# --- HTML view model --------------------------------------------------------------------------
+# --- HTML (see server.values and server.resource_page) ------------------------------------
 
 
 def best_label(graph: Graph, node: Node) -> str | None:
-    """The node's label: English first, then untagged, then any language."""
-    candidates: list[Literal] = []
-    for predicate in LABELS:
-        candidates += [o for o in graph.objects(node, predicate) if isinstance(o, Literal)]
-    for wanted in ("en", None):
-        for label in candidates:
-            if label.language == wanted:
-                return str(label)
-    return str(candidates[0]) if candidates else None
-
-
-def short_name(node: Node, rw: Rewriter) -> str:
-    """A CURIE for an IRI in a known namespace, else the IRI."""
-    text = str(node)
-    for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: len(item[1]), reverse=True):
-        if text.startswith(namespace) and len(text) > len(namespace):
-            return f"{prefix}:{text[len(namespace) :]}"
-    return text
+    """The node's label in the page's language, following its fallback chain."""
+    return labels.label(graph, node, language.current().chain)
 
 
 def value_view(graph: Graph, node: Node, rw: Rewriter, depth: int = 0) -> dict[str, Any]:
-    """What a template needs to show one value: a link, a literal or a nested blank node."""
-    if isinstance(node, Literal):
-        datatype = short_name(node.datatype, rw) if node.datatype else None
-        return {"kind": "literal", "text": str(node), "lang": node.language, "datatype": datatype}
-    if isinstance(node, BNode):
-        rows = properties_view(graph, node, rw, depth + 1) if depth < BLANK_DEPTH + 1 else []
-        return {"kind": "blank", "rows": rows}
-    return {
-        "kind": "iri",
-        "iri": str(node),
-        "href": str(node) if is_link(node) else None,
-        "label": best_label(graph, node) or short_name(node, rw),
-    }
+    return values.value_view(graph, node, rw, depth)
 
 
 def properties_view(graph: Graph, subject: Node, rw: Rewriter, depth: int = 0) -> list[dict]:
-    """The subject's properties, grouped by predicate, sorted by the predicate's label."""
-    rows = []
-    for predicate in sorted(set(graph.predicates(subject)), key=str):
-        values = sorted(graph.objects(subject, predicate), key=lambda o: (type(o).__name__, o))
-        rows.append(
-            {
-                "predicate": value_view(graph, predicate, rw),
-                "values": [value_view(graph, v, rw, depth) for v in values],
-            }
-        )
-    rows.sort(key=lambda r: (r["predicate"]["iri"] != str(RDF.type), r["predicate"]["label"]))
-    return rows
+    return values.properties_view(graph, subject, rw, depth)
 
 
 def render_description(description: Description, graph: Graph, rw: Rewriter) -> str:
     """The HTML page of a description (``graph`` is its local-IRI version)."""
-    topic = URIRef(rw.local(description.iri))
-    incoming = []
-    document = URIRef(rw.local(description.document))
-    for subject, predicate in sorted(set(graph.subject_predicates(topic))):
-        if subject in (topic, document):
-            continue
-        if isinstance(subject, BNode):
-            for owner, via in sorted(graph.subject_predicates(subject)):
-                incoming.append(
-                    {
-                        "subject": value_view(graph, owner, rw),
-                        "path": [value_view(graph, via, rw), value_view(graph, predicate, rw)],
-                    }
-                )
-        else:
-            incoming.append(
-                {
-                    "subject": value_view(graph, subject, rw),
-                    "path": [value_view(graph, predicate, rw)],
-                }
-            )
-    path = description.document[len(current_app.config["BASE_IRI"]) :]
-    pager = {
-        "page": description.page,
-        "pages": description.pages,
-        "total": description.total,
-        "previous": url(rw, path, query=f"page={description.page - 1}")
-        if description.page > 1
-        else None,
-        "next": url(rw, path, query=f"page={description.page + 1}")
-        if description.page < description.pages
-        else None,
-    }
-    rows = [r for r in properties_view(graph, topic, rw) if r["predicate"]["iri"] != str(RDF.type)]
-    types = [value_view(graph, t, rw) for t in sorted(graph.objects(topic, RDF.type))]
-    return render_template(
-        "resource.html",
-        title=best_label(graph, topic) or str(topic),
-        iri=str(topic),
-        canonical=description.iri,
-        types=types,
-        rows=rows,
-        incoming=incoming,
-        pager=pager,
-        formats=[(o, url(rw, path, o)) for o in RDF_OFFERS],
-    )
+    from server import resource_page
+
+    return resource_page.render(description, graph, rw)
 
 
 # --- views ------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, Response, current_app, render_template, request
+from flask import Blueprint, Flask, Response, current_app, request
 
 from server.conneg import DATASET_OFFERS, HTML, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
 from server.conneg import negotiate as best
@@ -232,19 +232,10 @@ def service_description() -> Response:
     offer = choose(DESCRIPTION_OFFERS, name, {})
     if offer is None:
         return not_acceptable(DESCRIPTION_OFFERS, "the service description and query page")
-    config = current_app.config
     if offer is HTML:
-        body = render_template(
-            "sparql.html",
-            title="SPARQL endpoint",
-            endpoint=request.base_url,
-            results_offers=RESULTS_OFFERS,
-            graph_offers=GRAPH_OFFERS,
-            formats=[(o, f"{request.base_url}?format={o.name}") for o in RDF_OFFERS],
-            timeout=config["QUERY_TIMEOUT"],
-            row_limit=config["RESULT_ROW_LIMIT"],
-        )
-        response = Response(body, content_type="text/html; charset=utf-8")
+        from server.web import query_page_response  # the query page for people (server/web.py)
+
+        response = query_page_response()
     else:
         triples = sd_triples(current_app.extensions["ictkg"])
         data = ox.serialize(triples, format=offer.rdf_format, prefixes=prefixes_for(offer))
