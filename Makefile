@@ -19,6 +19,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 	@command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl; } \
 		|| { sudo apt-get update -qq && sudo apt-get install -y -qq curl; }
+# The browser tests (tests/test_e2e_browser.py) drive Debian's Chromium through Playwright.
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; } \
+		|| { sudo apt-get update -qq && sudo apt-get install -y -qq chromium; }
 
 validate: install
 	$(BIN)/ictkg validate

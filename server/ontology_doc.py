@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, render_template
+from markupsafe import Markup
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
 
+from server import diagram
 from server.conneg import HTML, RDF_OFFERS, Offer, by_name
 from server.http import LRU, represent, store
+from server.language import message
 from server.resources import best_label, graph_of, properties_view, value_view
 from server.rewrite import Rewriter
 
@@ -86,6 +89,22 @@ def term_view(graph: Graph, term: URIRef, rw: Rewriter, namespace: str) -> dict[
     }
 
 
+def class_diagram(graph: Graph, classes: list[dict], properties: list[dict]) -> Markup:
+    """The SVG of the classes (sub-class trees) and the properties between them."""
+    boxes = [diagram.ClassBox(c["iri"], c["id"], c["label"]) for c in classes]
+    parents = {
+        c["iri"]: [str(o) for o in graph.objects(URIRef(c["iri"]), RDFS.subClassOf)]
+        for c in classes
+    }
+    relations = [
+        diagram.Relation(str(d), str(r), p["label"])
+        for p in properties
+        for d in graph.objects(URIRef(p["iri"]), RDFS.domain)
+        for r in graph.objects(URIRef(p["iri"]), RDFS.range)
+    ]
+    return diagram.render(boxes, parents, relations, message("diagram"))
+
+
 def render(graph: Graph, rw: Rewriter) -> str:
     """The HTML documentation of the ontology (``graph`` in local IRIs)."""
     base = current_app.config["BASE_IRI"]
@@ -102,14 +121,17 @@ def render(graph: Graph, rw: Rewriter) -> str:
         views = [term_view(graph, s, rw, namespace) for s in found]
         return sorted(views, key=lambda v: v["label"].lower())
 
+    classes = terms(CLASS_TYPES)
+    properties = terms(PROPERTY_TYPES)
     return render_template(
         "ontology.html",
+        diagram=class_diagram(graph, classes, properties),
         title=best_label(graph, ontology) or "Ontology",
         iri=str(ontology),
         namespace=namespace,
         header=properties_view(graph, ontology, rw),
-        classes=terms(CLASS_TYPES),
-        properties=terms(PROPERTY_TYPES),
+        classes=classes,
+        properties=properties,
         formats=[(o, f"{rw.root}ontology.{o.extension}") for o in RDF_OFFERS],
     )
 
