@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test install lint validate clean
+.PHONY: run test install lint validate clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,18 @@ lint: install
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The benchmark (BENCHMARKS.md), not part of `make test`: peers side by side on synthetic data.
+# SCALES="1e3 1e5 1e6 1e7" adds the largest scale and the on-disk store; ROUNDS, SECONDS too.
+SCALES  ?= 1e3 1e5 1e6
+ROUNDS  ?= 3
+SECONDS ?= 4
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@command -v wrk >/dev/null && command -v nginx >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq wrk nginx-light; } || \
+		{ sudo apt-get update -qq && sudo apt-get install -y -qq wrk nginx-light; }
+	$(BIN)/python -m bench.run --scales "$(SCALES)" --rounds $(ROUNDS) --seconds $(SECONDS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

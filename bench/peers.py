@@ -1,0 +1,341 @@
+"""The servers measured side by side: how each starts, is loaded, and is asked.
+
+Every peer gets the same files (the project's ontology and the generated data, one named graph
+per file, queried as their union) and the same requests:
+
+- ``oxigraph`` — ``oxigraph serve`` in memory (the ``oxigraph`` package), loaded through its
+  Graph Store endpoint, ``--union-default-graph``: the yardstick of every ratio;
+- ``rdflib-endpoint`` — ``rdflib-endpoint serve`` (FastAPI + rdflib, the usual Python choice);
+- ``ictkg`` — our server as operators run it, ``ictkg serve`` (gunicorn);
+- ``ictkg-nocache`` — the same with the SPARQL results cache off, to show the engine's own work;
+- ``nginx`` — Debian's nginx serving ``ictkg export-site`` (dereferencing only).
+
+Peers without dereferenceable URIs answer ``DESCRIBE <iri>`` through their endpoint instead.
+A peer is started, measured and stopped before the next one starts: they never share the CPUs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.wrk import Request
+from server.config import BASE_IRI, PROJECT_ROOT
+
+BIN = Path(sys.executable).parent
+ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
+MEDIA_TYPES = {".nt": "application/n-triples", ".ttl": "text/turtle"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def data_files(data_dir: Path) -> list[Path]:
+    return sorted(ONTOLOGY_DIR.glob("*.ttl")) + sorted(data_dir.glob("*.nt"))
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def memory_mb(pid: int) -> float:
+    """Proportional set size of the process tree (shared pages split among their users), MB."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+@dataclass
+class Peer:
+    """A server to measure: its command, how to load it, and how each workload asks it."""
+
+    name: str
+    command: Callable[[int, Path], list[str]]
+    sparql_path: str | None
+    env: dict[str, str] = field(default_factory=dict)
+    load: Callable[[str, Path], None] | None = None
+    dereference: Callable[[str, str], list[Request]] | None = None
+    html: Callable[[str, str], list[Request]] | None = None
+    version: Callable[[], str] = lambda: "?"
+    process: subprocess.Popen | None = None
+    root: str = ""
+
+    def sparql(self, query: str, accept: str) -> Request:
+        path = f"{self.sparql_path}?{urllib.parse.urlencode({'query': query})}"
+        return Request(path, {"Accept": accept})
+
+    def deref_requests(self, iri: str) -> list[Request]:
+        if self.dereference is not None:
+            return self.dereference(self.root, iri)
+        return [self.sparql(f"DESCRIBE <{iri}>", "text/turtle")]
+
+    def start(self, data_dir: Path, probe: Request, deadline: float = 900) -> float:
+        """Start, load, and wait for the first successful answer to ``probe``: seconds taken."""
+        port = free_port()
+        self.root = f"http://127.0.0.1:{port}"
+        started = time.perf_counter()
+        self.process = subprocess.Popen(
+            self.command(port, data_dir),
+            env={**os.environ, **self.env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        if self.load is not None:
+            wait_listening(port, self.process, deadline)
+            self.load(self.root, data_dir)
+        while True:
+            try:
+                status, _ = fetch(self.root, probe, timeout=60)
+                if status < 400:
+                    return time.perf_counter() - started
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}")
+            if time.perf_counter() - started > deadline:
+                raise RuntimeError(f"{self.name} did not answer within {deadline} s")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        except ProcessLookupError:
+            pass
+        self.process = None
+
+
+def wait_listening(port: int, process: subprocess.Popen, deadline: float) -> None:
+    started = time.perf_counter()
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited with {process.returncode}") from None
+            if time.perf_counter() - started > deadline:
+                raise
+            time.sleep(0.05)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def fetch(root: str, request: Request, timeout: float = 60) -> tuple[int, bytes]:
+    """One request without following redirects: status and body."""
+    req = urllib.request.Request(root + request.path, headers=request.headers)
+    try:
+        with _OPENER.open(req, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def fetch_location(root: str, request: Request) -> str | None:
+    req = urllib.request.Request(root + request.path, headers=request.headers)
+    try:
+        with _OPENER.open(req, timeout=60):
+            return None
+    except urllib.error.HTTPError as error:
+        return error.headers.get("Location")
+
+
+# --- the peers ------------------------------------------------------------------------------
+
+
+def oxigraph_load(root: str, data_dir: Path) -> None:
+    """Each file into its own named graph through the Graph Store HTTP Protocol (§5.5 POST)."""
+    for file in data_files(data_dir):
+        graph = f"{BASE_IRI}graph/{file.parent.name}/{file.stem}"
+        url = f"{root}/store?{urllib.parse.urlencode({'graph': graph})}"
+        with file.open("rb") as body:
+            req = urllib.request.Request(
+                url,
+                data=body,
+                method="POST",
+                headers={
+                    "Content-Type": MEDIA_TYPES[file.suffix],
+                    "Content-Length": str(file.stat().st_size),
+                },
+            )
+            with urllib.request.urlopen(req, timeout=3600) as response:
+                response.read()
+
+
+def package_version(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
+
+
+def local_path(root: str, iri: str) -> str:
+    return "/" + iri[len(BASE_IRI) :]
+
+
+def follow(accept: str) -> Callable[[str, str], list[Request]]:
+    """``/id/…`` with ``accept``, then the document its 303 points to (asked of the server)."""
+
+    def requests(root: str, iri: str) -> list[Request]:
+        first = Request(local_path(root, iri), {"Accept": accept})
+        location = fetch_location(root, first)
+        if location is None:
+            raise RuntimeError(f"{iri}: no 303 from {root}")
+        target = urllib.parse.urlsplit(urllib.parse.urljoin(root + first.path, location))
+        second = target.path + (f"?{target.query}" if target.query else "")
+        return [first, Request(second, {"Accept": accept})]
+
+    return requests
+
+
+def ictkg(name: str, env: dict[str, str] | None = None, server: str = "gunicorn") -> Peer:
+    def command(port: int, data_dir: Path) -> list[str]:
+        return [
+            str(BIN / "ictkg"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--data",
+            str(data_dir),
+            "--workers",
+            "2",
+            "--threads",
+            "8",
+        ]
+
+    return Peer(
+        name=name,
+        command=command,
+        sparql_path="/sparql",
+        env={"ICTKG_VALIDATE_ON_START": "false", **(env or {})},
+        dereference=follow("text/turtle"),
+        html=follow("text/html"),
+        version=lambda: (
+            f"ictkg {package_version('ictkg')}, {server} "
+            f"{package_version(server)}, pyoxigraph {package_version('pyoxigraph')}"
+        ),
+    )
+
+
+def oxigraph() -> Peer:
+    return Peer(
+        name="oxigraph",
+        command=lambda port, _: [
+            str(BIN / "oxigraph"),
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--union-default-graph",
+        ],
+        sparql_path="/query",
+        load=oxigraph_load,
+        version=lambda: f"oxigraph {package_version('oxigraph')}",
+    )
+
+
+def rdflib_endpoint() -> Peer:
+    return Peer(
+        name="rdflib-endpoint",
+        command=lambda port, data_dir: [
+            str(BIN / "rdflib-endpoint"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *[str(f) for f in data_files(data_dir)],
+        ],
+        sparql_path="/",
+        version=lambda: (
+            f"rdflib-endpoint {package_version('rdflib-endpoint')}, "
+            f"rdflib {package_version('rdflib')}"
+        ),
+    )
+
+
+def nginx(site_dir: Path, work_dir: Path) -> Peer:
+    """Debian's nginx serving an export (``ictkg export-site``) with its generated config."""
+
+    def command(port: int, _: Path) -> list[str]:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        main = (
+            f"daemon off;\nworker_processes 2;\npid {work_dir}/nginx.pid;\n"
+            f"error_log {work_dir}/error.log;\n"
+            "events { worker_connections 1024; }\n"
+            "http {\n  access_log off;\n  sendfile on;\n  tcp_nopush on;\n"
+            f"  client_body_temp_path {work_dir}/body;\n  proxy_temp_path {work_dir}/proxy;\n"
+            f"  fastcgi_temp_path {work_dir}/fastcgi;\n  uwsgi_temp_path {work_dir}/uwsgi;\n"
+            f"  scgi_temp_path {work_dir}/scgi;\n"
+            "  include /etc/nginx/mime.types;\n"
+            f"  server {{\n    listen 127.0.0.1:{port};\n    root {site_dir};\n"
+            f"    include {site_dir}/nginx.conf;\n  }}\n}}\n"
+        )
+        (work_dir / "nginx.conf").write_text(main)
+        return [nginx_executable(), "-c", str(work_dir / "nginx.conf"), "-p", str(work_dir)]
+
+    return Peer(
+        name="nginx",
+        command=command,
+        sparql_path=None,
+        dereference=follow("text/turtle"),
+        html=follow("text/html"),
+        version=lambda: nginx_version(),
+    )
+
+
+def nginx_executable() -> str:
+    return shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def nginx_version() -> str:
+    done = subprocess.run([nginx_executable(), "-v"], capture_output=True, text=True, check=False)
+    return done.stderr.strip().replace("nginx version: ", "")
