@@ -28,6 +28,8 @@ _OPAQUE = re.compile(
 )
 #: SERVICE as a keyword: not after a variable sigil or a prefix colon, not before a colon.
 _SERVICE = re.compile(r"(?<![\w?$:])service(?![\w:])", re.IGNORECASE)
+#: FROM / FROM NAMED as keywords (SPARQL 1.1 Query §13.2: the query states its own dataset).
+_FROM = re.compile(r"(?<![\w?$:])from(?![\w:])", re.IGNORECASE)
 #: SPARQL 1.1 Query §19.2: \u / \U escapes may stand for any character of the query text.
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
@@ -56,3 +58,12 @@ def check_query(sparql: str) -> None:
             "SERVICE (federated query) is not allowed on this endpoint: it would make the "
             "server fetch from another address. Query the remote endpoint yourself."
         )
+
+
+def declares_dataset(sparql: str) -> bool:
+    """Whether the query has ``FROM`` / ``FROM NAMED`` clauses (then they define its dataset).
+
+    The same token scan as :func:`check_query`; a prefixed name such as ``ex:a.from`` counts
+    too (the query then sees the store's own, empty, default graph, as SPARQL says).
+    """
+    return bool(_FROM.search(keywords_text(sparql)))

@@ -4,8 +4,10 @@ For data that outgrows one process (Oxigraph server, Fuseki, Virtuoso, QLever, G
 Neptune): the query is sent with the SPARQL 1.1 Protocol (URL-encoded POST, section 2.1.2, the
 form every server supports) and the answer is parsed back into pyoxigraph objects, so the
 endpoint serializes remote results exactly as it serializes embedded ones. The remote store must
-hold one named graph per file (the same graph IRIs) and answer with their union as its default
-graph (``oxigraph serve --union-default-graph``, Fuseki's ``unionDefaultGraph``).
+hold one named graph per file (the same graph IRIs). A query that states no dataset (no ``FROM``,
+no protocol IRIs) is sent with every named graph as ``default-graph-uri`` and ``named-graph-uri``
+(Protocol §2.1.4), so the default graph is their union on any SPARQL 1.1 store, without a
+store-side "union default graph" switch (Oxigraph's and Fuseki's would override ``FROM``).
 
 A store that cannot be reached (refused, timed out, 5xx) raises
 :class:`~server.store.StoreUnavailable`, which clients see as 503; nothing is cached across
@@ -29,6 +31,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from server.query_safety import declares_dataset
 from server.store import QueryResult, StoreUnavailable
 
 #: What we ask the remote for: SPARQL results for SELECT/ASK, N-Triples for graphs.
@@ -48,6 +51,7 @@ GRAPH_FORMATS = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
     "application/ld+json": ox.RdfFormat.JSON_LD,
 }
+GRAPH_NAMES = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
 GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 
 #: Never through a proxy from the environment: the endpoint is named by the operator.
@@ -64,6 +68,7 @@ class RemoteStore:
     version_ttl: float = 10.0
     files: list[Path] = field(default_factory=list)
     _version: tuple[float, str] | None = field(default=None, repr=False)
+    _names: tuple[float, list[str]] | None = field(default=None, repr=False)
 
     kind = "remote"
 
@@ -82,9 +87,15 @@ class RemoteStore:
         Raises ``SyntaxError`` with the remote's message when it refuses the query (4xx), and
         :class:`StoreUnavailable` when it cannot answer.
         """
+        if not default_graph_uris and not named_graph_uris and not declares_dataset(sparql):
+            default_graph_uris = named_graph_uris = self.graph_names()
+        return self._send(sparql, default_graph_uris or [], named_graph_uris or [])
+
+    def _send(self, sparql: str, default_graph_uris: list[str], named_graph_uris: list[str]):
+        """One SPARQL Protocol request, exactly as given."""
         fields = [("query", sparql)]
-        fields += [("default-graph-uri", u) for u in default_graph_uris or []]
-        fields += [("named-graph-uri", u) for u in named_graph_uris or []]
+        fields += [("default-graph-uri", u) for u in default_graph_uris]
+        fields += [("named-graph-uri", u) for u in named_graph_uris]
         request = urllib.request.Request(
             self.endpoint,
             data=urllib.parse.urlencode(fields).encode(),
@@ -110,10 +121,18 @@ class RemoteStore:
             raise StoreUnavailable(f"{self.endpoint} is unreachable: {error}") from None
         return parse_answer(media_type, body)
 
+    def graph_names(self) -> list[str]:
+        """The named graphs of the store, re-read at most every ``version_ttl`` seconds."""
+        now = time.monotonic()
+        if self._names is None or now - self._names[0] > self.version_ttl:
+            rows = self._send(GRAPH_NAMES, [], [])
+            self._names = (now, sorted(row["g"].value for row in rows))
+        return self._names[1]
+
     @property
     def graphs(self) -> dict[str, Path | None]:
         """The named graphs the remote store holds (no local file behind them)."""
-        return {name: None for name in self.graph_sizes()}
+        return dict.fromkeys(self.graph_names())
 
     def graph_sizes(self) -> dict[str, int]:
         return {row["g"].value: int(row["n"].value) for row in self.query(GRAPH_SIZES)}

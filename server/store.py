@@ -26,6 +26,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from server.query_safety import declares_dataset
+
 RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES}
 
 #: The file, inside an on-disk store's directory, naming the dataset version it holds.
@@ -81,13 +83,14 @@ def query_engine(
 ) -> QueryResult:
     """Run a query on a pyoxigraph store with the SPARQL Protocol's dataset parameters.
 
-    Without ``default-graph-uri`` the default graph is the union of all graphs. The IRIs name
-    graphs of this store only: one it does not hold is an empty graph, never fetched.
+    The protocol's IRIs win over the query's ``FROM`` (SPARQL 1.1 Protocol §2.1.4); without
+    either, the default graph is the union of all graphs. The IRIs name graphs of this store
+    only: one it does not hold is an empty graph, never fetched.
     """
     kwargs: dict[str, Any] = {}
     if default_graph_uris:
         kwargs["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris]
-    else:
+    elif not named_graph_uris and not declares_dataset(sparql):
         kwargs["use_default_graph_as_union"] = True
     if named_graph_uris:
         kwargs["named_graphs"] = [ox.NamedNode(u) for u in named_graph_uris]

@@ -71,7 +71,8 @@ class Oxigraph:
     """A real ``oxigraph serve-read-only`` on 127.0.0.1 holding the fixture files.
 
     Each file is loaded into its own named graph (the same IRIs as the embedded store) with
-    ``oxigraph load``; queries see the union of the graphs (``--union-default-graph``).
+    ``oxigraph load``. No ``--union-default-graph``: it would override ``FROM``; the remote
+    store sends the graphs as the protocol's dataset instead.
     """
 
     def __init__(self, location: Path, directories: list[Path], base: str = SPARQL_BASE) -> None:
@@ -95,7 +96,9 @@ class Oxigraph:
                 self.location,
                 "--bind",
                 f"127.0.0.1:{self.port}",
-                "--union-default-graph",
+                # Runaway test queries are dropped by us on time; the store stops them too.
+                "--timeout-s",
+                "5",
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

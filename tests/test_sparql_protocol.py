@@ -8,6 +8,8 @@ XML / CSV-TSV, SPARQL 1.1 Service Description, RFC 9110 (HTTP semantics) and the
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -189,6 +191,25 @@ PROTOCOL = {
         args={"query": f"SELECT (COUNT(*) AS ?n) FROM <{PLACES}> WHERE {{ ?c a <{VOC}City> }}"},
         check=count(3),
     ),
+    "SPARQL Query 13.2 FROM excludes the other graphs": Row(
+        args={"query": f"SELECT (COUNT(*) AS ?n) FROM <{PEOPLE}> WHERE {{ ?c a <{VOC}City> }}"},
+        check=count(0),
+    ),
+    "SPARQL Query 13.2 FROM NAMED only: an empty default graph": Row(
+        args={"query": f"SELECT (COUNT(*) AS ?n) FROM NAMED <{PLACES}> WHERE {{ ?s ?p ?o }}"},
+        check=count(0),
+    ),
+    "2.1.4 default-graph-uri overrides FROM": Row(
+        args={
+            "query": f"SELECT (COUNT(*) AS ?n) FROM <{PEOPLE}> WHERE {{ ?c a <{VOC}City> }}",
+            "default-graph-uri": PLACES,
+        },
+        check=count(3),
+    ),
+    "2.1.4 named-graph-uri only: an empty default graph": Row(
+        args={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "named-graph-uri": PLACES},
+        check=count(0),
+    ),
     "SD 3.3 UnionDefaultGraph: the default graph is the union": Row(
         args={"query": f"ASK {{ ?p <{VOC}livesIn> ?c . ?c a <{VOC}City> }}"},
         check=boolean(True),
@@ -362,7 +383,10 @@ TRUNCATION = {
     # SPARQL 1.1 Query Results JSON §3.1 (head.link), XML §2.2 (<link>); CSV/TSV: header only.
     "JSON: head.link": ("json", lambda r: json.loads(r.data)["head"]["link"]),
     "XML: <link> in head": ("xml", lambda r: b'<link href="http://localhost/sparql#limits"/>'),
-    "CSV: header only, 10 rows": ("csv", lambda r: len(r.data.decode().splitlines()) == 11),
+    "CSV: header only, 10 rows": (
+        "csv",
+        lambda r: len(list(csv.reader(io.StringIO(r.text)))) == 11,
+    ),
     "TSV: header only, 10 rows": ("tsv", lambda r: len(solutions(r)) == 10),
     "Turtle: 10 triples": ("ttl", lambda r: len(Graph().parse(data=r.data, format="turtle"))),
 }
