@@ -47,6 +47,11 @@ DEFAULTS: dict[str, object] = {
     # canonical host. Representations (per version, root, document, format) kept in memory.
     "REWRITE_IRIS": True,
     "REPRESENTATION_CACHE_SIZE": 512,
+    # Whole responses to repeated GETs of /sparql, /id/ and /doc/ within a dataset version,
+    # replayed without running the app (server/cache.py): entries (0: off), bytes, largest body.
+    "RESPONSE_CACHE_SIZE": 4096,
+    "RESPONSE_CACHE_BYTES": 64 * 1024 * 1024,
+    "RESPONSE_CACHE_MAX_BODY": 1024 * 1024,
     # Extra response headers exposed to cross-origin scripts, beyond ETag, Link, Location…
     "CORS_EXPOSE_HEADERS": ["X-ICTKG-Result-Truncated", "X-ICTKG-Result-Row-Limit"],
     # Refuse to start when the data does not conform to the shapes (server/dataset.py).
