@@ -1,0 +1,61 @@
+"""The hostile fixture dataset of the page tests (``tests/fixtures/web/``) and a query counter.
+
+Its labels carry ``<script>`` and attribute-breaking text, some of its IRIs are ``javascript:``,
+``data:`` and ``vbscript:``, one thing has no label at all and one is labelled in Belarusian
+only. Every script in it would set ``window.pwned``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from server import create_app
+
+FIXTURES = Path(__file__).parent / "fixtures" / "web"
+BASE = "https://example.org/web/"
+CONFIG = {
+    "TESTING": True,
+    "BASE_IRI": BASE,
+    "ONTOLOGY_DIR": str(FIXTURES / "ontology"),
+    "DATA_DIR": str(FIXTURES / "data"),
+    "SHAPES_DIR": str(FIXTURES / "shapes"),
+    "QUERIES_DIR": str(FIXTURES / "queries"),
+    "VALIDATE_ON_START": False,
+    "QUERY_WORKERS": 1,
+}
+THING = "https://example.org/web/ontology#Thing"
+EVENT = "https://example.org/web/ontology#Event"
+
+#: Every page for people, with the fixture's resources (path, query string).
+PAGES = {
+    "home": "/",
+    "home-ru": "/?lang=ru",
+    "list-by-label": f"/list?class={THING.replace('#', '%23')}",
+    "list-by-date": f"/list?class={EVENT.replace('#', '%23')}&sort=date",
+    "search": "/search?q=script",
+    "resource-evil": "/doc/thing/thing-evil",
+    "resource-plain-ru": "/doc/thing/thing-plain?lang=ru",
+    "resource-nameless": "/doc/thing/nameless",
+    "ontology": "/ontology",
+    "query-page": "/sparql",
+    "query-results": "/query?example=hostile",
+}
+
+
+def make_app(**overrides):
+    return create_app({**CONFIG, **overrides})
+
+
+class CountingStore:
+    """The real store, counting the queries made through it."""
+
+    def __init__(self, store):
+        self.store = store
+        self.queries: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def query(self, sparql, **kwargs):
+        self.queries.append(sparql)
+        return self.store.query(sparql, **kwargs)
