@@ -139,9 +139,16 @@ class RemoteStore:
 
     @property
     def version(self) -> str:
+        """The dataset version; the last one known while the store is down (else it raises)."""
         now = time.monotonic()
         if self._version is None or now - self._version[0] > self.version_ttl:
-            listing = "".join(f"{g} {n}\n" for g, n in sorted(self.graph_sizes().items()))
+            try:
+                sizes = self.graph_sizes()
+            except StoreUnavailable:
+                if self._version is None:
+                    raise
+                return self._version[1]
+            listing = "".join(f"{g} {n}\n" for g, n in sorted(sizes.items()))
             self._version = (now, hashlib.sha256(listing.encode()).hexdigest())
         return self._version[1]
 

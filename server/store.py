@@ -191,4 +191,6 @@ def open_store(config: Mapping[str, Any]) -> Any:
             base_iri=config["BASE_IRI"],
             timeout=float(config.get("REMOTE_TIMEOUT", 30.0)),
         )
-    return Store(base_iri=config["BASE_IRI"], directories=directories, path=config["STORE_PATH"])
+    return Store(
+        base_iri=config["BASE_IRI"], directories=directories, path=config.get("STORE_PATH")
+    )

@@ -1,0 +1,126 @@
+"""The embedded store: one named graph per file, the union as default graph, on disk once.
+
+SPARQL 1.1 Service Description §3.3 (``sd:UnionDefaultGraph``) for the default graph; the rest
+are this project's decisions (graph IRIs ``{base}graph/{dir}/{stem}``, a content hash as the
+dataset version, a disk store reopened without reloading).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pyoxigraph as ox
+import pytest
+
+from server.remote_store import RemoteStore
+from server.store import VERSION_FILE, Store, open_store
+from tests.conftest import SPARQL_BASE, SPARQL_CONFIG, SPARQL_FIXTURES
+
+DIRS = [SPARQL_FIXTURES / "ontology", SPARQL_FIXTURES / "data"]
+EXTRA = ox.Quad(
+    ox.NamedNode("urn:x:marker"),
+    ox.NamedNode("urn:x:p"),
+    ox.Literal("added by hand"),
+    ox.NamedNode("urn:x:g"),
+)
+
+
+def copy_fixtures(tmp_path):
+    for directory in DIRS:
+        shutil.copytree(directory, tmp_path / directory.name)
+    return [tmp_path / d.name for d in DIRS]
+
+
+def test_one_named_graph_per_file() -> None:
+    store = Store(SPARQL_BASE, DIRS)
+    assert set(store.graphs) == {
+        SPARQL_BASE + "graph/ontology/vocab",
+        SPARQL_BASE + "graph/data/people",
+        SPARQL_BASE + "graph/data/places",
+    }
+    assert store.graphs[SPARQL_BASE + "graph/data/people"].name == "people.ttl"
+    named = {g.value for g in store.engine.named_graphs()}
+    assert named == set(store.graphs)
+    assert len(store) == 29
+    assert store.kind == "memory"
+
+
+QUERIES = {
+    # (query, protocol dataset, expected count)
+    "SD 3.3 no dataset: the union of all graphs": ("?s ?p ?o", {}, 29),
+    "Protocol 2.1.4 default-graph-uri: that graph": (
+        "?s ?p ?o",
+        {"default_graph_uris": [SPARQL_BASE + "graph/data/places"]},
+        9,
+    ),
+    "Query 13.3 GRAPH over every named graph": ("GRAPH ?g { ?s ?p ?o }", {}, 29),
+    "Protocol 2.1.4 named-graph-uri restricts GRAPH": (
+        "GRAPH ?g { ?s ?p ?o }",
+        {"named_graph_uris": [SPARQL_BASE + "graph/ontology/vocab"]},
+        6,
+    ),
+}
+
+
+@pytest.mark.parametrize(("pattern", "dataset", "expected"), QUERIES.values(), ids=QUERIES)
+def test_query_dataset(pattern, dataset, expected) -> None:
+    store = Store(SPARQL_BASE, DIRS)
+    rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", **dataset)
+    assert int(next(iter(rows))["n"].value) == expected
+
+
+def test_results_are_pyoxigraph_objects() -> None:
+    store = Store(SPARQL_BASE, DIRS)
+    assert isinstance(store.query("SELECT * WHERE { ?s ?p ?o }"), ox.QuerySolutions)
+    assert isinstance(store.query("ASK { ?s ?p ?o }"), ox.QueryBoolean)
+    assert isinstance(store.query("CONSTRUCT WHERE { ?s ?p ?o }"), ox.QueryTriples)
+
+
+def test_the_version_is_a_content_hash(tmp_path) -> None:
+    dirs = copy_fixtures(tmp_path)
+    first = Store(SPARQL_BASE, dirs).version
+    assert Store(SPARQL_BASE, dirs).version == first
+    people = tmp_path / "data" / "people.ttl"
+    people.write_text(people.read_text().replace('"Carol"@en', '"Caroline"@en'))
+    assert Store(SPARQL_BASE, dirs).version != first
+
+
+def test_a_disk_store_is_loaded_once_and_reopened_while_files_are_unchanged(tmp_path) -> None:
+    dirs = copy_fixtures(tmp_path)
+    path = tmp_path / "store"
+    store = Store(SPARQL_BASE, dirs, path=str(path))
+    assert store.kind == "disk"
+    assert len(store) == 29
+    assert (path / VERSION_FILE).read_text().strip() == store.version
+    del store
+    # Mark the store by hand: a reload would wipe the mark, a reopen keeps it.
+    engine = ox.Store(str(path))
+    engine.add(EXTRA)
+    engine.flush()
+    del engine
+    again = Store(SPARQL_BASE, dirs, path=str(path))
+    assert EXTRA in again.engine
+    assert len(again) == 30
+    del again
+    # A changed file: the store is cleared and bulk-loaded again.
+    places = tmp_path / "data" / "places.ttl"
+    places.write_text(places.read_text().replace('"Tunis"@en', '"Tunis"@en , "Тунис"@ru'))
+    changed = Store(SPARQL_BASE, dirs, path=str(path))
+    assert EXTRA not in changed.engine
+    assert len(changed) == 30
+    assert (path / VERSION_FILE).read_text().strip() == changed.version
+
+
+def test_a_disk_store_is_read_only_once_open(tmp_path) -> None:
+    store = Store(SPARQL_BASE, DIRS, path=str(tmp_path / "store"))
+    with pytest.raises(RuntimeError):  # RocksDB refuses writes to a read-only instance
+        store.engine.add(EXTRA)
+
+
+def test_open_store_follows_the_configuration(tmp_path) -> None:
+    assert open_store(SPARQL_CONFIG).kind == "memory"
+    on_disk = open_store({**SPARQL_CONFIG, "STORE_PATH": str(tmp_path / "s")})
+    assert on_disk.kind == "disk"
+    remote = open_store({**SPARQL_CONFIG, "SPARQL_ENDPOINT": "http://127.0.0.1:9/sparql"})
+    assert isinstance(remote, RemoteStore)
+    assert remote.endpoint == "http://127.0.0.1:9/sparql"
