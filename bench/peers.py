@@ -112,7 +112,8 @@ class Peer:
         started = time.perf_counter()
         self.process = subprocess.Popen(
             self.command(port, data_dir),
-            env={**os.environ, **self.env},
+            # Our app reads its data directory from the environment under granian.
+            env={**os.environ, "ICTKG_DATA_DIR": str(data_dir), **self.env},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -264,6 +265,36 @@ def ictkg(name: str, env: dict[str, str] | None = None, server: str = "gunicorn"
             f"{package_version(server)}, pyoxigraph {package_version('pyoxigraph')}"
         ),
     )
+
+
+def ictkg_granian(name: str = "ictkg-granian") -> Peer:
+    """Our app under granian (Rust HTTP, WSGI interface): the other production server measured."""
+
+    def command(port: int, data_dir: Path) -> list[str]:
+        return [
+            str(BIN / "granian"),
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--blocking-threads",
+            "8",
+            "--no-ws",
+            "--log-level",
+            "warning",
+            "--working-dir",
+            str(PROJECT_ROOT),
+            "--factory",
+            "server:create_app",
+        ]
+
+    peer = ictkg(name, server="granian")
+    peer.command = command
+    return peer
 
 
 def oxigraph() -> Peer:

@@ -30,7 +30,17 @@ from typing import Any
 
 from bench import report, wrk
 from bench.generate import generate, parse_scale
-from bench.peers import BIN, Peer, fetch, ictkg, memory_mb, nginx, oxigraph, rdflib_endpoint
+from bench.peers import (
+    BIN,
+    Peer,
+    fetch,
+    ictkg,
+    ictkg_granian,
+    memory_mb,
+    nginx,
+    oxigraph,
+    rdflib_endpoint,
+)
 from bench.queries import mix
 from server.config import PROJECT_ROOT
 
@@ -211,8 +221,8 @@ def peers_for(names: list[str], site_dir: Path, work: Path) -> list[Peer]:
         "oxigraph": oxigraph,
         "rdflib-endpoint": rdflib_endpoint,
         "ictkg": lambda: ictkg("ictkg"),
-        "ictkg-nocache": lambda: ictkg("ictkg-nocache", {"ICTKG_SPARQL_CACHE_SIZE": "0"}),
-        "ictkg-granian": lambda: ictkg("ictkg-granian", {"ICTKG_HTTP_SERVER": "granian"}),
+        "ictkg-nocache": lambda: ictkg("ictkg-nocache", {"ICTKG_RESPONSE_CACHE_SIZE": "0"}),
+        "ictkg-granian": ictkg_granian,
         "nginx": lambda: nginx(site_dir, work / "nginx"),
     }
     return [made[name]() for name in names]
