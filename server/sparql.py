@@ -49,7 +49,18 @@ GRAPH_OFFERS: tuple[Offer, ...] = RDF_OFFERS + DATASET_OFFERS
 #: The service description: RDF for machines, the query page for people.
 DESCRIPTION_OFFERS: tuple[Offer, ...] = (*RDF_OFFERS, HTML)
 #: ``format=json`` / ``format=xml`` for a graph mean its JSON and XML syntaxes.
-GRAPH_ALIASES = {"json": "jsonld", "xml": "rdf"}
+#: Names other endpoints and clients use for ``format=`` (SPARQLWrapper sends ``turtle``…).
+ALIASES = {
+    "turtle": "ttl",
+    "n-triples": "nt",
+    "ntriples": "nt",
+    "rdfxml": "rdf",
+    "rdf+xml": "rdf",
+    "json-ld": "jsonld",
+    "n-quads": "nq",
+    "nquads": "nq",
+}
+GRAPH_ALIASES = {**ALIASES, "json": "jsonld", "xml": "rdf"}
 
 TRUNCATED = "X-ICTKG-Result-Truncated"
 ROW_LIMIT = "X-ICTKG-Result-Row-Limit"
@@ -77,7 +88,8 @@ class Refusal(Exception):
 
 
 def text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    response = Response(message.rstrip("\n") + "\n", status, content_type="text/plain")
+    body = message.rstrip("\n") + "\n"
+    response = Response(body, status, content_type="text/plain; charset=utf-8")
     response.headers.update(headers or {})
     return response
 
@@ -177,7 +189,7 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
     """Run the query in a worker; the response in the chosen format, or the reason it failed."""
     config = current_app.config
     name = requested_format()
-    results_offer = choose(RESULTS_OFFERS, name, {})
+    results_offer = choose(RESULTS_OFFERS, name, ALIASES)
     graph_offer = choose(GRAPH_OFFERS, name, GRAPH_ALIASES)
     if results_offer is None and graph_offer is None:
         return not_acceptable(RESULTS_OFFERS + GRAPH_OFFERS, "query results")
@@ -229,7 +241,7 @@ def unavailable(error: Exception) -> Response:
 def service_description() -> Response:
     """The Service Description in RDF, or the query page for a browser (conneg)."""
     name = requested_format()
-    offer = choose(DESCRIPTION_OFFERS, name, {})
+    offer = choose(DESCRIPTION_OFFERS, name, ALIASES)
     if offer is None:
         return not_acceptable(DESCRIPTION_OFFERS, "the service description and query page")
     if offer is HTML:

@@ -357,6 +357,9 @@ RESULTS = {
         media_type="application/n-quads",
         check=rdf("nquads", 3),
     ),
+    "CONSTRUCT format=turtle (SPARQLWrapper's name)": Row(
+        args={"query": CONSTRUCT, "format": "turtle"}, media_type="text/turtle"
+    ),
     "CONSTRUCT format=json means JSON-LD": Row(
         args={"query": CONSTRUCT, "format": "json"}, media_type="application/ld+json"
     ),

@@ -1,0 +1,201 @@
+"""``ictkg serve`` as consumers meet it: gunicorn in a subprocess, real clients.
+
+SPARQLWrapper in JSON and XML (as Python programs query endpoints), ``curl`` for the headers
+(CORS, the Fetch standard §3.2; RFC 9110 for the rest), the SPARQL 1.1 Protocol over a real
+socket, the time limit under gunicorn's threads, and each store option.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from urllib.parse import quote
+
+import pyoxigraph as ox
+import pytest
+import requests
+from SPARQLWrapper import JSON, POST, POSTDIRECTLY, TURTLE, XML, SPARQLWrapper
+
+from tests.conftest import SPARQL_BASE, ictkg_serve
+
+VOC = "https://example.org/sq/vocab#"
+CITIES = (
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+    f"SELECT ?c ?label WHERE {{ ?c a <{VOC}City> ; rdfs:label ?label "
+    "FILTER(LANG(?label) = 'en') } ORDER BY ?c"
+)
+RUNAWAY = (
+    "SELECT (COUNT(*) AS ?n) WHERE "
+    "{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o . ?p ?q ?r }"
+)
+LABELS = ["Geneva", "Minsk", "Tunis"]
+
+
+def wrapper(root: str, fmt, method=None) -> SPARQLWrapper:
+    client = SPARQLWrapper(root + "sparql")
+    client.setQuery(CITIES)
+    client.setReturnFormat(fmt)
+    if method:
+        client.setMethod(POST)
+        client.setRequestMethod(method)
+    return client
+
+
+SPARQLWRAPPER = {
+    # SPARQL 1.1 Protocol §2.1.1-§2.1.3 as SPARQLWrapper sends them.
+    "2.1.1 GET, JSON results": (JSON, None),
+    "2.1.1 GET, XML results": (XML, None),
+    "2.1.2 URL-encoded POST, JSON results": (JSON, "urlencoded"),
+    "2.1.3 direct POST, XML results": (XML, POSTDIRECTLY),
+}
+
+
+@pytest.mark.parametrize(("fmt", "method"), SPARQLWRAPPER.values(), ids=SPARQLWRAPPER.keys())
+def test_sparqlwrapper(ictkg_server, fmt, method) -> None:
+    result = wrapper(ictkg_server, fmt, method).query().convert()
+    if fmt == JSON:
+        labels = [row["label"]["value"] for row in result["results"]["bindings"]]
+    else:
+        labels = [node.firstChild.data for node in result.getElementsByTagName("literal")]
+    assert labels == LABELS
+
+
+def test_sparqlwrapper_construct_as_turtle(ictkg_server) -> None:
+    client = SPARQLWrapper(ictkg_server + "sparql")
+    client.setQuery(f"CONSTRUCT {{ ?c a <{VOC}City> }} WHERE {{ ?c a <{VOC}City> }}")
+    client.setReturnFormat(TURTLE)
+    body = client.query().convert()
+    cities = {t.subject.value for t in ox.parse(body, ox.RdfFormat.TURTLE)}
+    assert cities == {f"{SPARQL_BASE}id/city/{c}" for c in ("geneva", "minsk", "tunis")}
+
+
+def curl(*args: str) -> tuple[int, dict[str, str], str]:
+    """``curl -i``: the status, the headers (lower-cased names) and the body."""
+    out = subprocess.run(
+        ["curl", "-s", "-i", "--max-time", "10", *args], capture_output=True, text=True, check=True
+    ).stdout
+    head, _, body = out.replace("\r\n", "\n").partition("\n\n")
+    status_line, *lines = head.split("\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(status_line.split()[1]), headers, body
+
+
+CURL = {
+    # (curl arguments after the URL, status, headers that must be there with these values)
+    "2.1.1 GET with Accept text/csv": (
+        ["-H", "Accept: text/csv"],
+        200,
+        {
+            "content-type": "text/csv; charset=utf-8",
+            "vary": "Accept",
+            "access-control-allow-origin": "*",
+            "x-ictkg-result-truncated": "false",
+        },
+    ),
+    "RFC 9110 9.3.2 HEAD": (["-I"], 200, {"content-type": "application/sparql-results+json"}),
+    "Fetch 3.2.2 preflight": (
+        [
+            "-X",
+            "OPTIONS",
+            "-H",
+            "Origin: https://app.example",
+            "-H",
+            "Access-Control-Request-Method: POST",
+            "-H",
+            "Access-Control-Request-Headers: content-type",
+        ],
+        204,
+        {"access-control-allow-origin": "*", "access-control-allow-headers": "content-type"},
+    ),
+    "RFC 9110 15.5.6 PUT: 405 with Allow": (
+        ["-X", "PUT"],
+        405,
+        {"access-control-allow-origin": "*"},
+    ),
+    "Protocol 2.1.1 malformed: 400 text/plain": (
+        ["--get", "--data-urlencode", "query=SELECT ?x WHERE {"],
+        400,
+        {"content-type": "text/plain; charset=utf-8", "access-control-allow-origin": "*"},
+    ),
+}
+
+
+@pytest.mark.parametrize(("args", "status", "expected"), CURL.values(), ids=CURL.keys())
+def test_headers_with_curl(ictkg_server, args, status, expected) -> None:
+    url = ictkg_server + "sparql"
+    if "--get" not in args:
+        url += "?query=" + quote(CITIES)
+    got_status, headers, _ = curl(*args, url)
+    assert got_status == status
+    for name, value in expected.items():
+        assert headers[name].startswith(value), (name, headers)
+    if status == 405:
+        assert "GET" in headers["allow"]
+    if status == 204:
+        assert "POST" in headers["access-control-allow-methods"]
+
+
+def test_a_runaway_query_under_gunicorn(ictkg_server) -> None:
+    """One runaway query (503 at the 2 s limit) never stalls the others."""
+    outcome: list[requests.Response] = []
+    slow = threading.Thread(
+        target=lambda: outcome.append(
+            requests.get(ictkg_server + "sparql", params={"query": RUNAWAY}, timeout=20)
+        )
+    )
+    start = time.monotonic()
+    slow.start()
+    time.sleep(0.2)
+    quick = requests.get(ictkg_server + "sparql", params={"query": CITIES}, timeout=5)
+    assert quick.status_code == 200
+    assert time.monotonic() - start < 1.5
+    slow.join()
+    assert outcome[0].status_code == 503
+    assert "time limit" in outcome[0].text
+    assert time.monotonic() - start < 5
+
+
+def test_health(ictkg_server) -> None:
+    health = requests.get(ictkg_server + "health", timeout=5).json()
+    assert health["status"] == "ok"
+    assert health["store"] == "memory"
+    assert health["triples"] == 29
+
+
+def test_the_same_paths_on_any_host(ictkg_server) -> None:
+    response = requests.get(
+        ictkg_server + "sparql", headers={"Host": "kg.example:9999", "Accept": "text/turtle"}
+    )
+    assert "<http://kg.example:9999/sparql> a sd:Service" in response.text
+
+
+def test_serve_with_an_on_disk_store(tmp_path) -> None:
+    path = tmp_path / "store"
+    with ictkg_serve("--workers", "2", "--threads", "2", "--store", str(path)) as root:
+        assert requests.get(root + "health", timeout=5).json()["store"] == "disk"
+        assert [
+            r["label"]["value"]
+            for r in wrapper(root, JSON).query().convert()["results"]["bindings"]
+        ] == LABELS
+    assert (path / "ictkg-dataset-version").is_file()
+
+
+def test_serve_in_front_of_a_remote_store(oxigraph) -> None:
+    with ictkg_serve("--workers", "1", "--sparql-endpoint", oxigraph.endpoint) as root:
+        health = requests.get(root + "health", timeout=5).json()
+        assert health["store"] == "remote"
+        assert health["triples"] == 29
+        result = wrapper(root, XML).query().convert()
+        assert [n.firstChild.data for n in result.getElementsByTagName("literal")] == LABELS
+
+
+def test_serve_dev_uses_the_flask_server() -> None:
+    with ictkg_serve("--dev") as root:
+        response = requests.get(root + "health", timeout=5)
+        assert response.status_code == 200
+        assert "Werkzeug" in response.headers["Server"]
+        assert requests.get(root + "sparql", params={"query": "ASK {}"}).json()["boolean"]
