@@ -157,6 +157,8 @@ def serialize(graph: Graph, offer: Offer, rw: Rewriter) -> bytes:
     """The bytes of ``graph`` (already in local IRIs) in the offer's RDF format."""
     if offer.media_type == "application/ld+json":
         return jsonld.compact(graph, context(rw), context_url(rw))
+    for prefix, namespace in prefixes(rw).items():
+        graph.bind(prefix, URIRef(namespace), override=True, replace=True)
     return graph.serialize(format=RDFLIB_FORMATS[offer.media_type], encoding="utf-8")
 
 
@@ -231,7 +233,9 @@ def represent(
     version = store().version
 
     def local_graph() -> Graph:
-        graph = rw.graph(build(), prefixes(rw))
+        # Prefixes are bound when an RDF format is written (serialize): HTML needs none, so
+        # a page does not pay for the context's queries.
+        graph = rw.graph(build())
         if topic and rw.local(topic) != topic:
             graph.add((URIRef(rw.local(topic)), OWL.sameAs, URIRef(topic)))
         return graph

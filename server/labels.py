@@ -2,8 +2,9 @@
 
 A page collects every IRI it will show, then asks the store once (:func:`fetch`: a ``VALUES``
 query for the label predicates and ``rdf:type`` of all of them), never once per link. The
-choice (:func:`pick`) walks the language chain of :mod:`server.language` (``ru`` → ``be`` →
-``en`` for a Russian page), then untagged labels, then any label; within one language the
+choice (:func:`pick`) takes the page's language, then an untagged label (names and symbols are
+language-neutral), then the rest of the chain of :mod:`server.language` (``be`` then ``en`` for
+a Russian page), then any label; within one language the
 label predicates are tried best first (``skos:prefLabel`` before ``rdfs:label`` before
 ``schema:name``…). :func:`name` adds the last resort, the IRI's local name, so a page never
 shows an empty label.
@@ -51,13 +52,20 @@ def _matches(literal: Literal, lang: str) -> bool:
 def pick(candidates: Iterable[Literal], chain: Iterable[str]) -> Literal | None:
     """The best literal for the chain of languages (candidates in predicate order)."""
     ordered = [c for c in candidates if isinstance(c, Literal)]
-    for lang in chain:
+    chain = tuple(chain)
+    # The page's language, then untagged text (names, symbols: language-neutral), then the
+    # rest of the chain.
+    for lang in chain[:1]:
         for literal in ordered:
             if _matches(literal, lang):
                 return literal
     for literal in ordered:
         if not literal.language:
             return literal
+    for lang in chain[1:]:
+        for literal in ordered:
+            if _matches(literal, lang):
+                return literal
     return min(ordered, key=lambda lit: (lit.language or "", str(lit))) if ordered else None
 
 

@@ -433,7 +433,7 @@ def query_page_response() -> Response:
     answer, error, status = None, None, 200
     if text and len(text) > int(config["MAX_QUERY_LENGTH"]):
         error, status = f"The query is over {config['MAX_QUERY_LENGTH']} characters.", 414
-    elif text and request.path.endswith("/query") and "query" in request.args:
+    elif text and request.path.endswith("/query"):
         pool = current_app.extensions["ictkg.queries"]
         try:
             answer = query_page.run(pool, store(), text, config, rw, choice)

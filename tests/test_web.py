@@ -1,0 +1,287 @@
+"""Pages for people (issue 4): query budget, languages and fallbacks, lists, search, drawings.
+
+Sources: issue 4 ("no page needs more than 3 SPARQL queries", "a page never shows an empty
+label", "?lang= switch or Accept-Language"); RFC 9110 §12.5.4 (Accept-Language), §12.5.5
+(Vary); SPARQL 1.1 Query §15.1 (ORDER BY).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from web_support import BASE, EVENT, PAGES, THING, CountingStore, make_app
+
+from server import diagram, labels, timeline
+from server.language import choose
+from server.values import format_date, format_number
+
+
+@pytest.fixture(scope="module")
+def app():
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def page_text(response) -> str:
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_data(as_text=True)
+
+
+# --- the query budget ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", list(PAGES.values()), ids=list(PAGES))
+def test_no_page_needs_more_than_three_queries(path):
+    """Issue 4: at most 3 SPARQL queries per page, counted on a fresh app (no cache)."""
+    app = make_app()
+    counting = CountingStore(app.extensions["ictkg"])
+    app.extensions["ictkg"] = counting
+    response = app.test_client().get(path, headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert len(counting.queries) <= 3, counting.queries
+
+
+def test_the_resource_page_gets_labels_in_one_batched_query():
+    """Issue 4: "a page never issues one query per link"."""
+    app = make_app()
+    counting = CountingStore(app.extensions["ictkg"])
+    app.extensions["ictkg"] = counting
+    app.test_client().get("/doc/thing/thing-evil.html")
+    batched = [q for q in counting.queries if "VALUES ?x" in q]
+    assert len(batched) == 1
+    for linked in ("thing/thing-plain", "thing/nameless", "thing/source", "ontology#link"):
+        assert linked in batched[0]
+
+
+# --- languages -----------------------------------------------------------------------------------
+
+LANGUAGE_CHOICES = [
+    pytest.param(None, None, "en", False, id="default-english"),
+    pytest.param("ru", None, "ru", True, id="lang-param"),
+    pytest.param(None, "ru-RU,ru;q=0.9,en;q=0.5", "ru", False, id="rfc9110-12.5.4-accept-language"),
+    pytest.param("be", "ru", "be", True, id="lang-param-wins-over-header"),
+    pytest.param("xx", "be", "be", False, id="unknown-lang-param-ignored"),
+    pytest.param(None, "de, fr;q=0.5", "en", False, id="nothing-offered-gets-english"),
+]
+
+
+@pytest.mark.parametrize(("param", "header", "code", "explicit"), LANGUAGE_CHOICES)
+def test_language_choice(param, header, code, explicit):
+    from werkzeug.datastructures import LanguageAccept
+    from werkzeug.http import parse_accept_header
+
+    accept = parse_accept_header(header, LanguageAccept) if header else LanguageAccept()
+    choice = choose(param, accept)
+    assert (choice.code, choice.explicit) == (code, explicit)
+
+
+FALLBACKS = [
+    pytest.param(("ru", "be", "en"), ["Thing@en", "Вещь@ru"], "Вещь", id="chosen-language"),
+    pytest.param(("ru", "be", "en"), ["Thing@en", "Рэч@be"], "Рэч", id="ru-falls-back-to-be"),
+    pytest.param(("en", "ru", "be"), ["Толькі@be"], "Толькі", id="any-label-before-local-name"),
+    pytest.param(("en", "ru", "be"), ["Thing", "Вещь@ru"], "Thing", id="untagged-before-other"),
+    pytest.param(("be", "ru", "en"), ["Thing@en-GB", "Вещь@ru"], "Вещь", id="be-falls-back-to-ru"),
+    pytest.param(("en", "ru", "be"), ["Thing@en-GB"], "Thing", id="language-subtag-matches"),
+]
+
+
+@pytest.mark.parametrize(("chain", "values", "expected"), FALLBACKS)
+def test_label_fallback_chain(chain, values, expected):
+    from rdflib import RDFS, Graph, Literal, URIRef
+
+    graph = Graph()
+    node = URIRef(BASE + "id/thing/x")
+    for value in values:
+        text, _, lang = value.partition("@")
+        graph.add((node, RDFS.label, Literal(text, lang=lang or None)))
+    assert labels.name(graph, node, chain) == expected
+
+
+def test_a_page_never_shows_an_empty_label(client):
+    html = page_text(client.get("/doc/thing/nameless.html"))
+    assert "<h1>nameless</h1>" in html  # the IRI's local name, last in the chain
+    html = page_text(client.get("/doc/thing/thing-plain.html"))
+    assert "Толькі па-беларуску</a>" in html  # a Belarusian-only label on an English page
+
+
+def test_lang_param_gives_russian_labels_and_is_kept_in_links(client):
+    html = page_text(client.get("/doc/thing/thing-plain.html?lang=ru"))
+    assert "<h1>Простая вещь</h1>" in html
+    assert '<html lang="ru">' in html
+    assert re.search(r'href="http://localhost/id/thing/thing-evil\?lang=ru"[^>]*>Злой', html)
+
+
+def test_accept_language_chooses_and_varies(client):
+    response = client.get("/doc/thing/thing-plain.html", headers={"Accept-Language": "ru"})
+    assert "<h1>Простая вещь</h1>" in page_text(response)
+    assert "Accept-Language" in response.headers["Vary"]
+    english = client.get("/doc/thing/thing-plain.html", headers={"Accept-Language": "en"})
+    assert "<h1>Plain thing</h1>" in page_text(english)
+    assert english.headers["ETag"] != response.headers["ETag"]
+
+
+# --- values --------------------------------------------------------------------------------------
+
+DATES = [
+    pytest.param("2003-12-10", "date", "en", "10 December 2003", id="xsd-date-en"),
+    pytest.param("2003-12-10", "date", "ru", "10 декабря 2003", id="xsd-date-ru"),
+    pytest.param("2016-05", "gYearMonth", "en", "May 2016", id="xsd-gYearMonth-en"),
+    pytest.param("2016-05", "gYearMonth", "be", "май 2016", id="xsd-gYearMonth-be"),
+    pytest.param("2017", "gYear", "ru", "2017", id="xsd-gYear"),
+    pytest.param("2003-13-01", "date", "en", None, id="ill-formed-kept-as-is"),
+]
+
+
+@pytest.mark.parametrize(("lexical", "kind", "lang", "expected"), DATES)
+def test_dates_are_formatted(lexical, kind, lang, expected):
+    from rdflib import XSD
+
+    assert format_date(lexical, XSD[kind], lang) == expected
+
+
+def test_numbers_are_grouped():
+    assert format_number("1443", "en") == "1,443"
+    assert format_number("1443.5", "ru") == "1\u00a0443,5"
+    assert format_number("n/a", "en") is None
+
+
+# --- home, lists, search -------------------------------------------------------------------------
+
+
+def test_home_counts_kinds_draws_the_timeline_and_links_everything(client):
+    html = page_text(client.get("/"))
+    assert re.search(r">Thing &lt;script&gt;.*?</a> <span class=\"count\">7</span>", html)
+    assert re.search(r">Event</a> <span class=\"count\">2</span>", html)  # a sub-kind
+    assert html.count('<rect class="bar"') == 2
+    assert "10 December 2003 – 12 December 2003" in html
+    for target in (
+        "/dumps/dataset.ttl",
+        "/.well-known/void",
+        "/ontology",
+        "/query?example=hostile",
+    ):
+        assert target in html
+
+
+LISTS = [
+    pytest.param("label", ["Evil", "Forum", "nameless", "Plain thing"], id="by-label"),
+    pytest.param("date", ["Summit", "Forum"], id="by-date-dated-first"),
+]
+
+
+@pytest.mark.parametrize(("sort", "order"), LISTS)
+def test_lists_sort(client, sort, order):
+    cls = (EVENT if sort == "date" else THING).replace("#", "%23")
+    html = page_text(client.get(f"/list?class={cls}&sort={sort}"))
+    positions = [html.index(label) for label in order]
+    assert positions == sorted(positions)
+
+
+def test_lists_page_with_counts():
+    app = make_app(LIST_PAGE_SIZE=2)
+    client = app.test_client()
+    cls = THING.replace("#", "%23")
+    first = page_text(client.get(f"/list?class={cls}"))
+    assert '<span class="count">7</span>' in first
+    assert re.search(r'rel="next" href="[^"]*page=2"', first)
+    last = page_text(client.get(f"/list?class={cls}&page=4"))
+    assert 'rel="next"' not in last
+    assert client.get(f"/list?class={cls}&page=5").status_code == 404
+
+
+BAD_REQUESTS = [
+    pytest.param("/list?class=not%20an%20iri", 400, id="class-must-be-an-iri"),
+    pytest.param(f"/list?class={THING.replace('#', '%23')}&sort=color", 400, id="unknown-sort"),
+    pytest.param(f"/list?class={THING.replace('#', '%23')}&page=0", 400, id="page-from-1"),
+    pytest.param("/list?class=https://example.org/none", 404, id="empty-class"),
+]
+
+
+@pytest.mark.parametrize(("path", "status"), BAD_REQUESTS)
+def test_bad_list_requests(client, path, status):
+    assert client.get(path).status_code == status
+
+
+def test_search_finds_russian_labels_in_any_case(client):
+    html = page_text(client.get("/search?q=ПРОСТАЯ"))
+    assert ">Plain thing</a>" in html
+    assert "«Простая вещь»" in html
+
+
+def test_search_answers_json_for_scripts(client):
+    response = client.get("/search?q=forum", headers={"Accept": "application/json"})
+    assert response.mimetype == "application/json"
+    assert "Accept" in response.headers["Vary"]
+    results = response.get_json()["results"]
+    assert [r["iri"] for r in results] == ["http://localhost/id/thing/forum"]
+    assert results[0]["kinds"] == ["Event"]
+
+
+def test_search_text_is_a_sparql_string_not_syntax(client):
+    """A quote in the search box is data (the literal is written by rdflib's escaping)."""
+    response = client.get(
+        '/search?q=" } DROP ALL ; SELECT * {', headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 200
+    assert response.get_json()["results"] == []
+
+
+# --- the query page ------------------------------------------------------------------------------
+
+
+def test_sparql_shows_the_query_page_to_browsers(client):
+    html = page_text(client.get("/sparql", headers={"Accept": "text/html"}))
+    assert 'id="query-form"' in html
+    assert "Everything with a label &lt;script&gt;" in html  # the example titles, escaped
+    assert '<script src="/static/query.js" defer>' in html
+
+
+def test_the_query_page_runs_a_query_without_javascript(client):
+    html = page_text(client.get("/query?example=hostile"))
+    assert html.count("<tr>") >= 6
+    assert ">Plain thing</a>" in html  # IRIs in results are named and linked
+    assert 'href="http://localhost/sparql?query=' in html
+    assert "format=csv" in html
+
+
+def test_the_query_page_reports_a_bad_query(client):
+    response = client.get("/query?query=SELEKT")
+    assert response.status_code == 400
+    assert 'class="error"' in response.get_data(as_text=True)
+
+
+# --- drawings ------------------------------------------------------------------------------------
+
+
+def test_timeline_lanes_never_overlap():
+    events = [timeline.Event(None, f"Event {i}", f"200{i % 3}-01-01") for i in range(9)]
+    placed = timeline.layout(events, 2000, 2010)
+    by_lane: dict[int, list] = {}
+    for p in placed:
+        by_lane.setdefault(p.lane, []).append(p)
+    for lane in by_lane.values():
+        lane.sort(key=lambda p: p.x0)
+        for left, right in itertools.pairwise(lane):
+            assert right.x0 > left.x1
+
+
+def test_diagram_is_computed_from_the_ontology(client):
+    html = page_text(client.get("/ontology", headers={"Accept": "text/html"}))
+    assert '<svg class="diagram"' in html
+    assert 'href="#Thing"' in html
+    assert 'href="#Event"' in html
+    assert '<path class="sub"' in html  # Event under Thing
+    assert '<path class="rel"' in html  # link: Thing → Thing
+
+
+def test_diagram_places_subclasses_under_their_parent():
+    boxes = [diagram.ClassBox("a", "a", "A"), diagram.ClassBox("b", "b", "B")]
+    placed = diagram.place(diagram.forest(boxes, {"b": ["a"]}))
+    assert placed["b"][0] > placed["a"][0]
+    assert placed["b"][1] > placed["a"][1]
