@@ -66,6 +66,21 @@ def by_name(offers: tuple[Offer, ...], name: str) -> Offer | None:
     return None
 
 
+#: Media types that real clients send for our formats, mapped to the types we answer with, in
+#: order of preference. rdflib asks for N-Triples as ``text/plain`` (its registration before RDF
+#: 1.1), older tools for Turtle as ``application/x-turtle``, and generic JSON/XML clients for
+#: SPARQL results or RDF as ``application/json`` / ``application/xml``. An alias only counts when
+#: one of its targets is on offer, and it loses ties to the registered type.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "text/plain": ("application/n-triples",),
+    "application/x-turtle": ("text/turtle",),
+    "application/turtle": ("text/turtle",),
+    "application/json": ("application/sparql-results+json", "application/ld+json"),
+    "application/xml": ("application/sparql-results+xml", "application/rdf+xml"),
+    "text/xml": ("application/sparql-results+xml", "application/rdf+xml"),
+}
+
+
 def negotiate(accept: MIMEAccept, offers: tuple[Offer, ...]) -> Offer | None:
     """The best offer for an ``Accept`` header; the first offer when the client states none.
 
@@ -73,7 +88,10 @@ def negotiate(accept: MIMEAccept, offers: tuple[Offer, ...]) -> Offer | None:
     """
     if not accept:
         return offers[0]
-    best = accept.best_match([o.media_type for o in offers])
-    if best is None:
-        return None
-    return next(o for o in offers if o.media_type == best)
+    by_type = {o.media_type: o for o in offers}
+    for alias, targets in ALIASES.items():
+        target = next((t for t in targets if t in by_type), None)
+        if target is not None:
+            by_type.setdefault(alias, by_type[target])
+    best = accept.best_match(list(by_type))
+    return None if best is None else by_type[best]
