@@ -6,34 +6,105 @@ with its ``BaseApplication``: each worker process builds its own app after the f
 ``preload_app``), so each has its own store handle and its own query workers, forked before the
 worker starts its threads. An on-disk store (``--store``) is bulk-loaded once here, in the
 master, before any worker opens it read-only.
+
+With the embedded store, the master serves a checked snapshot of the data and reloads it on
+``SIGHUP`` or, with ``--watch``, when the files change (:mod:`server.reload`).
+
+Start-up fails early and plainly: a missing or unreadable directory, a bad configuration value,
+data that does not parse or validate, or a port already in use is one line on stderr naming what
+and where (the option or ``ICTKG_*`` variable, the path, ``file:line``), and exit status 2, the
+usage-error status of click and of ``ictkg validate``; never a traceback.
 """
 
 from __future__ import annotations
 
+import errno
+import math
+import os
+import socket
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
 from server.config import DEFAULTS, PROJECT_ROOT
 
 
-def run_gunicorn(overrides: dict[str, Any], options: dict[str, Any]) -> None:
-    """gunicorn running ``create_app(overrides)`` in each worker (imported only to serve)."""
+class StartupError(click.ClickException):
+    """Why the server cannot start: printed as one ``Error: …`` line, exit status 2."""
+
+    exit_code = 2
+
+
+class StderrLog:
+    """The reloader's log before gunicorn's exists (start-up problems go to stderr)."""
+
+    def info(self, msg: str, *args: Any) -> None:
+        click.echo(msg % args, err=True)
+
+    error = info
+
+
+def run_gunicorn(
+    overrides: dict[str, Any],
+    options: dict[str, Any],
+    snapshots: Any = None,
+    watch: float | None = None,
+) -> None:
+    """gunicorn running ``create_app(overrides)`` in each worker (imported only to serve).
+
+    With ``snapshots`` (:class:`server.reload.Snapshots`), ``SIGHUP`` first checks a new
+    snapshot of the data and only then lets gunicorn replace its workers; ``watch`` (seconds)
+    sends that ``SIGHUP`` when the files change.
+    """
     from gunicorn.app.base import BaseApplication
+    from gunicorn.arbiter import Arbiter
 
     from server import create_app
+    from server.reload import Watcher
+
+    class ReloadingArbiter(Arbiter):
+        def handle_hup(self) -> None:
+            if snapshots is not None:
+                snapshots.log = self.log
+                snapshot = snapshots.reload()
+                if snapshot is None:
+                    return
+                application.overrides.update(snapshot.overrides())
+            super().handle_hup()
 
     class Gunicorn(BaseApplication):
+        def __init__(self) -> None:
+            self.overrides = dict(overrides)
+            super().__init__()
+
         def load_config(self) -> None:
             for key, value in options.items():
                 if key in self.cfg.settings:  # newer settings are skipped on older gunicorns
                     self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return create_app(overrides)
+            return create_app(self.overrides)
 
-    Gunicorn().run()
+        def run(self) -> None:
+            master = os.getpid()
+            watcher = None
+            if watch and snapshots is not None:
+                watcher = Watcher(list(snapshots.sources.values()), watch)
+                watcher.start()
+            try:
+                ReloadingArbiter(self).run()
+            finally:
+                if os.getpid() == master:  # a worker leaves through here too: it keeps them
+                    if watcher:
+                        watcher.stop()
+                    if snapshots is not None:
+                        snapshots.close()
+
+    application = Gunicorn()
+    application.run()
 
 
 def settings(overrides: dict[str, Any]) -> dict[str, Any]:
@@ -45,6 +116,136 @@ def settings(overrides: dict[str, Any]) -> dict[str, Any]:
     config.from_prefixed_env("ICTKG")
     config.from_mapping(overrides)
     return config
+
+
+# --- checks before anything starts --------------------------------------------------------------
+
+#: Numeric settings: (type, smallest allowed value). Everything else keeps its own checks.
+NUMBERS: dict[str, tuple[type, float]] = {
+    "QUERY_TIMEOUT": (float, 0.001),
+    "REMOTE_TIMEOUT": (float, 0.001),
+    "RELOAD_WATCH_INTERVAL": (float, 0.01),
+    "RESULT_ROW_LIMIT": (int, 1),
+    "MAX_QUERY_LENGTH": (int, 1),
+    "MAX_CONTENT_LENGTH": (int, 1),
+    "QUERY_WORKERS": (int, 1),
+    "BACKLINKS_PAGE_SIZE": (int, 1),
+    "REPRESENTATION_CACHE_SIZE": (int, 1),
+    "RESPONSE_CACHE_SIZE": (int, 0),
+    "RESPONSE_CACHE_BYTES": (int, 0),
+    "RESPONSE_CACHE_MAX_BODY": (int, 0),
+}
+FLAGS = ("VALIDATE_ON_START", "REWRITE_IRIS")
+#: The option that sets a configuration key, to name it in messages.
+OPTION_OF = {
+    "QUERY_TIMEOUT": "--query-timeout",
+    "QUERY_WORKERS": "--query-workers",
+    "STORE_PATH": "--store",
+    "SPARQL_ENDPOINT": "--sparql-endpoint",
+    "BASE_IRI": "--base-iri",
+    "ONTOLOGY_DIR": "--ontology",
+    "DATA_DIR": "--data",
+    "SHAPES_DIR": "--shapes",
+}
+
+
+def origin(key: str, overrides: Mapping[str, Any]) -> str:
+    """Where a setting came from: the option, the ``ICTKG_*`` variable, or the default."""
+    if key in overrides:
+        return OPTION_OF.get(key, key)
+    if f"ICTKG_{key}" in os.environ:
+        return f"ICTKG_{key}"
+    return f"{key} (default)"
+
+
+def check_settings(config: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
+    """Raise :class:`StartupError` for the first value the server could not run with."""
+    for key, (kind, least) in NUMBERS.items():
+        value = config.get(key)
+        if key not in config:
+            continue
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok and kind is int:
+            ok = float(value).is_integer()
+        if not ok or not math.isfinite(value) or value < least:
+            what = "an integer" if kind is int else "a number"
+            raise StartupError(
+                f"{key} from {origin(key, overrides)} must be {what} >= {least:g}, not {value!r}"
+            )
+    for key in FLAGS:
+        if not isinstance(config.get(key), bool):
+            raise StartupError(
+                f"{key} from {origin(key, overrides)} must be true or false, "
+                f"not {config.get(key)!r}"
+            )
+    base = config.get("BASE_IRI")
+    if not (isinstance(base, str) and is_http_url(base) and base.endswith(("/", "#"))):
+        raise StartupError(
+            f"BASE_IRI from {origin('BASE_IRI', overrides)} must be an http(s) IRI ending in "
+            f"'/', not {base!r}"
+        )
+    endpoint = config.get("SPARQL_ENDPOINT")
+    if endpoint is not None and not (isinstance(endpoint, str) and is_http_url(endpoint)):
+        raise StartupError(
+            f"SPARQL_ENDPOINT from {origin('SPARQL_ENDPOINT', overrides)} must be an http(s) "
+            f"URL, not {endpoint!r}"
+        )
+
+
+def is_http_url(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in text
+
+
+def check_directories(config: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
+    """Every directory the server reads exists, is a directory and can be listed and read."""
+    for key in ("ONTOLOGY_DIR", "DATA_DIR", "SHAPES_DIR"):
+        path = Path(config[key])
+        where = f"{key} from {origin(key, overrides)}"
+        if not path.exists():
+            raise StartupError(f"{where}: {path} does not exist")
+        if not path.is_dir():
+            raise StartupError(f"{where}: {path} is not a directory")
+        try:
+            entries = list(path.rglob("*"))
+        except OSError as error:
+            raise StartupError(f"{where}: {path} cannot be read: {error.strerror}") from None
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise StartupError(f"{where}: {path} cannot be read: permission denied")
+        for entry in entries:
+            if entry.is_dir() and not os.access(entry, os.R_OK | os.X_OK):
+                raise StartupError(f"{where}: {entry} cannot be read: permission denied")
+            if entry.suffix in (".ttl", ".nt") and not readable_file(entry):
+                raise StartupError(f"{where}: {entry} cannot be read")
+
+
+def readable_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as file:
+            file.read(1)
+    except OSError:
+        return False
+    return True
+
+
+def check_port(host: str, port: int) -> None:
+    """The address is free now (gunicorn would retry for seconds, then print a traceback)."""
+    if not 0 < port < 65536:
+        raise StartupError(f"--port must be between 1 and 65535, not {port}")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise StartupError(f"--host {host!r} cannot be resolved: {error.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            probe.bind(address)
+        except OSError as error:
+            reason = "address already in use" if error.errno == errno.EADDRINUSE else None
+            raise StartupError(
+                f"cannot listen on {host}:{port}: {reason or error.strerror}"
+            ) from None
 
 
 def gunicorn_options(
@@ -72,8 +273,8 @@ def gunicorn_options(
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers.")
-@click.option("--threads", default=4, show_default=True, type=int, help="Threads per worker.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1))
 @click.option(
     "--query-workers",
     type=int,
@@ -88,9 +289,14 @@ def gunicorn_options(
 )
 @click.option("--sparql-endpoint", help="Use this remote SPARQL 1.1 endpoint as the store.")
 @click.option("--base-iri", help="Base IRI of the dataset.")
-@click.option("--ontology", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--shapes", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--ontology", type=click.Path(path_type=Path))
+@click.option("--data", type=click.Path(path_type=Path))
+@click.option("--shapes", type=click.Path(path_type=Path))
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Reload the data when its files change (checked first; SIGHUP reloads too).",
+)
 @click.option("--dev", is_flag=True, help="Flask's development server (one process).")
 def serve_command(
     host: str,
@@ -105,6 +311,7 @@ def serve_command(
     ontology: Path | None,
     data: Path | None,
     shapes: Path | None,
+    watch: bool,
     dev: bool,
 ) -> None:
     """Publish the knowledge graph: linked data, SPARQL endpoint, dataset description."""
@@ -120,16 +327,57 @@ def serve_command(
     }
     overrides = {key: value for key, value in given.items() if value is not None}
     config = settings(overrides)
+    config.setdefault("RELOAD_WATCH_INTERVAL", 0.5)
+    check_settings(config, overrides)
+    check_directories(config, overrides)
+    if watch and (dev or config["STORE_PATH"] or config["SPARQL_ENDPOINT"]):
+        raise StartupError(
+            "--watch reloads the embedded in-memory store under gunicorn: not with --dev, "
+            "--store or --sparql-endpoint"
+        )
+    check_port(host, port)
+    snapshots = None
     if config["STORE_PATH"] and not config["SPARQL_ENDPOINT"]:
         from server.store import dataset_hash, graph_files, prepare_disk_store
 
         graphs = graph_files(
             config["BASE_IRI"], [Path(config["ONTOLOGY_DIR"]), Path(config["DATA_DIR"])]
         )
-        prepare_disk_store(config["STORE_PATH"], graphs, dataset_hash(graphs.values()))
+        try:
+            prepare_disk_store(config["STORE_PATH"], graphs, dataset_hash(graphs.values()))
+        except (OSError, SyntaxError) as error:
+            raise StartupError(f"--store {config['STORE_PATH']}: {error}") from None
+    elif not config["SPARQL_ENDPOINT"] and not dev:
+        snapshots = first_snapshot(config)
+        overrides.update(snapshots.current.overrides())
     if dev:
         from server import create_app
 
         create_app(overrides).run(host=host, port=port, threaded=True, use_reloader=False)
         return
-    run_gunicorn(overrides, gunicorn_options(host, port, workers, threads, config))
+    run_gunicorn(
+        overrides,
+        gunicorn_options(host, port, workers, threads, config),
+        snapshots,
+        float(config["RELOAD_WATCH_INTERVAL"]) if watch else None,
+    )
+
+
+def first_snapshot(config: Mapping[str, Any]) -> Any:
+    """The checked snapshot the workers start on; data that must not be served stops here."""
+    from server.reload import SnapshotRefused, Snapshots
+
+    snapshots = Snapshots(config, StderrLog())
+    try:
+        snapshots.take()
+    except SnapshotRefused as refused:
+        snapshots.close()
+        more = len(refused.problems) - 1
+        raise StartupError(
+            f"the data cannot be served: {refused.problems[0]}"
+            + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+        ) from None
+    except OSError as error:
+        snapshots.close()
+        raise StartupError(f"the data cannot be copied: {error}") from None
+    return snapshots
