@@ -289,9 +289,9 @@ def gunicorn_options(
 )
 @click.option("--sparql-endpoint", help="Use this remote SPARQL 1.1 endpoint as the store.")
 @click.option("--base-iri", help="Base IRI of the dataset.")
-@click.option("--ontology", type=click.Path(path_type=Path))
-@click.option("--data", type=click.Path(path_type=Path))
-@click.option("--shapes", type=click.Path(path_type=Path))
+@click.option("--ontology", type=click.Path(path_type=Path, readable=False))
+@click.option("--data", type=click.Path(path_type=Path, readable=False))
+@click.option("--shapes", type=click.Path(path_type=Path, readable=False))
 @click.option(
     "--watch",
     is_flag=True,
