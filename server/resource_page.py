@@ -67,17 +67,25 @@ def fact_rows(
     rw: Rewriter,
     predicates: list[URIRef],
     notes: dict[tuple[Node, Node | None], list[int]],
+    skip: frozenset[Node] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """One row per predicate (named by its label), each value with its source notes."""
+    """One row per predicate (named by its label), each value with its source notes.
+
+    Values in ``skip`` are left out, and so is a predicate left with no value.
+    """
     choice = current()
     rows = []
     for predicate in predicates:
         values = []
         for obj in graph.objects(topic, predicate):
+            if obj in skip:
+                continue
             view = value_view(graph, obj, rw, choice=choice)
             key = (predicate, None if isinstance(obj, BNode) else obj)
             view["notes"] = notes.get(key, [])
             values.append(view)
+        if not values:
+            continue
         values.sort(key=lambda v: sort_key(v, choice))
         rows.append({"predicate": iri_view(graph, predicate, rw, choice), "values": values})
     rows.sort(key=lambda r: r["predicate"]["label"].lower())
@@ -161,7 +169,10 @@ def render(description: Any, graph: Graph, rw: Rewriter) -> str:
         {
             "id": "elsewhere",
             "title": message("elsewhere", choice),
-            "rows": fact_rows(graph, topic, rw, elsewhere, notes),
+            # The page already names the canonical IRI: not again as an owl:sameAs link.
+            "rows": fact_rows(
+                graph, topic, rw, elsewhere, notes, skip=frozenset({URIRef(description.iri)})
+            ),
         },
     ]
     path = description.document[len(current_app.config["BASE_IRI"]) :]

@@ -16,12 +16,12 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
+from conftest import ictkg_serve
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 from SPARQLWrapper import CSV, JSON, XML, SPARQLWrapper
 
 from server.config import BASE_IRI, DEFAULTS
-from tests.conftest import ictkg_serve
 
 SUMMIT = "id/event/connect-cis-summit-2009"
 TUNIS_QUESTION = f"""

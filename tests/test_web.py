@@ -285,3 +285,11 @@ def test_diagram_places_subclasses_under_their_parent():
     placed = diagram.place(diagram.forest(boxes, {"b": ["a"]}))
     assert placed["b"][0] > placed["a"][0]
     assert placed["b"][1] > placed["a"][1]
+
+
+def test_the_canonical_iri_is_not_repeated_as_a_same_as_link(client):
+    """Served from another host, a page names its canonical IRI once, in its header; the
+    owl:sameAs that the RDF carries for it is not listed again among the links elsewhere."""
+    text = client.get("/doc/thing/thing-plain.html").get_data(as_text=True)
+    assert f"(canonical: {BASE}id/thing/thing-plain)" in text
+    assert 'id="elsewhere"' not in text
