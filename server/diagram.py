@@ -17,6 +17,8 @@ from markupsafe import Markup, escape
 COLUMNS = 5
 COL_WIDTH = 190
 BOX_HEIGHT = 24
+#: Average advance of a character of the diagram's 12px sans-serif text, in px.
+CHAR_WIDTH = 6.8
 ROW = 32
 INDENT = 14
 PAD = 12
@@ -144,11 +146,18 @@ def render(
         )
     for box in classes:
         x, y, w, _ = boxes[box.iri]
+        room = w - 12
+        # A label too long for its box is squeezed to fit rather than spill into the next one.
+        fit = (
+            f' textLength="{room:.1f}" lengthAdjust="spacingAndGlyphs"'
+            if len(box.label) * CHAR_WIDTH > room
+            else ""
+        )
         parts.append(
             f'<a href="#{escape(box.anchor)}"><title>{escape(box.iri)}</title>'
             f'<rect class="box" x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{BOX_HEIGHT}"'
             ' rx="4"/>'
-            f'<text x="{x + 6:.1f}" y="{y + 16:.1f}">{escape(box.label)}</text></a>'
+            f'<text x="{x + 6:.1f}" y="{y + 16:.1f}"{fit}>{escape(box.label)}</text></a>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every data piece went through escape()
