@@ -4,7 +4,8 @@ Exit status follows pyshacl's convention so CI can tell "the data is wrong" (1) 
 could not be validated at all" (2): 0 conforms, 1 findings at or above ``--fail-on``, 2 unusable
 input (a file that does not parse, a missing or empty directory, a bad option: click's own usage
 errors also exit 2). Directory defaults come from ``server.config`` and, like the app's settings,
-can be overridden by ``ICTKG_ONTOLOGY_DIR``, ``ICTKG_DATA_DIR`` and ``ICTKG_SHAPES_DIR``.
+can be overridden by ``ICTKG_ONTOLOGY_DIR``, ``ICTKG_DATA_DIR``, ``ICTKG_SHAPES_DIR`` and
+``ICTKG_BASE_IRI``, so the same command checks any knowledge graph laid out the same way.
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ _DIRECTORY = click.Path(file_okay=False, path_type=Path)
     help="Directory of the SHACL shapes.",
 )
 @click.option(
+    "--base-iri",
+    default=DEFAULTS["BASE_IRI"],
+    envvar="ICTKG_BASE_IRI",
+    show_default=True,
+    help="Base IRI of the dataset: the lint holds {base}ontology# to be the project's namespace.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(sorted(RENDERERS)),
@@ -72,6 +80,7 @@ def validate_command(
     ontology_dir: Path,
     data_dir: Path,
     shapes_dir: Path,
+    base_iri: str,
     fmt: str,
     fail_on: str,
     output: Path | None,
@@ -80,7 +89,7 @@ def validate_command(
 
     Exit status: 0 conforms, 1 findings at or above --fail-on, 2 unusable input.
     """
-    report = validate(ontology_dir, data_dir, shapes_dir)
+    report = validate(ontology_dir, data_dir, shapes_dir, project_ns=base_iri + "ontology#")
     rendered = report.render(fmt, fail_on)
     if output is None:
         click.echo(rendered, nl=False)

@@ -197,3 +197,25 @@ def test_real_project_directories():
         assert document["files"]
         assert document["triples"] > 0
         assert document["conforms"] is (done.returncode == 0)
+
+
+def test_base_iri_names_the_namespace_the_lint_checks(tmp_path):
+    """The same command checks a knowledge graph under another base IRI (issue 3: the publisher
+    is not tied to our dataset): its undeclared terms are caught once --base-iri names it."""
+    base = "https://example.org/kg/"
+    prefix = f"@prefix ex: <{base}ontology#> .\n@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+    for name, body in {
+        "ontology": "ex:Thing a owl:Class .\n",
+        "data": f"<{base}id/thing/a> a ex:Thign .\n",
+        "shapes": "",
+    }.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"{name}.ttl").write_text(prefix + body, encoding="utf-8")
+    dirs = [f"--{name}={tmp_path / name}" for name in ("ontology", "data", "shapes")]
+
+    elsewhere = CliRunner().invoke(main, ["validate", *dirs])
+    assert elsewhere.exit_code == 0, elsewhere.output
+
+    ours = CliRunner().invoke(main, ["validate", *dirs, "--base-iri", base])
+    assert ours.exit_code == 1, ours.output
+    assert "Thign" in ours.output
