@@ -22,6 +22,9 @@ install: $(VENV)/.installed
 # The browser tests (tests/test_e2e_browser.py) drive Debian's Chromium through Playwright.
 	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; } \
 		|| { sudo apt-get update -qq && sudo apt-get install -y -qq chromium; }
+# The static export is checked against the live app through Debian's nginx (test_export_site).
+	@test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq nginx-light; } \
+		|| { sudo apt-get update -qq && sudo apt-get install -y -qq nginx-light; }
 
 validate: install
 	$(BIN)/ictkg validate
@@ -43,9 +46,8 @@ ROUNDS  ?= 3
 SECONDS ?= 4
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	@command -v wrk >/dev/null && command -v nginx >/dev/null || \
-		{ apt-get update -qq && apt-get install -y -qq wrk nginx-light; } || \
-		{ sudo apt-get update -qq && sudo apt-get install -y -qq wrk nginx-light; }
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } \
+		|| { sudo apt-get update -qq && sudo apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.run --scales "$(SCALES)" --rounds $(ROUNDS) --seconds $(SECONDS)
 
 clean:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from bench.wrk import Request
 from server.config import BASE_IRI, PROJECT_ROOT
+from server.export_site import standalone_config
 
 BIN = Path(sys.executable).parent
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
@@ -338,20 +339,9 @@ def nginx(site_dir: Path, work_dir: Path) -> Peer:
 
     def command(port: int, _: Path) -> list[str]:
         work_dir.mkdir(parents=True, exist_ok=True)
-        main = (
-            f"daemon off;\nworker_processes 2;\npid {work_dir}/nginx.pid;\n"
-            f"error_log {work_dir}/error.log;\n"
-            "events { worker_connections 1024; }\n"
-            "http {\n  access_log off;\n  sendfile on;\n  tcp_nopush on;\n"
-            f"  client_body_temp_path {work_dir}/body;\n  proxy_temp_path {work_dir}/proxy;\n"
-            f"  fastcgi_temp_path {work_dir}/fastcgi;\n  uwsgi_temp_path {work_dir}/uwsgi;\n"
-            f"  scgi_temp_path {work_dir}/scgi;\n"
-            "  include /etc/nginx/mime.types;\n"
-            f"  server {{\n    listen 127.0.0.1:{port};\n    root {site_dir};\n"
-            f"    include {site_dir}/nginx.conf;\n  }}\n}}\n"
-        )
-        (work_dir / "nginx.conf").write_text(main)
-        return [nginx_executable(), "-c", str(work_dir / "nginx.conf"), "-p", str(work_dir)]
+        config = work_dir / "nginx.conf"
+        config.write_text(standalone_config(site_dir, port, work_dir))
+        return [nginx_executable(), "-c", str(config), "-p", str(work_dir)]
 
     return Peer(
         name="nginx",

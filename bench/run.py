@@ -36,6 +36,7 @@ from bench.peers import (
     fetch,
     ictkg,
     ictkg_granian,
+    local_path,
     memory_mb,
     nginx,
     oxigraph,
@@ -144,7 +145,7 @@ def measure_peer(
     if peer.sparql_path:
         probe = peer.sparql(queries[0].text, queries[0].accept)
     else:
-        probe = wrk.Request("/" + resources[0].split("/", 3)[3], {"Accept": "text/turtle"})
+        probe = wrk.Request(local_path(peer.root, resources[0]), {"Accept": "text/turtle"})
     result: dict[str, Any] = {"version": peer.version()}
     log(f"{peer.name}: starting")
     started = time.perf_counter()

@@ -21,3 +21,7 @@ main.add_command(validate_command)
 from server.serve import serve_command  # noqa: E402 - registered after the group
 
 main.add_command(serve_command)
+
+from server.export_site import export_site_command  # noqa: E402 - registered after the group
+
+main.add_command(export_site_command)
