@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import math
 import os
+import signal
 import socket
 from collections.abc import Mapping
 from pathlib import Path
@@ -66,6 +67,17 @@ def run_gunicorn(
     from server.reload import Watcher
 
     class ReloadingArbiter(Arbiter):
+        def start(self) -> None:
+            super().start()
+            become_subreaper()
+
+        def handle_chld(self) -> None:
+            super().handle_chld()
+            known = {*self.WORKERS, getattr(self, "dirty_arbiter_pid", 0)}
+            kill_orphans(known)
+
+        handle_cld = handle_chld  # SIGCLD is SIGCHLD on Linux: whichever name gunicorn looks up
+
         def handle_hup(self) -> None:
             if snapshots is not None:
                 snapshots.log = self.log
@@ -105,6 +117,35 @@ def run_gunicorn(
 
     application = Gunicorn()
     application.run()
+
+
+def become_subreaper() -> None:
+    """Adopt the processes orphaned below us (Linux ``PR_SET_CHILD_SUBREAPER``).
+
+    A gunicorn worker killed outright (``SIGKILL``, the OOM killer) cannot stop its query
+    workers, and one busy with a runaway query would not notice for minutes. As a subreaper the
+    master inherits them, and :func:`kill_orphans` ends them when it reaps the worker.
+    """
+    import ctypes
+
+    pr_set_child_subreaper = 36
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_child_subreaper, 1, 0, 0, 0)
+
+
+def kill_orphans(known: set[int]) -> None:
+    """SIGKILL every child of this process that is not one of ``known`` (its workers)."""
+    me = Path(f"/proc/{os.getpid()}/task")
+    try:
+        listed = " ".join((task / "children").read_text() for task in me.iterdir())
+    except OSError:  # not Linux, or /proc is not mounted: nothing adopted to look after
+        return
+    for pid in {int(p) for p in listed.split()} - known:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, os.WNOHANG)
+        except (ProcessLookupError, ChildProcessError):
+            pass
 
 
 def settings(overrides: dict[str, Any]) -> dict[str, Any]:
@@ -380,4 +421,5 @@ def first_snapshot(config: Mapping[str, Any]) -> Any:
     except OSError as error:
         snapshots.close()
         raise StartupError(f"the data cannot be copied: {error}") from None
+    snapshots.log.info("ictkg serve: serving a checked copy of the data in %s", snapshots.home)
     return snapshots

@@ -1,0 +1,241 @@
+"""The server survives faults: bad reloads, a store that goes away, a worker killed mid-request.
+
+Issue 6, "Faults". Everything runs for real: ``ictkg serve`` (gunicorn) in a subprocess on the
+fault fixture (``tests/fixtures/faults/``, copied so the test can change it), clients hammering
+it from threads while the fault happens, and a real ``oxigraph serve`` killed and restarted.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import Oxigraph
+from tests.fault_support import FAULTS, FAULTS_BASE, alive, copy_faults_dataset, served
+
+FT = FAULTS_BASE + "ontology#"
+EDITIONS = (
+    f"SELECT ?one ?two WHERE {{ <{FAULTS_BASE}id/item/one> <{FT}edition> ?one . "
+    f"<{FAULTS_BASE}id/item/two> <{FT}edition> ?two }}"
+)
+RUNAWAY = (
+    "SELECT (COUNT(*) AS ?n) WHERE "
+    "{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o . ?p ?q ?r . ?s ?t ?u }"
+)
+
+
+def editions(root: str, session: requests.Session | None = None) -> tuple[str, str]:
+    """(edition of item one, edition of item two) as one SPARQL query sees them."""
+    response = (session or requests).get(
+        root + "sparql", params={"query": EDITIONS}, headers={"Accept": "text/csv"}, timeout=10
+    )
+    response.raise_for_status()
+    one, two = response.text.splitlines()[1].split(",")
+    return one, two
+
+
+def etag(root: str) -> str:
+    response = requests.get(root + "doc/item/one.ttl", timeout=10)
+    response.raise_for_status()
+    return response.headers["ETag"]
+
+
+class Hammer:
+    """Clients asking for both editions in one query, and a document, until stopped."""
+
+    def __init__(self, root: str, clients: int = 4) -> None:
+        self.root = root
+        self.seen: Counter[tuple[str, str]] = Counter()
+        self.statuses: Counter[int] = Counter()
+        self.failures: list[str] = []
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run) for _ in range(clients)]
+
+    def __enter__(self) -> Hammer:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def _run(self) -> None:
+        with requests.Session() as session:
+            while not self._stop.is_set():
+                try:
+                    response = session.get(
+                        self.root + "sparql",
+                        params={"query": EDITIONS},
+                        headers={"Accept": "text/csv"},
+                        timeout=10,
+                    )
+                    self.statuses[response.status_code] += 1
+                    if response.ok:
+                        self.seen[tuple(response.text.splitlines()[1].split(","))] += 1
+                    document = session.get(self.root + "doc/item/two.ttl", timeout=10)
+                    self.statuses[document.status_code] += 1
+                except requests.RequestException as error:
+                    self.failures.append(repr(error))
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+
+def wait_for(condition, seconds: float = 20, what: str = "condition") -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def refusals(log: str) -> int:
+    return log.count("still serving dataset version")
+
+
+def test_watch_refuses_bad_data_then_switches_atomically(tmp_path) -> None:
+    """--watch: a broken or non-conforming change is refused and logged at file:line while
+    every request keeps succeeding on the last good data; a good change switches every worker
+    at once (no response mixes editions) and changes the ETags."""
+    dataset = copy_faults_dataset(tmp_path / "kg")
+    data = dataset / "data"
+    env = {"ICTKG_RELOAD_WATCH_INTERVAL": "0.2"}
+    options = ("--watch", "--workers", "2", "--threads", "4")
+    with served(*options, dataset=dataset, env=env, log=tmp_path / "log") as server:
+        root = server.root
+        before = etag(root)
+        with Hammer(root) as hammer:
+            time.sleep(0.5)
+            shutil.copy(FAULTS / "broken" / "b.ttl", data / "b.ttl")
+            wait_for(lambda: refusals(server.log_text()) == 1, what="the first refusal")
+            assert f"{data / 'b.ttl'}:7:" in server.log_text() or "b.ttl:7:" in server.log_text()
+            assert editions(root) == ("1", "1")
+            shutil.copy(FAULTS / "nonconforming" / "b.ttl", data / "b.ttl")
+            wait_for(lambda: refusals(server.log_text()) == 2, what="the second refusal")
+            assert "b.ttl:5: Violation" in server.log_text()
+            assert "An item needs a label." in server.log_text()
+            assert editions(root) == ("1", "1")
+            assert etag(root) == before
+            # Item one first: until item two follows, the data does not conform (refused).
+            shutil.copy(FAULTS / "v2" / "a.ttl", data / "a.ttl")
+            time.sleep(0.5)
+            shutil.copy(FAULTS / "v2" / "b.ttl", data / "b.ttl")
+            wait_for(lambda: editions(root) == ("2", "2"), what="edition 2")
+            time.sleep(1.0)  # the old workers finish; requests go on meanwhile
+        assert etag(root) != before
+    log = server.log_text()
+    assert "reload: switching to dataset version" in log
+    assert "ictkg-data-" not in log.split("reload refused")[1]  # the source path, not the copy
+    assert hammer.failures == []
+    assert set(hammer.statuses) == {200}
+    assert set(hammer.seen) == {("1", "1"), ("2", "2")}, hammer.seen
+    assert sum(hammer.seen.values()) > 20
+
+
+def test_sighup_reloads_only_good_data(tmp_path) -> None:
+    """SIGHUP without --watch: unchanged data is a no-op, bad data is refused, good data loads."""
+    dataset = copy_faults_dataset(tmp_path / "kg")
+    with served("--workers", "1", dataset=dataset, log=tmp_path / "log") as server:
+        workers = server.workers()
+        os.kill(server.pid, signal.SIGHUP)
+        wait_for(lambda: "the data did not change" in server.log_text(), what="no-op")
+        assert server.workers() == workers
+        shutil.copy(FAULTS / "broken" / "b.ttl", dataset / "data" / "b.ttl")
+        os.kill(server.pid, signal.SIGHUP)
+        wait_for(lambda: refusals(server.log_text()) == 1, what="the refusal")
+        assert server.workers() == workers
+        assert editions(server.root) == ("1", "1")
+        for name in ("a.ttl", "b.ttl"):
+            shutil.copy(FAULTS / "v2" / name, dataset / "data" / name)
+        os.kill(server.pid, signal.SIGHUP)
+        wait_for(lambda: editions(server.root) == ("2", "2"), what="edition 2")
+        wait_for(lambda: not set(server.workers()) & set(workers), what="old workers gone")
+
+
+def test_the_remote_store_going_down_and_coming_back(tmp_path) -> None:
+    """503 with Retry-After while oxigraph is down, full service after, nothing restarted."""
+    dataset = copy_faults_dataset(tmp_path / "kg")
+    store = Oxigraph(tmp_path / "oxigraph", [dataset / "ontology", dataset / "data"], FAULTS_BASE)
+    store.start()
+    try:
+        options = ("--workers", "1", "--sparql-endpoint", store.endpoint)
+        with served(*options, dataset=dataset, log=tmp_path / "log") as server:
+            root = server.root
+            assert editions(root) == ("1", "1")
+            assert requests.get(root + "doc/item/one.ttl", timeout=10).status_code == 200
+            store.kill()
+            for path, params in (
+                ("sparql", {"query": EDITIONS}),
+                ("doc/item/two.ttl", {}),
+                ("id/item/two", {}),
+                ("health", {}),
+            ):
+                response = requests.get(root + path, params=params, timeout=20)
+                assert response.status_code == 503, (path, response.text)
+                assert response.headers["Retry-After"]
+                assert "Traceback" not in response.text
+            store.start()
+            wait_for(lambda: requests.get(root + "health", timeout=10).ok, what="recovery")
+            assert editions(root) == ("1", "1")
+            assert requests.get(root + "doc/item/two.ttl", timeout=10).status_code == 200
+    finally:
+        store.kill()
+
+
+@pytest.mark.parametrize("seconds", [0.5], ids=["SIGKILL half a second into a runaway query"])
+def test_a_worker_killed_mid_request_is_replaced(tmp_path, seconds) -> None:
+    """The client of the killed worker gets an error; gunicorn starts a new worker, the next
+    requests succeed, and the killed worker's query processes do not outlive it."""
+    dataset = copy_faults_dataset(tmp_path / "kg")
+    options = ("--workers", "1", "--threads", "2", "--query-timeout", "30")
+    with served(*options, dataset=dataset, log=tmp_path / "log") as server:
+        [worker] = server.workers()
+        query_workers = [p for p in server_descendants(server.pid) if p != worker]
+        assert query_workers
+        outcome: list[object] = []
+
+        def slow() -> None:
+            try:
+                outcome.append(
+                    requests.get(server.root + "sparql", params={"query": RUNAWAY}, timeout=30)
+                )
+            except requests.RequestException as error:
+                outcome.append(error)
+
+        client = threading.Thread(target=slow)
+        client.start()
+        time.sleep(seconds)
+        os.kill(worker, signal.SIGKILL)
+        client.join()
+        [result] = outcome
+        assert isinstance(result, requests.ConnectionError) or result.status_code >= 500
+        wait_for(lambda: server.workers() not in ([], [worker]), what="a new worker")
+        wait_for(lambda: not any(alive(p) for p in query_workers), 5, "old query workers gone")
+        with requests.Session() as session:
+            for _ in range(10):
+                assert editions(server.root, session) == ("1", "1")
+        assert "Traceback" not in server.log_text()
+
+
+def server_descendants(pid: int) -> list[int]:
+    from tests.fault_support import descendants
+
+    return descendants(pid)
+
+
+def test_no_snapshot_outlives_the_server(tmp_path) -> None:
+    """The master serves a checked copy of the data and removes it when it stops."""
+    dataset = copy_faults_dataset(tmp_path / "kg")
+    with served("--workers", "1", dataset=dataset, log=tmp_path / "log") as server:
+        line = next(x for x in server.log_text().splitlines() if "checked copy" in x)
+        copy = Path(line.rsplit(" ", 1)[1])
+        assert (copy / "1" / "1" / "data" / "a.ttl").read_bytes() == (
+            dataset / "data" / "a.ttl"
+        ).read_bytes()
+    assert not copy.exists()
