@@ -46,7 +46,7 @@ from bench.queries import mix
 from server.config import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
-PEERS = ("oxigraph", "rdflib-endpoint", "ictkg", "ictkg-nocache", "nginx")
+PEERS = ("oxigraph", "rdflib-endpoint", "ictkg", "ictkg-nocache", "ictkg-granian", "nginx")
 
 
 class MemorySampler(threading.Thread):
@@ -240,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--validate-scale", default="1e5")
     parser.add_argument("--rdflib-max-scale", default="1e5", help="rdflib-endpoint up to this")
     parser.add_argument("--disk-scales", default="1e7", help="on-disk store measured at these")
+    parser.add_argument(
+        "--nginx-max-scale", default="1e5", help="export and serve the static site up to this"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--markdown", type=Path, default=PROJECT_ROOT / "BENCHMARKS.md")
     args = parser.parse_args(argv)
@@ -278,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
                 [str(BIN / "ictkg"), "validate", "--data", str(data_dir)]
             )
         site_dir = args.out / f"site-{key}"
-        if "nginx" in names:
+        if "nginx" in names and scale <= parse_scale(args.nginx_max_scale):
             log(f"ictkg export-site at {key}")
             entry["export_site"] = time_command(
                 [str(BIN / "ictkg"), "export-site", str(site_dir), "--data", str(data_dir)],
@@ -287,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
         for peer in peers_for(names, site_dir, args.out / "work"):
             if peer.name == "rdflib-endpoint" and scale > parse_scale(args.rdflib_max_scale):
                 entry["peers"][peer.name] = {"skipped": f"above --rdflib-max-scale {key}"}
+                continue
+            if peer.name == "nginx" and "export_site" not in entry:
+                entry["peers"][peer.name] = {"skipped": f"above --nginx-max-scale {key}"}
                 continue
             if peer.name == "nginx" and entry["export_site"]["exit_code"] != 0:
                 entry["peers"][peer.name] = {"skipped": "export-site failed"}
