@@ -166,7 +166,7 @@ def other_table(results: dict[str, Any]) -> list[str]:
                 tail = " ".join(run.get("tail", []))[:120]
                 name = "ictkg validate" if what == "validate" else "ictkg export-site"
                 lines.append(
-                    f"| {scale} | {name} | {fmt(run['seconds'], 1)} | {fmt(run['peak_mb'], 0)} "
+                    f"| {scale} | {name} | {fmt(run['seconds'], 1)} | {fmt(run.get('peak_mb'), 0)} "
                     f"| exit {run['exit_code']}: {tail} |"
                 )
         disk = entry.get("disk")
