@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
-    from server import cache, dataset, health, http, ontology_doc, resources, sparql, web
+    from server import cache, dataset, health, http, ontology_doc, openapi, resources, sparql, web
     from server.config import DEFAULTS
     from server.store import open_store
 
@@ -45,6 +45,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     sparql.init_app(app)
     # Pages for people: home, lists, search, the query page; CSP on HTML.
     web.init_app(app)
+    # /openapi.json: the HTTP interface described (tests run schemathesis against it).
+    openapi.init_app(app)
     # Last, outermost: repeated identical GETs answered from memory within a dataset version.
     cache.init_app(app)
     return app

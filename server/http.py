@@ -104,6 +104,7 @@ def init_app(app: Flask) -> None:
         contexts=LRU(8),
     )
     app.after_request(cors)
+    app.after_request(nosniff)
     app.add_url_rule("/context.jsonld", "jsonld_context", context_view)
 
 
@@ -296,6 +297,16 @@ def context_view() -> Response:
     return respond(
         ("context", rw.root), lambda: jsonld.context_document(context(rw)), "application/ld+json"
     )
+
+
+def nosniff(response: Response) -> Response:
+    """Every response is read as the type it declares, never sniffed (Fetch standard §3.5).
+
+    A browser that sniffed a Turtle or CSV body holding data-controlled text could run it as
+    HTML or script; ``nosniff`` forbids that for every response, errors included.
+    """
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def cors(response: Response) -> Response:

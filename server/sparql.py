@@ -155,11 +155,15 @@ def read_operation() -> tuple[str, list[str], list[str]] | None:
             raise Refusal(413, f"The query is over {config['MAX_QUERY_LENGTH']} characters.")
     if len(queries) > 1:
         raise Refusal(400, "Exactly one 'query' is allowed (SPARQL 1.1 Protocol §2.1.1).")
-    return (
-        queries[0],
-        dataset.getlist("default-graph-uri"),
-        dataset.getlist("named-graph-uri"),
-    )
+    graphs = {name: dataset.getlist(name) for name in ("default-graph-uri", "named-graph-uri")}
+    for name, iris in graphs.items():
+        for iri in iris:
+            try:
+                ox.NamedNode(iri)
+            except ValueError as error:
+                # Protocol §2.1.4: the parameters are IRIs; anything else is a malformed request.
+                raise Refusal(400, f"{name} {iri!r} is not an absolute IRI: {error}") from None
+    return queries[0], graphs["default-graph-uri"], graphs["named-graph-uri"]
 
 
 def requested_format() -> str | None:
