@@ -241,7 +241,7 @@ def write_series(w: Writer, i: int) -> None:
         f"Цифровые премии {number}",
     )
     w.typed(series, ICTKG + "startDate", str(first), XSD + "gYear")
-    w.typed(series, ICTKG + "recurrence", "P1Y", XSD + "duration")
+    w.iri(series, DCT + "accrualPeriodicity", "http://purl.org/cld/freq/annual")
     w.iri(series, ICTKG + "heldWithin", thing("process", "bench-digital-summits"))
 
 
@@ -341,7 +341,7 @@ def write_unit(w: Writer, i: int) -> list[str]:
     w.iri(declaration, ICTKG + "adoptedBy", state)
     w.typed(declaration, ICTKG + "adoptionDate", date(3), XSD + "date")
     w.iri(declaration, ICTKG + "outcomeOf", summit)
-    w.typed(declaration, DCT + "language", "en", XSD + "string")
+    w.iri(declaration, DCT + "language", "http://id.loc.gov/vocabulary/iso639-1/en")
 
     statement = thing("document", f"statement-{person_en.lower()}-{family_en.lower()}-{n}")
     w.resource(statement, ICTKG + "Statement", f"Statement of {person_en} {family_en}")

@@ -65,6 +65,7 @@ class ICTKG(DefinedNamespace):
     aim: URIRef
     attendance: URIRef
     attendeeCount: URIRef
+    attendeeCountExceeds: URIRef
     attendeeFrom: URIRef
     attendeeGroup: URIRef
     attendeeRegion: URIRef
@@ -86,7 +87,6 @@ class ICTKG(DefinedNamespace):
     initiatedBy: URIRef
     involvesGroup: URIRef
     locatedIn: URIRef
-    minimumAttendeeCount: URIRef
     organizer: URIRef
     outcomeOf: URIRef
     outcomeSummary: URIRef
@@ -97,10 +97,10 @@ class ICTKG(DefinedNamespace):
     phaseOf: URIRef
     positionOf: URIRef
     postIn: URIRef
+    proposalAct: URIRef
     proposedAt: URIRef
     proposedBy: URIRef
     purpose: URIRef
-    recurrence: URIRef
     reviews: URIRef
     role: URIRef
     segmentOf: URIRef

@@ -81,7 +81,7 @@ FACTS: list[tuple[str, str]] = [
         """
         ?s a ictkg:Statement ; ictkg:deliveredBy person:aleksandr-lukashenko ;
            ictkg:inCapacityOf post:president-of-belarus ; ictkg:setsOutPositionOf state:belarus ;
-           dcterms:language "ru" .
+           dcterms:language <http://id.loc.gov/vocabulary/iso639-1/ru> .
         post:president-of-belarus ictkg:postIn state:belarus ;
             ictkg:heldBy person:aleksandr-lukashenko .
     """,
@@ -157,7 +157,8 @@ FACTS: list[tuple[str, str]] = [
         "p5-belarus-at-the-annual-wsis-forum",
         """
         ?x ictkg:participant state:belarus ; ictkg:participatedIn series:wsis-forum .
-        series:wsis-forum ictkg:recurrence "P1Y"^^xsd:duration ; ictkg:purpose ?p .
+        series:wsis-forum dcterms:accrualPeriodicity <http://purl.org/cld/freq/annual> ;
+            ictkg:purpose ?p .
         FILTER (CONTAINS(?p, "all areas of the information society"))
     """,
     ),
@@ -190,7 +191,8 @@ FACTS: list[tuple[str, str]] = [
     (
         "p6-igf-an-outcome-of-the-wsis-process",
         """
-        series:igf ictkg:outcomeOf process:wsis ; ictkg:organizer orgn:un ; ictkg:purpose ?p .
+        series:igf ictkg:outcomeOf process:wsis ; ictkg:purpose ?p ;
+            skos:altLabel "UN Internet Governance Forum"@en .
         FILTER (CONTAINS(?p, "multilateral platform"))
     """,
     ),
@@ -231,7 +233,7 @@ FACTS: list[tuple[str, str]] = [
         "p8-more-than-400-representatives",
         """
         event:connect-cis-summit-2009 ictkg:attendance ?a .
-        ?a ictkg:minimumAttendeeCount 400 ;
+        ?a ictkg:attendeeCountExceeds 400 ;
            ictkg:attendeeGroup concept:scientific-circles , concept:technical-circles ,
                concept:business-circles .
     """,
@@ -271,6 +273,7 @@ FACTS: list[tuple[str, str]] = [
         "p10-regional-information-systems-against-threats",
         """
         ?p ictkg:proposedBy state:belarus ; ictkg:proposedAt event:connect-cis-summit-2009 ;
+           ictkg:proposalAct concept:put-forward ;
            ictkg:addressesThreat concept:cybercrime , concept:natural-disasters ,
                concept:man-made-disasters .
     """,
@@ -279,6 +282,7 @@ FACTS: list[tuple[str, str]] = [
         "p10-common-list-of-basic-electronic-services",
         """
         ?p ictkg:proposedBy state:belarus ; ictkg:proposedAt event:connect-cis-summit-2009 ;
+           ictkg:proposalAct concept:advocated ;
            schema:description ?d .
         FILTER (CONTAINS(?d, "socially significant"))
     """,
@@ -287,6 +291,7 @@ FACTS: list[tuple[str, str]] = [
         "p10-interstate-monitoring-system",
         """
         ?p ictkg:proposedBy state:belarus ; ictkg:proposedAt event:connect-cis-summit-2009 ;
+           ictkg:proposalAct concept:advocated ;
            rdfs:label ?l .
         FILTER (CONTAINS(?l, "interstate monitoring system"))
     """,
@@ -295,6 +300,7 @@ FACTS: list[tuple[str, str]] = [
         "p10-strategic-partnership-with-three-groups",
         """
         ?p ictkg:proposedBy state:belarus ; ictkg:proposedAt event:connect-cis-summit-2009 ;
+           ictkg:proposalAct concept:advocated ;
            ictkg:involvesGroup concept:government-bodies , concept:business-circles ,
                concept:international-organizations .
     """,
