@@ -103,8 +103,12 @@ class ResponseCache:
             return None
         if any(environ.get(h) for h in BYPASS):
             return None
+        try:
+            version = self.version()
+        except Exception:  # the store is down (StoreUnavailable): the app answers 503 itself
+            return None
         return (
-            self.version(),
+            version,
             environ.get("wsgi.url_scheme"),
             environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
             environ.get("SCRIPT_NAME", ""),

@@ -25,7 +25,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,14 +157,18 @@ class RemoteStore:
 
 
 def parse_answer(media_type: str, body: bytes) -> QueryResult:
-    """A remote answer as pyoxigraph objects, chosen by its media type."""
-    if media_type in RESULTS_FORMATS:
-        return ox.parse_query_results(body, RESULTS_FORMATS[media_type])
-    if media_type in GRAPH_FORMATS:
-        return _triples(ox.parse(body, GRAPH_FORMATS[media_type]))
+    """A remote answer as pyoxigraph objects, chosen by its media type.
+
+    An answer that does not parse is the store's fault, not the client's: it raises
+    :class:`StoreUnavailable` (a 503), never a ``SyntaxError`` that would blame the query.
+    Graphs are parsed whole here, so that no error surfaces later while a response is written.
+    pyoxigraph's RDF/XML parser resolves no external entity (``tests/test_security.py``).
+    """
+    try:
+        if media_type in RESULTS_FORMATS:
+            return ox.parse_query_results(body, RESULTS_FORMATS[media_type])
+        if media_type in GRAPH_FORMATS:
+            return iter([quad.triple for quad in ox.parse(body, GRAPH_FORMATS[media_type])])
+    except (SyntaxError, ValueError) as error:
+        raise StoreUnavailable(f"the store answered malformed {media_type}: {error}") from None
     raise StoreUnavailable(f"the store answered in an unexpected format: {media_type}")
-
-
-def _triples(quads: Iterator[ox.Quad]) -> Iterator[ox.Triple]:
-    for quad in quads:
-        yield quad.triple

@@ -301,9 +301,13 @@ def gunicorn_options(
         # A worker is silent for at most a query's wait for a worker plus its run.
         "timeout": max(30, int(3 * float(config["QUERY_TIMEOUT"]))),
         "graceful_timeout": 10,
-        # Long GET queries reach /sparql, which answers 414 past MAX_QUERY_LENGTH (0: gunicorn's
-        # own bound of 1 MB per request line).
-        "limit_request_line": 0,
+        # Request lines are bounded at gunicorn's maximum, 8190 bytes (0 would mean no bound at
+        # all: a client could make a worker buffer any amount); longer lines get 414, and longer
+        # queries go in a POST body, bounded by MAX_QUERY_LENGTH / MAX_CONTENT_LENGTH.
+        # Headers: at most 100 fields of 8190 bytes each (gunicorn's defaults), else 431.
+        "limit_request_line": 8190,
+        "limit_request_fields": 100,
+        "limit_request_field_size": 8190,
         "accesslog": "-",
         # gunicorn 23+'s control socket has one default path per user: two servers would clash.
         "control_socket_disable": True,
