@@ -39,6 +39,8 @@ DEFAULTS: dict[str, object] = {
     # time and is killed when it runs over QUERY_TIMEOUT. A remote store's requests time out
     # after REMOTE_TIMEOUT seconds (queries of the server's own pages; user queries stop earlier).
     "QUERY_WORKERS": 2,
+    # Added to the query workers' nice value (0-19): queries yield the CPU to the web workers.
+    "QUERY_WORKER_NICE": 10,
     "REMOTE_TIMEOUT": 30.0,
     # Incoming links shown per page of a description.
     "BACKLINKS_PAGE_SIZE": 50,

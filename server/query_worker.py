@@ -13,7 +13,9 @@ Under gunicorn each web worker has its own pool, forked when the app is created 
 worker starts its threads). A worker checks every second that its parent is alive and exits
 when it is not, or when its pipe closes.
 
-Results beyond the row cap are cut (see :func:`execute`).
+Results beyond the row cap are cut (see :func:`execute`). Workers run at a lower priority
+(``QUERY_WORKER_NICE``): while runaway queries use every core until they are killed, the web
+workers still get the CPU at once for everything else (``tests/test_load.py`` measures it).
 """
 
 from __future__ import annotations
@@ -225,9 +227,10 @@ class _Worker:
 class QueryPool:
     """A few pre-forked query workers; each job gets one, within ``timeout`` seconds."""
 
-    def __init__(self, store: Any, size: int = 2) -> None:
+    def __init__(self, store: Any, size: int = 2, nice: int = 0) -> None:
         self.store = store
         self.size = max(1, size)
+        self.nice = nice
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self._all: dict[int, _Worker] = {}
         self._lock = threading.Lock()
@@ -245,6 +248,8 @@ class QueryPool:
             try:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                if self.nice:  # runaway queries yield the CPU to the web workers' requests
+                    os.nice(self.nice)
                 parent_end.close()
                 for other in list(self._all.values()):
                     other.conn.close()

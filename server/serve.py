@@ -170,6 +170,7 @@ NUMBERS: dict[str, tuple[type, float]] = {
     "MAX_QUERY_LENGTH": (int, 1),
     "MAX_CONTENT_LENGTH": (int, 1),
     "QUERY_WORKERS": (int, 1),
+    "QUERY_WORKER_NICE": (int, 0),
     "BACKLINKS_PAGE_SIZE": (int, 1),
     "REPRESENTATION_CACHE_SIZE": (int, 1),
     "RESPONSE_CACHE_SIZE": (int, 0),

@@ -74,7 +74,11 @@ UPDATE_TYPE = "application/sparql-update"
 def init_app(app: Flask) -> None:
     """Register ``/sparql`` and fork the query workers of this process (before any thread)."""
     app.register_blueprint(blueprint)
-    pool = QueryPool(app.extensions["ictkg"], int(app.config["QUERY_WORKERS"]))
+    pool = QueryPool(
+        app.extensions["ictkg"],
+        int(app.config["QUERY_WORKERS"]),
+        nice=int(app.config.get("QUERY_WORKER_NICE", 0)),
+    )
     app.extensions["ictkg.queries"] = pool
 
 

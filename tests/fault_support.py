@@ -138,15 +138,19 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def rss_kib(pids: list[int]) -> int:
-    """Resident memory of the processes, in KiB (``VmRSS``)."""
+def pss_kib(pids: list[int]) -> int:
+    """Memory of the processes in KiB, shared pages divided among their sharers (``Pss``).
+
+    Resident sizes would count a page shared copy-on-write by a worker and its forks once per
+    process; the proportional size adds up to what the processes really hold together.
+    """
     total = 0
     for pid in pids:
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
             continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
+        for line in rollup.splitlines():
+            if line.startswith("Pss:"):
                 total += int(line.split()[1])
     return total
