@@ -40,15 +40,17 @@ test: lint
 	$(BIN)/python -m pytest
 
 # The benchmark (BENCHMARKS.md), not part of `make test`: peers side by side on synthetic data.
-# SCALES="1e3 1e5 1e6 1e7" adds the largest scale and the on-disk store; ROUNDS, SECONDS too.
+# SCALES="1e3 1e5 1e6 1e7" adds the largest scale and the on-disk store; ROUNDS, SECONDS too;
+# BENCH_ARGS="--nginx-max-scale 1e5" more options of `python -m bench.run --help`.
 SCALES  ?= 1e3 1e5 1e6
 ROUNDS  ?= 3
 SECONDS ?= 4
+BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } \
 		|| { sudo apt-get update -qq && sudo apt-get install -y -qq wrk; }
-	$(BIN)/python -m bench.run --scales "$(SCALES)" --rounds $(ROUNDS) --seconds $(SECONDS)
+	$(BIN)/python -m bench.run --scales "$(SCALES)" --rounds $(ROUNDS) --seconds $(SECONDS) $(BENCH_ARGS)
 
 # The 60 s load test of issue 6 (CI runs the same test for 10 s): figures in test-artifacts/.
 LOAD_SECONDS ?= 60

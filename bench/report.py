@@ -110,8 +110,12 @@ def targets(results: dict[str, Any]) -> list[str]:
     rows.append(("SPARQL mix, 1e3, req/s", "≥ 0.5×", fmt(r) + "×", verdict(r, 0.5)))
     r = best_ratio(e5, "ictkg", "deref", results)
     rows.append(("dereference (303 + document), 1e5", "≥ 0.5×", fmt(r) + "×", verdict(r, 0.5)))
-    r = best_ratio(e5, "nginx", "deref", results)
-    rows.append(("dereference, static export on nginx, 1e5", "≥ 1.0×", fmt(r) + "×", verdict(r, 1)))
+    measured = [k for k, e in scales.items() if "deref" in e["peers"].get("nginx", {})]
+    where = measured[-1] if measured else "1e5"
+    r = best_ratio(scales.get(where), "nginx", "deref", results)
+    rows.append(
+        (f"dereference, static export on nginx, {where}", "≥ 1.0×", fmt(r) + "×", verdict(r, 1))
+    )
     ours = (e6 or {}).get("peers", {}).get("ictkg", {})
     s, mb = ours.get("startup_s"), ours.get("peak_mb")
     rows.append(

@@ -241,7 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rdflib-max-scale", default="1e5", help="rdflib-endpoint up to this")
     parser.add_argument("--disk-scales", default="1e7", help="on-disk store measured at these")
     parser.add_argument(
-        "--nginx-max-scale", default="1e5", help="export and serve the static site up to this"
+        "--nginx-max-scale",
+        default="1e3",
+        help="export and serve the static site up to this (the export of 1e5 takes ~10 min)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--markdown", type=Path, default=PROJECT_ROOT / "BENCHMARKS.md")
