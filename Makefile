@@ -55,7 +55,7 @@ bench: install
 # The 60 s load test of issue 6 (CI runs the same test for 10 s): figures in test-artifacts/.
 LOAD_SECONDS ?= 60
 load: install
-	ICTKG_LOAD_SECONDS=$(LOAD_SECONDS) $(BIN)/python -m pytest -s tests/test_load.py
+	ICTKG_LOAD_SECONDS=$(LOAD_SECONDS) $(BIN)/python -m pytest -s -o timeout=600 tests/test_load.py
 	@cat test-artifacts/load-*-$(LOAD_SECONDS)s*.json
 
 clean:
