@@ -96,7 +96,9 @@ def test_verdicts(sparql, deref, startup, peak, row, expected) -> None:
 
 def test_update_keeps_the_prose_around_the_results(tmp_path: Path) -> None:
     markdown = tmp_path / "BENCHMARKS.md"
-    markdown.write_text(f"# Title\n\nprose before\n\n{report.START}\nSTALE-RESULTS\n{report.END}\n\nafter\n")
+    markdown.write_text(
+        f"# Title\n\nprose before\n\n{report.START}\nSTALE-RESULTS\n{report.END}\n\nafter\n"
+    )
     report.update(markdown, results(1000, 4000, 10, 1000))
     text = markdown.read_text()
     assert text.startswith("# Title\n\nprose before\n\n")
