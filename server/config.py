@@ -56,8 +56,11 @@ DEFAULTS: dict[str, object] = {
     "RESPONSE_CACHE_MAX_BODY": 1024 * 1024,
     # Extra response headers exposed to cross-origin scripts, beyond ETag, Link, Location…
     "CORS_EXPOSE_HEADERS": ["X-ICTKG-Result-Truncated", "X-ICTKG-Result-Row-Limit"],
-    # Refuse to start when the data does not conform to the shapes (server/dataset.py).
+    # Refuse to start when the data does not conform to the shapes (server/dataset.py); a
+    # reload (SIGHUP, `ictkg serve --watch`) is refused on the same terms (server/reload.py).
     "VALIDATE_ON_START": True,
+    # Seconds between two looks at the data files under `ictkg serve --watch`.
+    "RELOAD_WATCH_INTERVAL": 0.5,
     # The dataset description at /.well-known/void (VoID + DCAT).
     "DATASET_TITLE": "Belarus ICT Cooperation Knowledge Graph",
     "DATASET_DESCRIPTION": (

@@ -373,7 +373,6 @@ def serve_command(
     }
     overrides = {key: value for key, value in given.items() if value is not None}
     config = settings(overrides)
-    config.setdefault("RELOAD_WATCH_INTERVAL", 0.5)
     check_settings(config, overrides)
     check_directories(config, overrides)
     if watch and (dev or config["STORE_PATH"] or config["SPARQL_ENDPOINT"]):
