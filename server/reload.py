@@ -167,13 +167,22 @@ class Snapshots:
     def take(self) -> Snapshot:
         """Copy and check the sources; raises :class:`SnapshotRefused` when they must not serve."""
         from server.store import dataset_hash, rdf_files
+        from server.validation import display_path
 
         root = self.home / str(next(self._numbers))
         try:
             directories = {}
             for index, (key, source) in enumerate(self.sources.items()):
                 target = root / str(index) / source.name
-                shutil.copytree(source, target)
+                try:
+                    shutil.copytree(source, target)
+                except shutil.Error as error:  # files that could not be read, one by one
+                    raise SnapshotRefused(
+                        [
+                            f"{display_path(Path(src))}: cannot read: {why}"
+                            for src, _, why in error.args[0]
+                        ]
+                    ) from None
                 directories[key] = target
             files = rdf_files([directories["ONTOLOGY_DIR"], directories["DATA_DIR"]])
             display = self.display(root)

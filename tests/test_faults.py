@@ -239,3 +239,96 @@ def test_no_snapshot_outlives_the_server(tmp_path) -> None:
             dataset / "data" / "a.ttl"
         ).read_bytes()
     assert not copy.exists()
+
+
+class Lines:
+    """A log that keeps its lines (the master logs through gunicorn's logger)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def info(self, msg: str, *args: object) -> None:
+        self.lines.append(msg % args)
+
+    error = info
+
+
+def nothing(data: Path) -> None:
+    pass
+
+
+REFUSALS = {
+    # (change to data/, words of the problem line): GUIDE.md, "a data file that does not parse
+    # or does not validate never replaces data being served".
+    "Turtle that does not parse (RDF 1.1 Turtle §6.5 grammar)": (
+        lambda data: shutil.copy(FAULTS / "broken" / "b.ttl", data / "b.ttl"),
+        ["b.ttl:7:", "Unexpected end of file"],
+    ),
+    "data that does not conform (SHACL §2.1.2 focus node without a label)": (
+        lambda data: shutil.copy(FAULTS / "nonconforming" / "b.ttl", data / "b.ttl"),
+        ["b.ttl:5: Violation", "An item needs a label."],
+    ),
+    "no data files left": (
+        lambda data: [f.unlink() for f in data.glob("*.ttl")],
+        ["data: no RDF files"],
+    ),
+    "a data file that cannot be read (a dangling link)": (
+        lambda data: (data / "c.ttl").symlink_to(data / "gone.ttl"),
+        ["c.ttl", "No such file"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("change", "words"), REFUSALS.values(), ids=REFUSALS.keys())
+def test_a_snapshot_is_refused_with_file_and_line(tmp_path, change, words) -> None:
+    from server.reload import Snapshots
+
+    dataset = copy_faults_dataset(tmp_path / "kg")
+    config = {
+        "BASE_IRI": FAULTS_BASE,
+        "VALIDATE_ON_START": True,
+        **{f"{n.upper()}_DIR": str(dataset / n) for n in ("ontology", "data", "shapes")},
+    }
+    log = Lines()
+    snapshots = Snapshots(config, log)
+    try:
+        first = snapshots.take()
+        change(dataset / "data")
+        assert snapshots.reload() is None
+        assert snapshots.current == first
+        assert first.root.exists()
+        refused = [line for line in log.lines if line.startswith("reload refused: ")]
+        assert len(refused) >= 2  # each problem, then the summary
+        for word in words:
+            assert word in refused[0], refused
+        assert str(snapshots.home) not in refused[0]  # the source file, not the copy
+        assert len(list(snapshots.home.iterdir())) == 1  # the refused copy is gone
+    finally:
+        snapshots.close()
+    assert not snapshots.home.exists()
+
+
+def test_an_accepted_snapshot_changes_the_version_and_unchanged_data_does_not(tmp_path) -> None:
+    from server.reload import Snapshots
+
+    dataset = copy_faults_dataset(tmp_path / "kg")
+    config = {
+        "BASE_IRI": FAULTS_BASE,
+        "VALIDATE_ON_START": True,
+        **{f"{n.upper()}_DIR": str(dataset / n) for n in ("ontology", "data", "shapes")},
+    }
+    snapshots = Snapshots(config, Lines())
+    try:
+        first = snapshots.take()
+        assert snapshots.reload() is None  # nothing changed
+        for name in ("a.ttl", "b.ttl"):
+            shutil.copy(FAULTS / "v2" / name, dataset / "data" / name)
+        second = snapshots.reload()
+        assert second is not None
+        assert second.version != first.version
+        assert Path(second.overrides()["DATA_DIR"]).name == "data"  # same named graphs
+        assert (Path(second.overrides()["DATA_DIR"]) / "a.ttl").read_text() == (
+            FAULTS / "v2" / "a.ttl"
+        ).read_text()
+    finally:
+        snapshots.close()
