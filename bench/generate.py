@@ -26,6 +26,7 @@ named graph in the server.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 from dataclasses import asdict, dataclass, field
@@ -134,6 +135,8 @@ class Stats:
     """What was written: a manifest the harness reads to pick queries and resources."""
 
     target: int
+    #: A hash of this module's source: data made by an older generator is made again.
+    generator: str = ""
     triples: int = 0
     units: int = 0
     files: list[str] = field(default_factory=list)
@@ -431,7 +434,7 @@ def generate(target: int, directory: Path, sample: int = 200) -> Stats:
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob("part-*.nt"):
         old.unlink()
-    stats = Stats(target=target)
+    stats = Stats(target=target, generator=fingerprint())
     writer = Writer(directory, stats)
     resources: list[list[str]] = []
     try:
@@ -446,6 +449,11 @@ def generate(target: int, directory: Path, sample: int = 200) -> Stats:
     stats.resources = flat[::step][:sample]
     (directory / "manifest.json").write_text(json.dumps(asdict(stats), indent=1))
     return stats
+
+
+def fingerprint() -> str:
+    """What identifies the generator's output besides the target: its own source code."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 def parse_scale(text: str) -> int:

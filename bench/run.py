@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report, wrk
-from bench.generate import generate, parse_scale
+from bench.generate import fingerprint, generate, parse_scale
 from bench.peers import (
     BIN,
     Peer,
@@ -77,8 +77,10 @@ def data_for(scale: int, out: Path) -> tuple[Path, dict[str, Any]]:
     """The generated data of a scale, generated again only when missing."""
     directory = out / f"data-{scale:.0e}".replace("+0", "")
     manifest = directory / "manifest.json"
-    if manifest.exists() and json.loads(manifest.read_text())["target"] == scale:
-        return directory, json.loads(manifest.read_text())
+    if manifest.exists():
+        made = json.loads(manifest.read_text())
+        if made["target"] == scale and made.get("generator") == fingerprint():
+            return directory, made
     started = time.perf_counter()
     generate(scale, directory)
     log(f"generated {scale:.0e} in {time.perf_counter() - started:.1f} s")
@@ -295,10 +297,14 @@ def main(argv: list[str] | None = None) -> int:
             )
         for peer in peers_for(names, site_dir, args.out / "work"):
             if peer.name == "rdflib-endpoint" and scale > parse_scale(args.rdflib_max_scale):
-                entry["peers"][peer.name] = {"skipped": f"above --rdflib-max-scale {key}"}
+                entry["peers"][peer.name] = {
+                    "skipped": f"above --rdflib-max-scale {args.rdflib_max_scale}"
+                }
                 continue
             if peer.name == "nginx" and "export_site" not in entry:
-                entry["peers"][peer.name] = {"skipped": f"above --nginx-max-scale {key}"}
+                entry["peers"][peer.name] = {
+                    "skipped": f"above --nginx-max-scale {args.nginx_max_scale}"
+                }
                 continue
             if peer.name == "nginx" and entry["export_site"]["exit_code"] != 0:
                 entry["peers"][peer.name] = {"skipped": "export-site failed"}
