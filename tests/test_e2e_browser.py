@@ -21,19 +21,9 @@ from pathlib import Path
 import pytest
 import requests
 from playwright.sync_api import sync_playwright
+from support import launch_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WIDTHS = {"phone": 375, "desktop": 1280}
 
 
@@ -82,10 +72,9 @@ def server() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium with the flags for a closed network; Playwright gives it a fresh,
-    temporary profile (user-data-dir) of its own."""
+    """Debian's Chromium for a closed network, with a fresh temporary profile (``support``)."""
     with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        chromium = launch_chromium(driver)
         yield chromium
         chromium.close()
 

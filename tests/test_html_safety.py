@@ -12,23 +12,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+from support import launch_chromium
 from web_support import PAGES, make_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 HREF = re.compile(r'\bhref="([^"]*)"', re.IGNORECASE)
 JSONLD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.DOTALL)
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.IGNORECASE)
@@ -94,7 +83,7 @@ def test_html_pages_carry_a_content_security_policy(pages, name):
 def test_nothing_executes_in_a_real_browser(pages):
     """Every page's HTML in Chromium without CSP: no dialog, no ``window.pwned``."""
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        browser = launch_chromium(driver)
         try:
             page = browser.new_page(java_script_enabled=True)
             dialogs: list[str] = []

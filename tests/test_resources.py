@@ -12,6 +12,7 @@ import re
 import pytest
 from deref_support import BASE, FIXTURES, assert_isomorphic, live_server, make_app
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
+from support import CountingStore
 
 from server.resources import DOC_OFFERS
 
@@ -138,21 +139,6 @@ def test_incoming_links_from_a_blank_node_show_its_owner():
     assert graph.value(
         URIRef(f"{ROOT}doc/event/wsis-geneva#incoming"), HYDRA.totalItems
     ) == Literal(1)
-
-
-class CountingStore:
-    """The real store, counting the queries a description makes."""
-
-    def __init__(self, store):
-        self.store = store
-        self.queries: list[str] = []
-
-    def __getattr__(self, name):
-        return getattr(self.store, name)
-
-    def query(self, sparql, **kwargs):
-        self.queries.append(sparql)
-        return self.store.query(sparql, **kwargs)
 
 
 def test_a_description_takes_a_fixed_number_of_queries():

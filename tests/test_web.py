@@ -11,7 +11,8 @@ import itertools
 import re
 
 import pytest
-from web_support import BASE, EVENT, PAGES, THING, CountingStore, make_app
+from support import CountingStore
+from web_support import BASE, EVENT, PAGES, THING, make_app
 
 from server import diagram, labels, timeline
 from server.language import choose

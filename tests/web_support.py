@@ -1,4 +1,4 @@
-"""The hostile fixture dataset of the page tests (``tests/fixtures/web/``) and a query counter.
+"""The hostile fixture dataset of the page tests (``tests/fixtures/web/``).
 
 Its labels carry ``<script>`` and attribute-breaking text, some of its IRIs are ``javascript:``,
 ``data:`` and ``vbscript:``, one thing has no label at all and one is labelled in Belarusian
@@ -44,18 +44,3 @@ PAGES = {
 
 def make_app(**overrides):
     return create_app({**CONFIG, **overrides})
-
-
-class CountingStore:
-    """The real store, counting the queries made through it."""
-
-    def __init__(self, store):
-        self.store = store
-        self.queries: list[str] = []
-
-    def __getattr__(self, name):
-        return getattr(self.store, name)
-
-    def query(self, sparql, **kwargs):
-        self.queries.append(sparql)
-        return self.store.query(sparql, **kwargs)

@@ -1,0 +1,132 @@
+"""Helpers shared by the tests: free ports, server subprocesses, Chromium, a query counter.
+
+- :func:`free_port`: a free TCP port on 127.0.0.1.
+- :func:`wait_until` / :func:`stop` / :func:`serving`: wait for a server subprocess to answer,
+  and stop it (SIGTERM, then SIGKILL if it lingers).
+- :func:`launch_chromium`: Debian's Chromium through Playwright, with the flags for a closed
+  network and a fresh temporary profile (user-data-dir) of its own.
+- :class:`CountingStore`: the real store, counting the queries made through it.
+
+Imported as ``support`` (pytest puts ``tests/`` on ``sys.path``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+BIN = Path(sys.executable).parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(
+    ready: Callable[[], object],
+    process: subprocess.Popen,
+    what: str,
+    seconds: float = 30,
+    *,
+    interval: float = 0.05,
+    errors: type[Exception] | tuple[type[Exception], ...] = requests.RequestException,
+    message: Callable[[], str] | None = None,
+) -> None:
+    """Poll ``ready()`` (``errors`` from it count as not ready) until true, every ``interval``.
+
+    If the process dies or ``seconds`` pass: without ``message``, the process is killed and the
+    error carries its output; with one, the error's text is ``message()`` (the caller stops it).
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if ready():
+                return
+        except errors:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            if message is not None:
+                raise RuntimeError(message())
+            process.kill()
+            output = process.communicate()[0]
+            raise RuntimeError(f"{what} did not start:\n{output}")
+        time.sleep(interval)
+
+
+def stop(process: subprocess.Popen, seconds: float = 20, *, group: bool = True) -> None:
+    """SIGTERM, then SIGKILL if it lingers past ``seconds``: to its whole session when ``group``
+    (started with ``start_new_session=True``), else to the process alone."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.communicate(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            if group:
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.kill()
+            process.communicate()
+
+
+@contextmanager
+def serving(
+    process: subprocess.Popen,
+    ready: Callable[[], object],
+    what: str,
+    seconds: float = 30,
+    *,
+    interval: float = 0.05,
+    errors: type[Exception] | tuple[type[Exception], ...] = requests.RequestException,
+    message: Callable[[], str] | None = None,
+    stop_seconds: float = 20,
+    group: bool = True,
+) -> Iterator[subprocess.Popen]:
+    """A started server ``process``: ready (:func:`wait_until`), the caller's, then stopped."""
+    try:
+        wait_until(ready, process, what, seconds, interval=interval, errors=errors, message=message)
+        yield process
+    finally:
+        stop(process, stop_seconds, group=group)
+
+
+def launch_chromium(driver):
+    """Debian's Chromium with the flags for a closed network; Playwright gives it a fresh,
+    temporary profile (user-data-dir) of its own. ``driver``: ``sync_playwright()``'s."""
+    return driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+
+
+class CountingStore:
+    """The real store, counting the queries made through it."""
+
+    def __init__(self, store):
+        self.store = store
+        self.queries: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def query(self, sparql, **kwargs):
+        self.queries.append(sparql)
+        return self.store.query(sparql, **kwargs)
