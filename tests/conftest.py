@@ -16,15 +16,14 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
+from support import BIN, free_port, serving, wait_until
 
 from server import create_app
 from server.store import graph_files
@@ -42,29 +41,6 @@ SPARQL_CONFIG = {
     "RESULT_ROW_LIMIT": 10,
     "QUERY_WORKERS": 2,
 }
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(ready, process: subprocess.Popen, what: str, seconds: float = 30) -> None:
-    """Poll ``ready()`` until true; fail with the process's output if it dies or times out."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if ready():
-                return
-        except requests.RequestException:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            output = process.communicate()[0]
-            raise RuntimeError(f"{what} did not start:\n{output}")
-        time.sleep(0.05)
 
 
 class Oxigraph:
@@ -130,7 +106,15 @@ def oxigraph(tmp_path_factory) -> Iterator[Oxigraph]:
 @pytest.fixture(scope="module", params=["embedded", "remote"])
 def sparql_app(request):
     """The app on the fixture dataset, on each store; its query workers stop afterwards."""
-    config = dict(SPARQL_CONFIG)
+    with sparql_app_on(request) as app:
+        yield app
+
+
+@contextmanager
+def sparql_app_on(request, **overrides) -> Iterator:
+    """The app on the fixture dataset with ``overrides``, on the store ``request.param`` names
+    (``embedded`` or ``remote``: the ``oxigraph`` fixture); its query workers stop afterwards."""
+    config = {**SPARQL_CONFIG, **overrides}
     if request.param == "remote":
         config["SPARQL_ENDPOINT"] = request.getfixturevalue("oxigraph").endpoint
     app = create_app(config)
@@ -144,24 +128,29 @@ def client(sparql_app):
 
 
 @contextmanager
-def ictkg_serve(*options: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """``ictkg serve`` (gunicorn) on the fixture dataset; yields its root URL."""
+def ictkg_serve(
+    *options: str,
+    env: dict[str, str] | None = None,
+    fixture: bool = True,
+    seconds: float = 30,
+    interval: float = 0.05,
+    group: bool = True,
+) -> Iterator[str]:
+    """``ictkg serve`` (gunicorn) on the fixture dataset (on the real data if not ``fixture``);
+    yields its root URL once ``/health`` answers (within ``seconds``, polled every
+    ``interval``); SIGTERM afterwards, SIGKILL after 15 s (to its session if ``group``)."""
     port = free_port()
-    command = [
-        str(BIN / "ictkg"),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--base-iri",
-        SPARQL_BASE,
-        "--ontology",
-        str(SPARQL_FIXTURES / "ontology"),
-        "--data",
-        str(SPARQL_FIXTURES / "data"),
-        *options,
-    ]
+    command = [str(BIN / "ictkg"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if fixture:
+        command += [
+            "--base-iri",
+            SPARQL_BASE,
+            "--ontology",
+            str(SPARQL_FIXTURES / "ontology"),
+            "--data",
+            str(SPARQL_FIXTURES / "data"),
+        ]
+    command += options
     environment = {**os.environ, "ICTKG_VALIDATE_ON_START": "false", **(env or {})}
     process = subprocess.Popen(
         command,
@@ -172,21 +161,16 @@ def ictkg_serve(*options: str, env: dict[str, str] | None = None) -> Iterator[st
         start_new_session=True,
     )
     root = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until(
-            lambda: requests.get(root + "health", timeout=2).status_code in (200, 503),
-            process,
-            "ictkg serve",
-        )
+    with serving(
+        process,
+        lambda: requests.get(root + "health", timeout=2).status_code in (200, 503),
+        "ictkg serve",
+        seconds,
+        interval=interval,
+        stop_seconds=15,
+        group=group,
+    ):
         yield root
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.communicate(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.communicate()
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,8 @@ two languages, links out, and seven incoming links (three pages of three).
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +17,7 @@ from pathlib import Path
 import requests
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+from support import free_port, serving
 
 from server import create_app
 
@@ -51,12 +50,6 @@ def assert_isomorphic(expected: Graph, actual: Graph) -> None:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def live_server(**overrides) -> Iterator[str]:
     """gunicorn serving the fixture dataset on 127.0.0.1 in a subprocess; yields its root URL."""
@@ -82,18 +75,15 @@ def live_server(**overrides) -> Iterator[str]:
         stderr=subprocess.PIPE,
     )
     root = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(root + "ontology.ttl", timeout=1)
-                break
-            except requests.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(process.stderr.read().decode()) from None
-                time.sleep(0.1)
+    with serving(
+        process,
+        lambda: requests.get(root + "ontology.ttl", timeout=1) is not None,
+        "gunicorn",
+        30,
+        interval=0.1,
+        errors=requests.ConnectionError,
+        message=lambda: process.stderr.read().decode(),
+        stop_seconds=10,
+        group=False,
+    ):
         yield root
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stderr.close()

@@ -9,27 +9,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from support import BIN, free_port, serving
 
 FAULTS = Path(__file__).parent / "fixtures" / "faults"
 FAULTS_BASE = "https://example.org/ft/"
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def copy_faults_dataset(target: Path) -> Path:
@@ -79,31 +69,14 @@ def served(
         )
     root = f"http://127.0.0.1:{port}/"
     server = Served(process, root, log)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(root + "health", timeout=2).status_code in (200, 503):
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"ictkg serve did not start:\n{server.log_text()}")
-            time.sleep(0.05)
+    with serving(
+        process,
+        lambda: requests.get(root + "health", timeout=2).status_code in (200, 503),
+        "ictkg serve",
+        60,
+        message=lambda: f"ictkg serve did not start:\n{server.log_text()}",
+    ):
         yield server
-    finally:
-        stop(process)
-
-
-def stop(process: subprocess.Popen) -> None:
-    """SIGTERM to the master, then SIGKILL to its whole session if it lingers."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def children(pid: int) -> list[int]:

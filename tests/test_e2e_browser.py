@@ -10,16 +10,11 @@ test fails; ``ICTKG_SCREENSHOTS=1`` keeps them for every step (to look at both w
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
+from conftest import ictkg_serve
 from playwright.sync_api import sync_playwright
 from support import launch_chromium
 
@@ -27,47 +22,13 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 WIDTHS = {"phone": 375, "desktop": 1280}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """``ictkg serve`` (gunicorn) on the real data; stopped after the module."""
-    port = free_port()
-    ictkg = Path(sys.executable).with_name("ictkg")
-    env = {**os.environ, "ICTKG_VALIDATE_ON_START": "false"}
-    process = subprocess.Popen(
-        [str(ictkg), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    root = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(root + "health", timeout=2).status_code in (200, 503):
-                break
-        except requests.RequestException:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("ictkg serve did not start:\n" + process.communicate()[0])
-        time.sleep(0.1)
-    try:
+    with ictkg_serve(
+        "--workers", "1", fixture=False, seconds=60, interval=0.1, group=False
+    ) as root:
         yield root
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
 
 
 @pytest.fixture(scope="module")

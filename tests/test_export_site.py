@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -21,8 +20,9 @@ import pyoxigraph as ox
 import pytest
 import requests
 from click.testing import CliRunner
-from deref_support import BASE, FIXTURES, assert_isomorphic, free_port, make_app
+from deref_support import BASE, FIXTURES, assert_isomorphic, make_app
 from rdflib import Graph
+from support import free_port, serving
 
 from server.cli import main
 from server.export_site import export_site, standalone_config
@@ -64,21 +64,17 @@ def nginx(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         stderr=subprocess.PIPE,
     )
     root = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                requests.get(root + "/context.jsonld", timeout=1)
-                break
-            except requests.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(process.stderr.read().decode()) from None
-                time.sleep(0.05)
+    with serving(
+        process,
+        lambda: requests.get(root + "/context.jsonld", timeout=1) is not None,
+        "nginx",
+        10,
+        errors=requests.ConnectionError,
+        message=lambda: process.stderr.read().decode(),
+        stop_seconds=10,
+        group=False,
+    ):
         yield root
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stderr.close()
 
 
 def things(live) -> list[str]:

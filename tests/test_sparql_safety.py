@@ -15,11 +15,10 @@ import time
 import pyoxigraph as ox
 import pytest
 
-from server import create_app
 from server.query_safety import QueryRefused, check_query
 from server.query_worker import Job, PoolBusy, QueryPool, QueryTimeout
 from server.store import Store
-from tests.conftest import SPARQL_CONFIG, SPARQL_FIXTURES
+from tests.conftest import SPARQL_CONFIG, SPARQL_FIXTURES, sparql_app_on
 
 VOC = "https://example.org/sq/vocab#"
 FORM = "application/x-www-form-urlencoded"
@@ -34,13 +33,9 @@ TIMEOUT = 1.0
 
 @pytest.fixture(scope="module", params=["embedded", "remote"])
 def safe_app(request):
-    config = {**SPARQL_CONFIG, "QUERY_TIMEOUT": TIMEOUT, "MAX_QUERY_LENGTH": 2000}
-    config["MAX_CONTENT_LENGTH"] = 4000
-    if request.param == "remote":
-        config["SPARQL_ENDPOINT"] = request.getfixturevalue("oxigraph").endpoint
-    app = create_app(config)
-    yield app
-    app.extensions["ictkg.queries"].close()
+    limits = {"QUERY_TIMEOUT": TIMEOUT, "MAX_QUERY_LENGTH": 2000, "MAX_CONTENT_LENGTH": 4000}
+    with sparql_app_on(request, **limits) as app:
+        yield app
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import free_port
 
 FAULTS = Path(__file__).parent / "fixtures" / "faults"
 BIN = Path(sys.executable).parent
@@ -195,12 +196,6 @@ def test_start_up_error_is_one_line_and_exit_2(
         assert word.format(**fill) in lines[0]
     assert "Traceback" not in done.stderr + done.stdout
     assert time.monotonic() - start < 30
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_a_good_start_passes_every_check(dataset) -> None:
