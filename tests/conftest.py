@@ -23,24 +23,21 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import BIN, free_port, serving, wait_until
+from support import BIN, fixture_config, free_port, serving, wait_until
 
 from server import create_app
 from server.store import graph_files
 
 SPARQL_FIXTURES = Path(__file__).parent / "fixtures" / "sparql"
 SPARQL_BASE = "https://example.org/sq/"
-SPARQL_CONFIG = {
-    "TESTING": True,
-    "BASE_IRI": SPARQL_BASE,
-    "ONTOLOGY_DIR": str(SPARQL_FIXTURES / "ontology"),
-    "DATA_DIR": str(SPARQL_FIXTURES / "data"),
-    "SHAPES_DIR": str(SPARQL_FIXTURES / "shapes"),
-    "VALIDATE_ON_START": False,
-    "QUERY_TIMEOUT": 2.0,
-    "RESULT_ROW_LIMIT": 10,
-    "QUERY_WORKERS": 2,
-}
+SPARQL_CONFIG = fixture_config(
+    "sparql",
+    SPARQL_BASE,
+    VALIDATE_ON_START=False,
+    QUERY_TIMEOUT=2.0,
+    RESULT_ROW_LIMIT=10,
+    QUERY_WORKERS=2,
+)
 
 
 class Oxigraph:

@@ -17,20 +17,13 @@ from pathlib import Path
 import requests
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
-from support import free_port, serving
+from support import fixture_config, free_port, serving
 
 from server import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "deref"
 BASE = "https://example.org/kg/"
-CONFIG = {
-    "TESTING": True,
-    "BASE_IRI": BASE,
-    "ONTOLOGY_DIR": str(FIXTURES / "ontology"),
-    "DATA_DIR": str(FIXTURES / "data"),
-    "SHAPES_DIR": str(FIXTURES / "shapes"),
-    "BACKLINKS_PAGE_SIZE": 3,
-}
+CONFIG = fixture_config("deref", BASE, BACKLINKS_PAGE_SIZE=3)
 
 
 def make_app(**overrides):

@@ -1,6 +1,6 @@
 """Live ``ictkg serve`` processes for the fault, load and security tests, and their processes.
 
-Unlike ``tests.conftest.ictkg_serve``, :func:`served` gives the test the master's process (to
+Unlike ``conftest.ictkg_serve``, :func:`served` gives the test the master's process (to
 send it signals and find its workers) and writes the server's log to a file the test can read
 while the server runs (a pipe nobody reads would block a busy server).
 """

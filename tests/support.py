@@ -38,6 +38,19 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def fixture_config(name: str, base: str, **settings: object) -> dict[str, object]:
+    """Test settings for a fixture dataset ``tests/fixtures/{name}/`` under its own base IRI."""
+    root = Path(__file__).parent / "fixtures" / name
+    return {
+        "TESTING": True,
+        "BASE_IRI": base,
+        "ONTOLOGY_DIR": str(root / "ontology"),
+        "DATA_DIR": str(root / "data"),
+        "SHAPES_DIR": str(root / "shapes"),
+        **settings,
+    }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

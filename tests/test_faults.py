@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 import requests
-
-from tests.conftest import Oxigraph
-from tests.fault_support import FAULTS, FAULTS_BASE, alive, copy_faults_dataset, served
+from conftest import Oxigraph
+from fault_support import FAULTS, FAULTS_BASE, alive, copy_faults_dataset, served
 
 FT = FAULTS_BASE + "ontology#"
 EDITIONS = (
@@ -224,7 +223,7 @@ def test_a_worker_killed_mid_request_is_replaced(tmp_path, seconds) -> None:
 
 
 def server_descendants(pid: int) -> list[int]:
-    from tests.fault_support import descendants
+    from fault_support import descendants
 
     return descendants(pid)
 

@@ -24,12 +24,12 @@ from urllib.parse import quote, unquote_to_bytes, urlencode, urlsplit
 
 import pyoxigraph as ox
 import pytest
+from conftest import SPARQL_CONFIG, ictkg_serve
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from server import create_app
 from server.store import dataset_hash
-from tests.conftest import SPARQL_CONFIG, ictkg_serve
 
 TIMEOUT = 1.0
 CONFIG = {**SPARQL_CONFIG, "QUERY_TIMEOUT": TIMEOUT, "MAX_QUERY_LENGTH": 4000}

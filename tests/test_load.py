@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from fault_support import FAULTS, descendants, pss_kib, served
 
 from server.config import BASE_IRI, PROJECT_ROOT
-from tests.fault_support import FAULTS, descendants, pss_kib, served
 
 SECONDS = float(os.environ.get("ICTKG_LOAD_SECONDS", "10"))
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"

@@ -10,11 +10,11 @@ import time
 
 import pyoxigraph as ox
 import pytest
+from conftest import SPARQL_BASE, SPARQL_CONFIG, SPARQL_FIXTURES, Oxigraph, free_port
 
 from server import create_app
 from server.remote_store import RemoteStore
 from server.store import Store, StoreUnavailable
-from tests.conftest import SPARQL_BASE, SPARQL_CONFIG, SPARQL_FIXTURES, Oxigraph, free_port
 
 DIRS = [SPARQL_FIXTURES / "ontology", SPARQL_FIXTURES / "data"]
 

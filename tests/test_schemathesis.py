@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
+from fault_support import served
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -30,7 +31,6 @@ from schemathesis.specs.openapi.checks import (
 from server import create_app
 from server.config import BASE_IRI
 from server.openapi import description
-from tests.fault_support import served
 
 CHECKS = [
     not_a_server_error,

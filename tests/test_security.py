@@ -2,7 +2,7 @@
 
 Against a live ``ictkg serve`` (gunicorn) on the fault fixture plus hostile strings
 (``tests/fixtures/faults/hostile/c.ttl``), with raw sockets where a client library would
-normalize the request. A TCP listener on 127.0.0.1 (:class:`tests.conftest.Listener`) must see
+normalize the request. A TCP listener on 127.0.0.1 (:class:`conftest.Listener`) must see
 no connection from any IRI a request names.
 """
 
@@ -22,10 +22,10 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 import requests
+from conftest import Listener
+from fault_support import FAULTS, FAULTS_BASE, copy_faults_dataset, served
 
 from server import create_app
-from tests.conftest import Listener
-from tests.fault_support import FAULTS, FAULTS_BASE, copy_faults_dataset, served
 
 FT = FAULTS_BASE + "ontology#"
 HOSTILE = f"{FAULTS_BASE}id/item/hostile"

@@ -15,9 +15,8 @@ from urllib.parse import quote
 import pyoxigraph as ox
 import pytest
 import requests
+from conftest import SPARQL_BASE, ictkg_serve
 from SPARQLWrapper import JSON, POST, POSTDIRECTLY, TURTLE, XML, SPARQLWrapper
-
-from tests.conftest import SPARQL_BASE, ictkg_serve
 
 VOC = "https://example.org/sq/vocab#"
 CITIES = (

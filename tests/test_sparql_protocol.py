@@ -16,10 +16,9 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
+from conftest import SPARQL_BASE
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
-
-from tests.conftest import SPARQL_BASE
 
 VOC = "https://example.org/sq/vocab#"
 PEOPLE = SPARQL_BASE + "graph/data/people"

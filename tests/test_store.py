@@ -11,10 +11,10 @@ import shutil
 
 import pyoxigraph as ox
 import pytest
+from conftest import SPARQL_BASE, SPARQL_CONFIG, SPARQL_FIXTURES
 
 from server.remote_store import RemoteStore
 from server.store import VERSION_FILE, Store, open_store
-from tests.conftest import SPARQL_BASE, SPARQL_CONFIG, SPARQL_FIXTURES
 
 DIRS = [SPARQL_FIXTURES / "ontology", SPARQL_FIXTURES / "data"]
 EXTRA = ox.Quad(

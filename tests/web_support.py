@@ -9,20 +9,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support import fixture_config
+
 from server import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
 BASE = "https://example.org/web/"
-CONFIG = {
-    "TESTING": True,
-    "BASE_IRI": BASE,
-    "ONTOLOGY_DIR": str(FIXTURES / "ontology"),
-    "DATA_DIR": str(FIXTURES / "data"),
-    "SHAPES_DIR": str(FIXTURES / "shapes"),
-    "QUERIES_DIR": str(FIXTURES / "queries"),
-    "VALIDATE_ON_START": False,
-    "QUERY_WORKERS": 1,
-}
+CONFIG = fixture_config(
+    "web",
+    BASE,
+    QUERIES_DIR=str(FIXTURES / "queries"),
+    VALIDATE_ON_START=False,
+    QUERY_WORKERS=1,
+)
 THING = "https://example.org/web/ontology#Thing"
 EVENT = "https://example.org/web/ontology#Event"
 
