@@ -9,9 +9,10 @@ killed (``SIGKILL``) and replaced by a fresh fork, and the client gets 503: one 
 never stalls the others. Pre-forking matters for speed: a fork costs milliseconds, a pipe round
 trip tens of microseconds (``tests/test_sparql_safety.py`` measures both).
 
-Under gunicorn each web worker has its own pool, forked when the app is created (before the
-worker starts its threads). A worker checks every second that its parent is alive and exits
-when it is not, or when its pipe closes.
+Each web worker has its own pool, forked when the app is created (before the worker starts its
+threads). A worker checks every second that its parent is alive and exits when it is not, or
+when its pipe closes; one busy with a query when its web worker is killed is ended by the
+server's master (:mod:`server.orphans`).
 
 Results beyond the row cap are cut (see :func:`execute`). Workers run at a lower priority
 (``QUERY_WORKER_NICE``): while runaway queries use every core until they are killed, the web
@@ -36,6 +37,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from server.conneg import DATASET_OFFERS, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
+from server.orphans import QUERY_WORKER_NAME, name_this_process
 from server.query_safety import QueryRefused, check_query
 from server.store import StoreUnavailable
 
@@ -248,6 +250,7 @@ class QueryPool:
             try:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                name_this_process(QUERY_WORKER_NAME)  # how the master knows an orphan
                 if self.nice:  # runaway queries yield the CPU to the web workers' requests
                     os.nice(self.nice)
                 parent_end.close()

@@ -1,11 +1,14 @@
-"""``ictkg serve``: the publisher under gunicorn (the Flask development server only with --dev).
+"""``ictkg serve``: the publisher under granian (``--server gunicorn``: gunicorn; ``--dev``: Flask's
+development server).
 
 Options become configuration overrides (on top of the defaults and ``ICTKG_*`` variables), so
-the same command publishes any knowledge graph laid out like this one. gunicorn is embedded
-with its ``BaseApplication``: each worker process builds its own app after the fork (no
-``preload_app``), so each has its own store handle and its own query workers, forked before the
-worker starts its threads. An on-disk store (``--store``) is bulk-loaded once here, in the
-master, before any worker opens it read-only.
+the same command publishes any knowledge graph laid out like this one. The HTTP server was chosen
+by measurement (BENCHMARKS.md): once answers come from memory, parsing HTTP in Python is the
+bottleneck, and granian (Rust HTTP in front of the same WSGI app) answers about five times as
+many requests per second as gunicorn here. Either way the server is embedded: each worker process
+builds its own app after the fork, so each has its own store handle and its own query workers,
+forked before the worker starts its threads. An on-disk store (``--store``) is bulk-loaded once
+here, in the master, before any worker opens it read-only.
 
 With the embedded store, the master serves a checked snapshot of the data and reloads it on
 ``SIGHUP`` or, with ``--watch``, when the files change (:mod:`server.reload`).
@@ -21,7 +24,6 @@ from __future__ import annotations
 import errno
 import math
 import os
-import signal
 import socket
 from collections.abc import Mapping
 from pathlib import Path
@@ -48,13 +50,195 @@ class StderrLog:
     error = info
 
 
+def run_granian(
+    overrides: dict[str, Any],
+    options: dict[str, Any],
+    snapshots: Any = None,
+    watch: float | None = None,
+) -> None:
+    """granian running ``create_app(overrides)`` in each worker process (the default server).
+
+    Three things are ours on top of granian's multi-process server (:class:`Publisher`): one
+    listening socket held by the master and shared by every worker, as gunicorn does (granian's
+    default on Linux, a ``SO_REUSEPORT`` socket per worker, drops the connections queued at a
+    worker that stops); ``SIGHUP`` checks a new snapshot first and then starts a whole new set
+    of workers, stopping the old ones only once the new ones have loaded the data; and the
+    master adopts and ends the query workers of a worker that was killed
+    (:mod:`server.orphans`). Workers are forked, so they inherit the master's checked snapshot
+    and its validation report.
+    """
+    import multiprocessing
+    import socket as sockets
+    import time
+
+    from granian.log import logger
+    from granian.net import SocketSpec
+    from granian.server.mp import MPServer
+
+    from server.orphans import OrphanReaper, become_subreaper
+    from server.reload import Watcher
+
+    multiprocessing.set_start_method("fork", force=True)
+    fork = multiprocessing.get_context("fork")
+    live = dict(overrides)  # what a worker forked now loads; a reload updates it
+    # During a reload, "ready" is released by each new worker once its app is loaded, and the
+    # new workers wait for "go" before they serve; "retired" is set when the workers of one
+    # generation are to stop (a byte in memory shared with them).
+    state: dict[str, Any] = {"ready": None, "go": None, "retired": fork.RawValue("b", 0)}
+
+    def load() -> Any:
+        from server import create_app
+
+        app = closing_when(state["retired"], create_app(dict(live)))
+        if state["ready"] is not None:
+            state["ready"].release()
+            state["go"].wait()
+        return app
+
+    class Publisher(MPServer):
+        def startup(self, spawn_target: Any, target_loader: Any) -> None:
+            become_subreaper()
+            super().startup(spawn_target, target_loader)
+
+        def _init_shared_socket(self) -> None:
+            self._ssp = None
+            self._shd = SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
+            self._sfd = self._shd.get_fd()
+            self._sso = sockets.socket(fileno=self._sfd)
+            self._sso.set_inheritable(True)
+
+        def _reload(self, spawn_target: Any, target_loader: Any) -> None:
+            self.reload_signal = False
+            self.main_loop_interrupt.clear()
+            try:
+                if snapshots is not None:
+                    snapshots.log = logger
+                    snapshot = snapshots.reload()
+                    if snapshot is None:
+                        return
+                    live.update(snapshot.overrides())
+                else:
+                    logger.info("reload: starting new workers")
+                self.replace_workers(spawn_target, target_loader)
+            finally:
+                if self.interrupt_signal or self.interrupt_children:  # came in meanwhile
+                    self.main_loop_interrupt.set()
+
+        def replace_workers(self, spawn_target: Any, target_loader: Any) -> None:
+            """New workers on the new data; they start serving, and the old ones stop, once all
+            of them have loaded it (until then the old workers serve alone).
+
+            granian lets a stopping worker serve its kept-alive connections until they close, so
+            the old workers first answer every request with ``Connection: close`` (RFC 9112
+            §9.6): their clients reconnect, to the new workers, and get the new data at once.
+            """
+            old, self.wrks = self.wrks, []
+            retired, state["retired"] = state["retired"], fork.RawValue("b", 0)
+            ready = state["ready"] = fork.Semaphore(0)
+            go = state["go"] = fork.Event()
+            try:
+                self._spawn_workers(spawn_target, target_loader)
+                waiting = len(self.wrks)
+                while waiting:
+                    if ready.acquire(timeout=0.1):
+                        waiting -= 1
+                    elif not all(worker.is_alive() for worker in self.wrks):
+                        logger.error("reload: a new worker died while loading the data")
+                        break
+            finally:
+                state["ready"] = state["go"] = None
+                retired.value = 1
+                go.set()
+            for worker in old:
+                worker.terminate()
+            for worker in old:
+                worker.join(self.workers_kill_timeout)
+                if worker.is_alive():
+                    time.sleep(0.001)
+                if worker.is_alive():
+                    logger.warning("killing an old worker that did not stop in time")
+                    worker.kill()
+                    worker.join()
+
+    server = Publisher("server:create_app", **options)
+    watcher = Watcher(list(snapshots.sources.values()), watch) if watch and snapshots else None
+    reaper = OrphanReaper()
+    reaper.start()
+    if watcher:
+        watcher.start()
+    try:
+        server.serve(target_loader=load, wrap_loader=False)
+    finally:
+        if watcher:
+            watcher.stop()
+        reaper.stop()
+        if snapshots is not None:
+            snapshots.close()
+
+
+def closing_when(retired: Any, app: Any) -> Any:
+    """The WSGI ``app``, answering with ``Connection: close`` once ``retired.value`` is set."""
+
+    def closing(environ: dict[str, Any], start_response: Any) -> Any:
+        if not retired.value:
+            return app(environ, start_response)
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(status, [*headers, ("Connection", "close")], exc_info)
+
+        return app(environ, start)
+
+    return closing
+
+
+def granian_options(
+    host: str, port: int, workers: int, threads: int, config: Mapping[str, Any]
+) -> dict[str, Any]:
+    """granian settings: WSGI worker processes, ``threads`` Python threads each."""
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+
+    return {
+        "address": host,
+        "port": port,
+        "interface": Interfaces.WSGI,
+        "workers": workers,
+        "blocking_threads": threads,
+        "websockets": False,
+        "http1_settings": HTTP1Settings(max_buffer_size=HEAD_LIMIT),
+        "log_level": LogLevels.info,
+        "log_access": True,
+        "log_dictconfig": {
+            "formatters": {
+                "generic": {
+                    "()": "logging.Formatter",
+                    "fmt": "%(asctime)s [%(levelname)s] %(message)s",
+                },
+                "access": {"()": "logging.Formatter", "fmt": "%(message)s"},
+            }
+        },
+        # A worker that dies is replaced; one that dies again at once stops the server.
+        "respawn_failed_workers": True,
+        "workers_kill_timeout": 10,
+    }
+
+
+#: Bytes of request line and headers together that a worker buffers at most: beyond, granian
+#: answers 431 without a body (RFC 6585 §5). Below the 65 534-byte bound of a URI in granian's
+#: HTTP library, so an over-long request target is a 431 too, never a bare 414; the app answers
+#: 414 for a query over MAX_QUERY_LENGTH in a shorter one. Long queries go in a POST body,
+#: bounded by MAX_CONTENT_LENGTH.
+HEAD_LIMIT = 64 * 1024
+
+
 def run_gunicorn(
     overrides: dict[str, Any],
     options: dict[str, Any],
     snapshots: Any = None,
     watch: float | None = None,
 ) -> None:
-    """gunicorn running ``create_app(overrides)`` in each worker (imported only to serve).
+    """gunicorn running ``create_app(overrides)`` in each worker (``--server gunicorn``).
 
     With ``snapshots`` (:class:`server.reload.Snapshots`), ``SIGHUP`` first checks a new
     snapshot of the data and only then lets gunicorn replace its workers; ``watch`` (seconds)
@@ -64,6 +248,7 @@ def run_gunicorn(
     from gunicorn.arbiter import Arbiter
 
     from server import create_app
+    from server.orphans import become_subreaper, reap_orphans
     from server.reload import Watcher
 
     class ReloadingArbiter(Arbiter):
@@ -73,8 +258,7 @@ def run_gunicorn(
 
         def handle_chld(self) -> None:
             super().handle_chld()
-            known = {*self.WORKERS, getattr(self, "dirty_arbiter_pid", 0)}
-            kill_orphans(known)
+            reap_orphans()
 
         handle_cld = handle_chld  # SIGCLD is SIGCHLD on Linux: whichever name gunicorn looks up
 
@@ -117,35 +301,6 @@ def run_gunicorn(
 
     application = Gunicorn()
     application.run()
-
-
-def become_subreaper() -> None:
-    """Adopt the processes orphaned below us (Linux ``PR_SET_CHILD_SUBREAPER``).
-
-    A gunicorn worker killed outright (``SIGKILL``, the OOM killer) cannot stop its query
-    workers, and one busy with a runaway query would not notice for minutes. As a subreaper the
-    master inherits them, and :func:`kill_orphans` ends them when it reaps the worker.
-    """
-    import ctypes
-
-    pr_set_child_subreaper = 36
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(pr_set_child_subreaper, 1, 0, 0, 0)
-
-
-def kill_orphans(known: set[int]) -> None:
-    """SIGKILL every child of this process that is not one of ``known`` (its workers)."""
-    me = Path(f"/proc/{os.getpid()}/task")
-    try:
-        listed = " ".join((task / "children").read_text() for task in me.iterdir())
-    except OSError:  # not Linux, or /proc is not mounted: nothing adopted to look after
-        return
-    for pid in {int(p) for p in listed.split()} - known:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, os.WNOHANG)
-        except (ProcessLookupError, ChildProcessError):
-            pass
 
 
 def settings(overrides: dict[str, Any]) -> dict[str, Any]:
@@ -343,6 +498,14 @@ def gunicorn_options(
     is_flag=True,
     help="Reload the data when its files change (checked first; SIGHUP reloads too).",
 )
+@click.option(
+    "--server",
+    "http_server",
+    type=click.Choice(["granian", "gunicorn"]),
+    default="granian",
+    show_default=True,
+    help="The HTTP server (granian: the faster here, see BENCHMARKS.md).",
+)
 @click.option("--dev", is_flag=True, help="Flask's development server (one process).")
 def serve_command(
     host: str,
@@ -358,6 +521,7 @@ def serve_command(
     data: Path | None,
     shapes: Path | None,
     watch: bool,
+    http_server: str,
     dev: bool,
 ) -> None:
     """Publish the knowledge graph: linked data, SPARQL endpoint, dataset description."""
@@ -377,7 +541,7 @@ def serve_command(
     check_directories(config, overrides)
     if watch and (dev or config["STORE_PATH"] or config["SPARQL_ENDPOINT"]):
         raise StartupError(
-            "--watch reloads the embedded in-memory store under gunicorn: not with --dev, "
+            "--watch reloads the embedded in-memory store: not with --dev, "
             "--store or --sparql-endpoint"
         )
     check_port(host, port)
@@ -400,12 +564,14 @@ def serve_command(
 
         create_app(overrides).run(host=host, port=port, threaded=True, use_reloader=False)
         return
-    run_gunicorn(
-        overrides,
-        gunicorn_options(host, port, workers, threads, config),
-        snapshots,
-        float(config["RELOAD_WATCH_INTERVAL"]) if watch else None,
-    )
+    interval = float(config["RELOAD_WATCH_INTERVAL"]) if watch else None
+    if http_server == "gunicorn":
+        options = gunicorn_options(host, port, workers, threads, config)
+        run_gunicorn(overrides, options, snapshots, interval)
+    else:
+        run_granian(
+            overrides, granian_options(host, port, workers, threads, config), snapshots, interval
+        )
 
 
 def first_snapshot(config: Mapping[str, Any]) -> Any:

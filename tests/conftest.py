@@ -5,7 +5,7 @@
   files (parametrized: ids ``embedded`` and ``remote``).
 - ``oxigraph``: that ``oxigraph serve-read-only`` (session-wide), on 127.0.0.1 and a free port;
   :class:`Oxigraph` also starts private ones (a test that kills its store uses its own).
-- ``ictkg_server`` / :func:`ictkg_serve`: ``ictkg serve`` (gunicorn) in a subprocess, ready
+- ``ictkg_server`` / :func:`ictkg_serve`: ``ictkg serve`` (granian) in a subprocess, ready
   when ``/health`` answers, stopped afterwards.
 - :class:`Listener`: a TCP listener on 127.0.0.1 that records every connection made to it.
 """
@@ -133,7 +133,7 @@ def ictkg_serve(
     interval: float = 0.05,
     group: bool = True,
 ) -> Iterator[str]:
-    """``ictkg serve`` (gunicorn) on the fixture dataset (on the real data if not ``fixture``);
+    """``ictkg serve`` (granian) on the fixture dataset (on the real data if not ``fixture``);
     yields its root URL once ``/health`` answers (within ``seconds``, polled every
     ``interval``); SIGTERM afterwards, SIGKILL after 15 s (to its session if ``group``)."""
     port = free_port()

@@ -43,7 +43,7 @@ class Served:
         return self.log.read_text(errors="replace")
 
     def workers(self) -> list[int]:
-        """gunicorn's worker processes (the master's children)."""
+        """The HTTP server's worker processes (the master's children)."""
         return children(self.pid)
 
 
@@ -55,7 +55,7 @@ def served(
     env: dict[str, str] | None = None,
     log: Path,
 ) -> Iterator[Served]:
-    """``ictkg serve`` (gunicorn) on ``dataset`` (ontology/, data/, shapes/), until /health."""
+    """``ictkg serve`` (granian) on ``dataset`` (ontology/, data/, shapes/), until /health."""
     port = free_port()
     command = [str(BIN / "ictkg"), "serve", "--port", str(port), "--base-iri", base]
     if dataset is not None:

@@ -2,7 +2,7 @@
 
 Issue 4, "Done when": open the home page, follow a list to a resource, follow a link to another
 resource, search by a Russian label, switch language, run an example query and see its rows,
-download a result. The server is the production one (gunicorn via ``ictkg serve``) on the real
+download a result. The server is the production one (granian via ``ictkg serve``) on the real
 data, on 127.0.0.1 and a free port. Screenshots of every step go to ``test-artifacts/`` when a
 test fails; ``ICTKG_SCREENSHOTS=1`` keeps them for every step (to look at both widths).
 """
@@ -24,7 +24,7 @@ WIDTHS = {"phone": 375, "desktop": 1280}
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    """``ictkg serve`` (gunicorn) on the real data; stopped after the module."""
+    """``ictkg serve`` (granian) on the real data; stopped after the module."""
     with ictkg_serve(
         "--workers", "1", fixture=False, seconds=60, interval=0.1, group=False
     ) as root:

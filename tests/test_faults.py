@@ -1,6 +1,6 @@
 """The server survives faults: bad reloads, a store that goes away, a worker killed mid-request.
 
-Issue 6, "Faults". Everything runs for real: ``ictkg serve`` (gunicorn) in a subprocess on the
+Issue 6, "Faults". Everything runs for real: ``ictkg serve`` (granian; gunicorn where named) on the
 fault fixture (``tests/fixtures/faults/``, copied so the test can change it), clients hammering
 it from threads while the fault happens, and a real ``oxigraph serve`` killed and restarted.
 """
@@ -31,18 +31,37 @@ RUNAWAY = (
 )
 
 
+def retrying_session() -> requests.Session:
+    """A client that retries an idempotent request once when the server closed the connection.
+
+    A server may close an idle connection at any time, and a client may then retry an idempotent
+    request automatically (RFC 9112 §9.3, §9.3.1), as browsers do: a worker that stops after a
+    reload closes the connections it holds that have no request in progress, and a request sent
+    on one of them at that moment is retried on a new connection.
+    """
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    session = requests.Session()
+    retry = Retry(total=1, connect=0, read=1, status=0, other=0, allowed_methods={"GET"})
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    return session
+
+
 def editions(root: str, session: requests.Session | None = None) -> tuple[str, str]:
     """(edition of item one, edition of item two) as one SPARQL query sees them."""
-    response = (session or requests).get(
-        root + "sparql", params={"query": EDITIONS}, headers={"Accept": "text/csv"}, timeout=10
-    )
+    with retrying_session() as fresh:
+        response = (session or fresh).get(
+            root + "sparql", params={"query": EDITIONS}, headers={"Accept": "text/csv"}, timeout=10
+        )
     response.raise_for_status()
     one, two = response.text.splitlines()[1].split(",")
     return one, two
 
 
 def etag(root: str) -> str:
-    response = requests.get(root + "doc/item/one.ttl", timeout=10)
+    with retrying_session() as session:
+        response = session.get(root + "doc/item/one.ttl", timeout=10)
     response.raise_for_status()
     return response.headers["ETag"]
 
@@ -64,7 +83,7 @@ class Hammer:
         return self
 
     def _run(self) -> None:
-        with requests.Session() as session:
+        with retrying_session() as session:
             while not self._stop.is_set():
                 try:
                     response = session.get(
@@ -137,10 +156,16 @@ def test_watch_refuses_bad_data_then_switches_atomically(tmp_path) -> None:
     assert sum(hammer.seen.values()) > 20
 
 
-def test_sighup_reloads_only_good_data(tmp_path) -> None:
+#: Both HTTP servers ``ictkg serve`` runs: granian (the default) and gunicorn.
+SERVERS = ("granian", "gunicorn")
+
+
+@pytest.mark.parametrize("http_server", SERVERS)
+def test_sighup_reloads_only_good_data(tmp_path, http_server) -> None:
     """SIGHUP without --watch: unchanged data is a no-op, bad data is refused, good data loads."""
     dataset = copy_faults_dataset(tmp_path / "kg")
-    with served("--workers", "1", dataset=dataset, log=tmp_path / "log") as server:
+    options = ("--workers", "1", "--server", http_server)
+    with served(*options, dataset=dataset, log=tmp_path / "log") as server:
         workers = server.workers()
         os.kill(server.pid, signal.SIGHUP)
         wait_for(lambda: "the data did not change" in server.log_text(), what="no-op")
@@ -187,12 +212,14 @@ def test_the_remote_store_going_down_and_coming_back(tmp_path) -> None:
         store.kill()
 
 
+@pytest.mark.parametrize("http_server", SERVERS)
 @pytest.mark.parametrize("seconds", [0.5], ids=["SIGKILL half a second into a runaway query"])
-def test_a_worker_killed_mid_request_is_replaced(tmp_path, seconds) -> None:
-    """The client of the killed worker gets an error; gunicorn starts a new worker, the next
+def test_a_worker_killed_mid_request_is_replaced(tmp_path, seconds, http_server) -> None:
+    """The client of the killed worker gets an error; the server starts a new worker, the next
     requests succeed, and the killed worker's query processes do not outlive it."""
     dataset = copy_faults_dataset(tmp_path / "kg")
     options = ("--workers", "1", "--threads", "2", "--query-timeout", "30")
+    options += ("--server", http_server)
     with served(*options, dataset=dataset, log=tmp_path / "log") as server:
         [worker] = server.workers()
         query_workers = [p for p in server_descendants(server.pid) if p != worker]
@@ -241,7 +268,7 @@ def test_no_snapshot_outlives_the_server(tmp_path) -> None:
 
 
 class Lines:
-    """A log that keeps its lines (the master logs through gunicorn's logger)."""
+    """A log that keeps its lines (the master logs through the HTTP server's logger)."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []

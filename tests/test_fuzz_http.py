@@ -10,7 +10,7 @@ declared encodings. For every request:
 - ``HEAD`` has no body (RFC 9110 §9.3.2), no body holds a traceback;
 
 and afterwards the data is unchanged (the same hash of every quad of the store, and of every
-file). In-process through WSGI for volume; over a real socket to gunicorn for the raw request
+file). In-process through WSGI for volume; over a real socket to ``ictkg serve`` for the raw request
 lines a WSGI client would normalize (NUL bytes, bare ``..``, huge paths).
 """
 

@@ -2,7 +2,7 @@
 
 locust, driven as a library (``tests/fixtures/faults/locustfile.py``, in its own process because
 locust patches the standard library with gevent), against the production server (``ictkg
-serve``, gunicorn) on the real dataset, on 127.0.0.1:
+serve``, granian) on the real dataset, on 127.0.0.1:
 
 - **mix**: 32 concurrent users dereferencing, reading documents and HTML pages and running the
   example SPARQL queries, without pause: zero errors. The figures (requests, req/s, p50 and p99

@@ -57,7 +57,7 @@ def app():
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory) -> Iterator[str]:
-    """``ictkg serve`` (gunicorn) on the real dataset, with a short query time limit."""
+    """``ictkg serve`` (granian) on the real dataset, with a short query time limit."""
     log = tmp_path_factory.mktemp("schemathesis") / "log"
     env = {"ICTKG_VALIDATE_ON_START": "false", "ICTKG_RESULT_ROW_LIMIT": "100"}
     options = ("--workers", "1", "--threads", "4", "--query-timeout", "2")

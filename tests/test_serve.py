@@ -1,8 +1,8 @@
-"""``ictkg serve`` as consumers meet it: gunicorn in a subprocess, real clients.
+"""``ictkg serve`` as consumers meet it: granian in a subprocess, real clients.
 
 SPARQLWrapper in JSON and XML (as Python programs query endpoints), ``curl`` for the headers
 (CORS, the Fetch standard §3.2; RFC 9110 for the rest), the SPARQL 1.1 Protocol over a real
-socket, the time limit under gunicorn's threads, and each store option.
+socket, the time limit under the server's threads, and each store option.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def test_headers_with_curl(ictkg_server, args, status, expected) -> None:
         assert "POST" in headers["access-control-allow-methods"]
 
 
-def test_a_runaway_query_under_gunicorn(ictkg_server) -> None:
+def test_a_runaway_query_under_the_production_server(ictkg_server) -> None:
     """One runaway query (503 at the 2 s limit) never stalls the others."""
     outcome: list[requests.Response] = []
     slow = threading.Thread(
