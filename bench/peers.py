@@ -113,8 +113,7 @@ class Peer:
         started = time.perf_counter()
         self.process = subprocess.Popen(
             self.command(port, data_dir),
-            # Our app reads its data directory from the environment under granian.
-            env={**os.environ, "ICTKG_DATA_DIR": str(data_dir), **self.env},
+            env={**os.environ, **self.env},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -237,7 +236,9 @@ def follow(accept: str) -> Callable[[str, str], list[Request]]:
     return requests
 
 
-def ictkg(name: str, env: dict[str, str] | None = None, server: str = "gunicorn") -> Peer:
+def ictkg(name: str, env: dict[str, str] | None = None, server: str = "granian") -> Peer:
+    """``ictkg serve`` with the HTTP server ``server`` (granian, the default, or gunicorn)."""
+
     def command(port: int, data_dir: Path) -> list[str]:
         return [
             str(BIN / "ictkg"),
@@ -252,6 +253,8 @@ def ictkg(name: str, env: dict[str, str] | None = None, server: str = "gunicorn"
             "2",
             "--threads",
             "8",
+            "--server",
+            server,
         ]
 
     return Peer(
@@ -266,36 +269,6 @@ def ictkg(name: str, env: dict[str, str] | None = None, server: str = "gunicorn"
             f"{package_version(server)}, pyoxigraph {package_version('pyoxigraph')}"
         ),
     )
-
-
-def ictkg_granian(name: str = "ictkg-granian") -> Peer:
-    """Our app under granian (Rust HTTP, WSGI interface): the other production server measured."""
-
-    def command(port: int, data_dir: Path) -> list[str]:
-        return [
-            str(BIN / "granian"),
-            "--interface",
-            "wsgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--blocking-threads",
-            "8",
-            "--no-ws",
-            "--log-level",
-            "warning",
-            "--working-dir",
-            str(PROJECT_ROOT),
-            "--factory",
-            "server:create_app",
-        ]
-
-    peer = ictkg(name, server="granian")
-    peer.command = command
-    return peer
 
 
 def oxigraph() -> Peer:

@@ -7,6 +7,7 @@ the figures, what was changed) is kept by hand. Every throughput is also given a
 the figures, never written by hand.
 
     .venv/bin/python -m bench.report bench/results/latest.json
+    .venv/bin/python -m bench.report run-1e3-1e6.json run-1e7.json   # several runs, merged
 """
 
 from __future__ import annotations
@@ -111,11 +112,6 @@ def targets(results: dict[str, Any]) -> list[str]:
     rows.append(("SPARQL mix, 1e3, req/s", "≥ 0.5×", fmt(r) + "×", verdict(r, 0.5)))
     r = best_ratio(e5, "ictkg", "deref", results)
     rows.append(("dereference (303 + document), 1e5", "≥ 0.5×", fmt(r) + "×", verdict(r, 0.5)))
-    # The same app under granian (the server measured against gunicorn, see the prose).
-    r = best_ratio(e3, "ictkg-granian", "sparql", results)
-    rows.append(("SPARQL mix, 1e3, under granian", "≥ 0.5×", fmt(r) + "×", verdict(r, 0.5)))
-    r = best_ratio(e5, "ictkg-granian", "deref", results)
-    rows.append(("dereference, 1e5, under granian", "≥ 0.5×", fmt(r) + "×", verdict(r, 0.5)))
     measured = [k for k, e in scales.items() if "deref" in e["peers"].get("nginx", {})]
     where = measured[-1] if measured else "1e5"
     r = best_ratio(scales.get(where), "nginx", "deref", results)
@@ -196,8 +192,11 @@ def render(results: dict[str, Any]) -> str:
     parts = [
         START,
         "",
-        f"Run of {results['started']} ({results.get('seconds', 0) / 60:.1f} min): "
-        f"`{results['command']}`. Each figure is the median of {settings['rounds']} rounds of "
+        *[
+            f"Run of {run['started']} ({run.get('seconds', 0) / 60:.1f} min): `{run['command']}`."
+            for run in results.get("runs", [results])
+        ],
+        f"Each figure is the median of {settings['rounds']} rounds of "
         f"{settings['seconds']:g} s; {settings['resources']} resources dereferenced.",
         "",
         "### Targets (issue 5), ratios to `oxigraph serve` in the same run",
@@ -247,5 +246,15 @@ def update(markdown: Path, results: dict[str, Any]) -> None:
     markdown.write_text(text)
 
 
+def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several runs as one: the scales of each (a later run's scale replaces an earlier one's),
+    the settings and machine of the first, and every run's command in ``runs``."""
+    merged = {**runs[0], "scales": {}, "runs": []}
+    for run in runs:
+        merged["scales"].update(run["scales"])
+        merged["runs"] += run.get("runs", [run])
+    return merged
+
+
 if __name__ == "__main__":
-    update(Path("BENCHMARKS.md"), json.loads(Path(sys.argv[1]).read_text()))
+    update(Path("BENCHMARKS.md"), merge([json.loads(Path(a).read_text()) for a in sys.argv[1:]]))

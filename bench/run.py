@@ -35,7 +35,6 @@ from bench.peers import (
     Peer,
     fetch,
     ictkg,
-    ictkg_granian,
     local_path,
     memory_mb,
     nginx,
@@ -46,7 +45,7 @@ from bench.queries import mix
 from server.config import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
-PEERS = ("oxigraph", "rdflib-endpoint", "ictkg", "ictkg-nocache", "ictkg-granian", "nginx")
+PEERS = ("oxigraph", "rdflib-endpoint", "ictkg", "ictkg-nocache", "ictkg-gunicorn", "nginx")
 
 
 class MemorySampler(threading.Thread):
@@ -229,7 +228,7 @@ def peers_for(names: list[str], site_dir: Path, work: Path) -> list[Peer]:
         "rdflib-endpoint": rdflib_endpoint,
         "ictkg": lambda: ictkg("ictkg"),
         "ictkg-nocache": lambda: ictkg("ictkg-nocache", {"ICTKG_RESPONSE_CACHE_SIZE": "0"}),
-        "ictkg-granian": ictkg_granian,
+        "ictkg-gunicorn": lambda: ictkg("ictkg-gunicorn", server="gunicorn"),
         "nginx": lambda: nginx(site_dir, work / "nginx"),
     }
     return [made[name]() for name in names]
