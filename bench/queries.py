@@ -30,6 +30,11 @@ class Query:
     accept: str
 
 
+def point_lookup(iri: str) -> Query:
+    """Every property and value of one resource: the on-disk store's workload at 1e7."""
+    return Query("point-lookup", f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}", RESULTS_JSON)
+
+
 def mix() -> list[Query]:
     """The 12 queries, in the order the load generator cycles through them."""
     state = f"<{unit_state(0)}>"

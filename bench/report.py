@@ -177,12 +177,15 @@ def other_table(results: dict[str, Any]) -> list[str]:
                 )
         disk = entry.get("disk")
         if disk:
-            p50 = disk.get("point_lookup", {}).get("p50_us")
+            lookup = disk.get("point_lookup", {})
+            p50 = lookup.get("p50_us")
+            rps = f"{lookup['rps']:.0f} lookups/s at c=4" if "rps" in lookup else ""
             lines.append(
                 f"| {scale} | on-disk store: first start (bulk load) / restart / point lookup p50 "
+                f"({disk.get('lookups', 1)} different resources, response cache off) "
                 f"| {fmt(disk.get('first_start_s'), 1)} / {fmt(disk.get('restart_s'), 1)} / "
                 f"{fmt(p50 / 1000 if p50 else None)} ms | {fmt(disk.get('restart_mb'), 0)} "
-                f"| {disk.get('error', '')} |"
+                f"| {rps} {disk.get('error', '')} |"
             )
     return lines
 

@@ -1,24 +1,28 @@
 """Reloading the data while serving: validate a snapshot first, then switch workers.
 
 A data file that does not parse or does not validate never replaces data being served (GUIDE.md,
-"Safety by default"). Under gunicorn (``ictkg serve``) the master process owns reloading:
+"Safety by default"). Under ``ictkg serve`` the master process owns reloading:
 
 1. **Snapshot.** The ontology, data and shapes directories are copied into a fresh directory
    (``{tmp}/ictkg-data-…/{n}/{i}/{dir name}``: the directory names are kept, so the named graphs
    ``{base}graph/{dir name}/…`` do not change). The copy is what gets checked and what the
    workers load, so a file edited after the check can never reach a worker unchecked, and a
-   worker that gunicorn replaces (it died, it was killed) loads the same data as its siblings.
+   worker that the server replaces (it died, it was killed) loads the same data as its siblings.
 2. **Check.** Every RDF file is parsed by pyoxigraph (the engine that will load it) and, when
    ``VALIDATE_ON_START`` is on, the whole snapshot is validated with the shapes
    (:func:`server.dataset.validation_report`; its cache is inherited by the forked workers, so
    they do not validate again). Each problem is one log line, ``file:line[:column]: message``,
    naming the original file, not the copy.
 3. **Switch.** A snapshot that passes becomes the workers' ``ONTOLOGY_DIR`` / ``DATA_DIR`` /
-   ``SHAPES_DIR`` and gunicorn's own graceful reload (``SIGHUP``) starts new workers on it while
-   the old ones finish their requests. A request is served by one worker from start to end, and a
-   worker's store never changes, so no request sees half old, half new data; the listening socket
-   stays open throughout, so none is refused. The dataset version (a hash of the files) changes,
-   and with it every ETag. A snapshot that fails is deleted and nothing else happens.
+   ``SHAPES_DIR`` and new workers start on it. Under granian (the default) they take over once
+   all of them have loaded it, and the old ones answer with ``Connection: close`` and stop
+   (:func:`server.serve.run_granian`); under gunicorn its own graceful reload replaces the workers
+   while the old ones finish their requests. A request is served by one worker from start to end,
+   and a worker's store never changes, so no request sees half old, half new data; the listening
+   socket is held by the master throughout, so no connection is refused (a client whose idle
+   kept-alive connection is closed at that moment retries, RFC 9112 §9.3.1). The dataset
+   version (a hash of the files) changes, and with it every ETag. A snapshot that fails is
+   deleted and nothing else happens.
 
 What triggers a reload: ``SIGHUP`` to the master (``kill -HUP``), or ``--watch``, a thread in the
 master that polls the source directories every ``RELOAD_WATCH_INTERVAL`` seconds and sends the

@@ -547,13 +547,13 @@ def serve_command(
     check_port(host, port)
     snapshots = None
     if config["STORE_PATH"] and not config["SPARQL_ENDPOINT"]:
-        from server.store import dataset_hash, graph_files, prepare_disk_store
+        from server.store import graph_files, prepare_disk_store
 
         graphs = graph_files(
             config["BASE_IRI"], [Path(config["ONTOLOGY_DIR"]), Path(config["DATA_DIR"])]
         )
         try:
-            prepare_disk_store(config["STORE_PATH"], graphs, dataset_hash(graphs.values()))
+            prepare_disk_store(config["STORE_PATH"], graphs)
         except (OSError, SyntaxError) as error:
             raise StartupError(f"--store {config['STORE_PATH']}: {error}") from None
     elif not config["SPARQL_ENDPOINT"] and not dev:

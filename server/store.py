@@ -67,12 +67,36 @@ def graph_files(base_iri: str, directories: Iterable[str | Path]) -> dict[str, P
 
 
 def dataset_hash(files: Iterable[Path]) -> str:
-    """A content hash of the dataset: changes exactly when a byte of a loaded file changes."""
-    digest = hashlib.sha256()
+    """A content hash of the dataset: changes exactly when a byte of a loaded file changes.
+
+    Reading every byte takes seconds for 1e7 triples, so the hash is remembered for the files'
+    :func:`file_signature` within a process, and the processes forked from it (the server's
+    workers) inherit what it computed; an on-disk store records it too (:func:`prepare_disk_store`).
+    """
+    files = list(files)
+    signature = file_signature(files)
+    if signature not in _HASHES:
+        digest = hashlib.sha256()
+        for file in files:
+            digest.update(file.name.encode())
+            with file.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+        _HASHES[signature] = digest.hexdigest()
+    return _HASHES[signature]
+
+
+def file_signature(files: Iterable[Path]) -> str:
+    """Path, size and modification time (in ns) of each file: what a content change changes."""
+    entries = []
     for file in files:
-        digest.update(file.name.encode())
-        digest.update(file.read_bytes())
-    return digest.hexdigest()
+        stat = file.stat()
+        entries.append(f"{file}\t{stat.st_size}\t{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(entries).encode()).hexdigest()
+
+
+#: dataset_hash's memory: file signature -> content hash.
+_HASHES: dict[str, str] = {}
 
 
 def query_engine(
@@ -97,18 +121,27 @@ def query_engine(
     return engine.query(sparql, **kwargs)
 
 
-def prepare_disk_store(path: str | Path, graphs: Mapping[str, Path], version: str) -> None:
-    """Make the store at ``path`` hold exactly ``graphs``: bulk-load them unless already there.
+def prepare_disk_store(path: str | Path, graphs: Mapping[str, Path]) -> str:
+    """Make the store at ``path`` hold exactly ``graphs``: bulk-load them unless already there;
+    the dataset version it holds.
 
-    The store records the dataset version it was loaded from; when that matches, nothing is
-    read again (a restart on unchanged data is instant). Otherwise the store is cleared and
-    reloaded with pyoxigraph's bulk loader. Run it once, before web workers open the store
-    read-only (``ictkg serve`` does it in the master process).
+    The store records the dataset version it was loaded from and the files' signature; while
+    the signature is the same, no file is read again (a restart on unchanged data takes as long
+    as opening the store), and while the version is the same, nothing is loaded again.
+    Otherwise the store is cleared and reloaded with pyoxigraph's bulk loader. Run it once,
+    before web workers open the store read-only (``ictkg serve`` does it in the master process).
     """
     directory = Path(path)
     marker = directory / VERSION_FILE
-    if marker.is_file() and marker.read_text().strip() == version:
-        return
+    files = list(graphs.values())
+    signature = file_signature(files)
+    recorded = marker.read_text().split() if marker.is_file() else []
+    if len(recorded) == 2 and recorded[1] == signature:
+        _HASHES[signature] = recorded[0]
+    version = dataset_hash(files)
+    if recorded and recorded[0] == version:
+        marker.write_text(f"{version}\n{signature}\n")
+        return version
     directory.mkdir(parents=True, exist_ok=True)
     marker.unlink(missing_ok=True)
     engine = ox.Store(str(directory))
@@ -121,7 +154,8 @@ def prepare_disk_store(path: str | Path, graphs: Mapping[str, Path], version: st
         engine.flush()
     finally:
         del engine  # closes RocksDB, releasing its lock for the read-only openers
-    marker.write_text(version + "\n")
+    marker.write_text(f"{version}\n{signature}\n")
+    return version
 
 
 @dataclass
@@ -142,11 +176,11 @@ class Store:
     def __post_init__(self) -> None:
         self.graphs = graph_files(self.base_iri, self.directories)
         self.files = list(self.graphs.values())
-        self.version = dataset_hash(self.files)
         if self.path:
-            prepare_disk_store(self.path, self.graphs, self.version)
+            self.version = prepare_disk_store(self.path, self.graphs)
             self.engine = ox.Store.read_only(str(self.path))
         else:
+            self.version = dataset_hash(self.files)
             self.engine = ox.Store()
             for name, file in self.graphs.items():
                 self.engine.load(
