@@ -255,6 +255,9 @@ def ictkg(name: str, env: dict[str, str] | None = None, server: str = "granian")
             "8",
             "--server",
             server,
+            # Like the peers (oxigraph serve logs no request, the nginx peer has access_log
+            # off): the figures measure serving, not writing a log line per request.
+            "--no-access-log",
         ]
 
     return Peer(

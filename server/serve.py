@@ -89,7 +89,7 @@ def run_granian(
     def load() -> Any:
         from server import create_app
 
-        app = closing_when(state["retired"], create_app(dict(live)))
+        app = closing_when(state["retired"], settled(create_app(dict(live))))
         if state["ready"] is not None:
             state["ready"].release()
             state["go"].wait()
@@ -174,6 +174,20 @@ def run_granian(
         reaper.stop()
         if snapshots is not None:
             snapshots.close()
+
+
+def settled(app: Any) -> Any:
+    """The app, with every object made so far (the loaded app, and all a forked worker inherited
+    from the master) moved out of the garbage collector's sight (``gc.freeze``).
+
+    They live as long as the worker; without this, each full collection walks all of them
+    (pauses of tens of milliseconds under load, and copy-on-write pages dirtied by the walk).
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def closing_when(retired: Any, app: Any) -> Any:
@@ -282,7 +296,7 @@ def run_gunicorn(
                     self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return create_app(self.overrides)
+            return settled(create_app(self.overrides))
 
         def run(self) -> None:
             master = os.getpid()
@@ -499,6 +513,12 @@ def gunicorn_options(
     help="Reload the data when its files change (checked first; SIGHUP reloads too).",
 )
 @click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="Log every request (one line on stdout).",
+)
+@click.option(
     "--server",
     "http_server",
     type=click.Choice(["granian", "gunicorn"]),
@@ -521,6 +541,7 @@ def serve_command(
     data: Path | None,
     shapes: Path | None,
     watch: bool,
+    access_log: bool,
     http_server: str,
     dev: bool,
 ) -> None:
@@ -567,11 +588,12 @@ def serve_command(
     interval = float(config["RELOAD_WATCH_INTERVAL"]) if watch else None
     if http_server == "gunicorn":
         options = gunicorn_options(host, port, workers, threads, config)
+        options["accesslog"] = "-" if access_log else None
         run_gunicorn(overrides, options, snapshots, interval)
     else:
-        run_granian(
-            overrides, granian_options(host, port, workers, threads, config), snapshots, interval
-        )
+        options = granian_options(host, port, workers, threads, config)
+        options["log_access"] = access_log
+        run_granian(overrides, options, snapshots, interval)
 
 
 def first_snapshot(config: Mapping[str, Any]) -> Any:

@@ -16,6 +16,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 from conftest import SPARQL_BASE, ictkg_serve
+from fault_support import FAULTS, served
 from SPARQLWrapper import JSON, POST, POSTDIRECTLY, TURTLE, XML, SPARQLWrapper
 
 VOC = "https://example.org/sq/vocab#"
@@ -198,3 +199,19 @@ def test_serve_dev_uses_the_flask_server() -> None:
         assert response.status_code == 200
         assert "Werkzeug" in response.headers["Server"]
         assert requests.get(root + "sparql", params={"query": "ASK {}"}).json()["boolean"]
+
+
+@pytest.mark.parametrize(
+    ("options", "logged"),
+    [
+        ((), True),
+        (("--no-access-log",), False),
+        (("--server", "gunicorn", "--no-access-log"), False),
+    ],
+    ids=["granian logs each request", "--no-access-log", "--no-access-log under gunicorn"],
+)
+def test_the_access_log(tmp_path, options, logged) -> None:
+    with served("--workers", "1", *options, dataset=FAULTS, log=tmp_path / "log") as server:
+        assert requests.get(server.root + "doc/item/one.ttl", timeout=10).status_code == 200
+        time.sleep(0.3)  # the log line is written after the response
+        assert ("GET /doc/item/one.ttl" in server.log_text()) is logged
