@@ -4,7 +4,7 @@ development server).
 Options become configuration overrides (on top of the defaults and ``ICTKG_*`` variables), so
 the same command publishes any knowledge graph laid out like this one. The HTTP server was chosen
 by measurement (BENCHMARKS.md): once answers come from memory, parsing HTTP in Python is the
-bottleneck, and granian (Rust HTTP in front of the same WSGI app) answers about five times as
+bottleneck, and granian (Rust HTTP in front of the same WSGI app) answers three to six times as
 many requests per second as gunicorn here. Either way the server is embedded: each worker process
 builds its own app after the fork, so each has its own store handle and its own query workers,
 forked before the worker starts its threads. An on-disk store (``--store``) is bulk-loaded once
