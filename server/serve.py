@@ -21,6 +21,7 @@ usage-error status of click and of ``ictkg validate``; never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import math
 import os
@@ -75,7 +76,7 @@ def run_granian(
     from granian.net import SocketSpec
     from granian.server.mp import MPServer
 
-    from server.orphans import OrphanReaper, become_subreaper
+    from server.orphans import OrphanReaper, become_subreaper, reap_orphans
     from server.reload import Watcher
 
     multiprocessing.set_start_method("fork", force=True)
@@ -99,6 +100,12 @@ def run_granian(
         def startup(self, spawn_target: Any, target_loader: Any) -> None:
             become_subreaper()
             super().startup(spawn_target, target_loader)
+
+        def _stop_workers(self) -> None:
+            # A granian worker leaves without running its exit handlers (multiprocessing), so a
+            # query worker busy with a query outlives it: the master, now its parent, ends it.
+            super()._stop_workers()
+            reap_orphans()
 
         def _init_shared_socket(self) -> None:
             self._ssp = None
@@ -275,6 +282,15 @@ def run_gunicorn(
             reap_orphans()
 
         handle_cld = handle_chld  # SIGCLD is SIGCHLD on Linux: whichever name gunicorn looks up
+
+        def stop(self, graceful: bool = True) -> None:
+            # gunicorn ends with SIGKILL the workers still busy at the graceful timeout and does
+            # not wait for them: wait, so that their query workers are ours to end, then end them.
+            super().stop(graceful)
+            for pid in list(self.WORKERS):
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+            reap_orphans()
 
         def handle_hup(self) -> None:
             if snapshots is not None:

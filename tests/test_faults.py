@@ -7,6 +7,7 @@ it from threads while the fault happens, and a real ``oxigraph serve`` killed an
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -247,6 +248,29 @@ def test_a_worker_killed_mid_request_is_replaced(tmp_path, seconds, http_server)
             for _ in range(10):
                 assert editions(server.root, session) == ("1", "1")
         assert "Traceback" not in server.log_text()
+
+
+@pytest.mark.parametrize("http_server", SERVERS)
+def test_no_query_worker_outlives_the_server(tmp_path, http_server) -> None:
+    """A query worker busy with a runaway query when the server is stopped (SIGTERM to the
+    master, as systemd and the tests stop it) is ended with it, not left running."""
+    dataset = copy_faults_dataset(tmp_path / "kg")
+    options = ("--workers", "1", "--query-timeout", "60", "--server", http_server)
+    with served(*options, dataset=dataset, log=tmp_path / "log") as server:
+        workers = server.workers()
+        query_workers = [p for p in server_descendants(server.pid) if p not in workers]
+
+        def runaway() -> None:
+            with contextlib.suppress(requests.RequestException):  # the server goes away
+                requests.get(server.root + "sparql", params={"query": RUNAWAY}, timeout=60)
+
+        client = threading.Thread(target=runaway)
+        client.start()
+        time.sleep(0.5)
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(timeout=30)
+        client.join()
+    wait_for(lambda: not any(alive(p) for p in query_workers), 5, "query workers gone")
 
 
 def server_descendants(pid: int) -> list[int]:
