@@ -16,6 +16,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -149,25 +150,33 @@ def ictkg_serve(
         ]
     command += options
     environment = {**os.environ, "ICTKG_VALIDATE_ON_START": "false", **(env or {})}
-    process = subprocess.Popen(
-        command,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    root = f"http://127.0.0.1:{port}/"
-    with serving(
-        process,
-        lambda: requests.get(root + "health", timeout=2).status_code in (200, 503),
-        "ictkg serve",
-        seconds,
-        interval=interval,
-        stop_seconds=15,
-        group=group,
-    ):
-        yield root
+    # The log goes to a file: a pipe nobody reads fills up (64 KiB of access log) and then
+    # blocks the server's writes, and with them its requests.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            command,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+        def output() -> str:
+            log.seek(0)
+            return f"ictkg serve did not start:\n{log.read().decode(errors='replace')}"
+
+        root = f"http://127.0.0.1:{port}/"
+        with serving(
+            process,
+            lambda: requests.get(root + "health", timeout=2).status_code in (200, 503),
+            "ictkg serve",
+            seconds,
+            interval=interval,
+            message=output,
+            stop_seconds=15,
+            group=group,
+        ):
+            yield root
 
 
 @pytest.fixture(scope="module")

@@ -210,7 +210,10 @@ def test_the_data_is_unchanged_after_fuzzing(app, original) -> None:
 
 @pytest.fixture(scope="module")
 def live():
-    with ictkg_serve("--workers", "1", "--threads", "4", "--query-timeout", str(TIMEOUT)) as root:
+    # Validated before serving, as in production (the default): /validation answers the
+    # report computed then, instead of validating at the first request.
+    options = ("--workers", "1", "--threads", "4", "--query-timeout", str(TIMEOUT))
+    with ictkg_serve(*options, env={"ICTKG_VALIDATE_ON_START": "true"}) as root:
         yield root
 
 
