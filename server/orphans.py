@@ -80,8 +80,8 @@ def reap_orphans() -> list[int]:
 class OrphanReaper:
     """A thread of the master that ends adopted query workers every ``interval`` seconds.
 
-    For servers that do not tell the master when a worker dies in a way it can hook (granian);
-    under gunicorn the master also reaps them at once when it reaps the worker.
+    For granian, whose master offers no hook when a worker dies; gunicorn's master calls
+    :func:`reap_orphans` itself each time it reaps a worker.
     """
 
     def __init__(self, interval: float = 0.5) -> None:
