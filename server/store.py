@@ -140,7 +140,8 @@ def prepare_disk_store(path: str | Path, graphs: Mapping[str, Path]) -> str:
         _HASHES[signature] = recorded[0]
     version = dataset_hash(files)
     if recorded and recorded[0] == version:
-        marker.write_text(f"{version}\n{signature}\n")
+        if recorded[1:] != [signature]:  # same data, files touched: remember the new signature
+            marker.write_text(f"{version}\n{signature}\n")
         return version
     directory.mkdir(parents=True, exist_ok=True)
     marker.unlink(missing_ok=True)

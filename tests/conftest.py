@@ -134,9 +134,10 @@ def ictkg_serve(
     interval: float = 0.05,
     group: bool = True,
 ) -> Iterator[str]:
-    """``ictkg serve`` (granian) on the fixture dataset (on the real data if not ``fixture``);
-    yields its root URL once ``/health`` answers (within ``seconds``, polled every
-    ``interval``); SIGTERM afterwards, SIGKILL after 15 s (to its session if ``group``)."""
+    """``ictkg serve`` (granian) on the SPARQL fixture dataset (if not ``fixture``: on the real
+    data, or on what ``options`` name); yields its root URL once ``/health`` answers (within
+    ``seconds``, polled every ``interval``); SIGTERM afterwards, SIGKILL after 15 s (to its
+    session if ``group``)."""
     port = free_port()
     command = [str(BIN / "ictkg"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     if fixture:

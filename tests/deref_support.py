@@ -7,17 +7,14 @@ two languages, links out, and seven incoming links (three pages of three).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import requests
+from conftest import ictkg_serve
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
-from support import fixture_config, free_port, serving
+from support import fixture_config
 
 from server import create_app
 
@@ -44,39 +41,11 @@ def assert_isomorphic(expected: Graph, actual: Graph) -> None:
 
 
 @contextmanager
-def live_server(**overrides) -> Iterator[str]:
-    """gunicorn serving the fixture dataset on 127.0.0.1 in a subprocess; yields its root URL."""
-    port = free_port()
-    env = dict(os.environ)
-    for key, value in {**CONFIG, **overrides}.items():
-        if key != "TESTING":
-            env[f"ICTKG_{key}"] = str(value)
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(
-        [
-            str(gunicorn),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-            "server:create_app()",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    root = f"http://127.0.0.1:{port}/"
-    with serving(
-        process,
-        lambda: requests.get(root + "ontology.ttl", timeout=1) is not None,
-        "gunicorn",
-        30,
-        interval=0.1,
-        errors=requests.ConnectionError,
-        message=lambda: process.stderr.read().decode(),
-        stop_seconds=10,
-        group=False,
-    ):
+def live_server() -> Iterator[str]:
+    """``ictkg serve`` (the production server) on the fixture dataset; yields its root URL."""
+    options = ["--base-iri", BASE, "--workers", "1", "--threads", "4"]
+    for name in ("ontology", "data", "shapes"):
+        options += [f"--{name}", str(FIXTURES / name)]
+    env = {"ICTKG_BACKLINKS_PAGE_SIZE": str(CONFIG["BACKLINKS_PAGE_SIZE"])}
+    with ictkg_serve(*options, env=env, fixture=False) as root:
         yield root
