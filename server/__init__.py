@@ -21,7 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
     from server import cache, dataset, health, http, ontology_doc, openapi, resources, sparql, web
-    from server.config import DEFAULTS
+    from server.config import DEFAULTS, check
     from server.store import open_store
 
     app = Flask(__name__)
@@ -29,6 +29,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("ICTKG")
     if test_config:
         app.config.from_mapping(test_config)
+    # Every setting parsed and range-checked before anything reads it (raises SettingError).
+    app.config.update(check(app.config, test_config))
 
     # In memory, on disk (STORE_PATH) or a remote SPARQL endpoint (SPARQL_ENDPOINT).
     app.extensions["ictkg"] = open_store(app.config)

@@ -22,7 +22,6 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, rende
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 from server import examples, labels, language, query_page, timeline
-from server.config import PROJECT_ROOT
 from server.conneg import HTML, Offer, negotiate
 from server.http import rewriter, store
 from server.query_safety import QueryRefused
@@ -40,20 +39,10 @@ CSP = (
     "form-action 'self'"
 )
 
-#: Defaults of this module's settings (``server.config`` may override them).
-SETTINGS: dict[str, Any] = {
-    "QUERIES_DIR": str(PROJECT_ROOT / "queries"),
-    "LIST_PAGE_SIZE": 50,
-    "SEARCH_LIMIT": 50,
-    "QUERY_PAGE_ROWS": 1000,
-}
-
 bp = Blueprint("web", __name__)
 
 
 def init_app(app: Flask) -> None:
-    for key, value in SETTINGS.items():
-        app.config.setdefault(key, value)
     app.register_blueprint(bp)
     app.after_request(security_headers)
     app.jinja_env.globals.update(
