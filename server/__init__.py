@@ -20,7 +20,18 @@ if TYPE_CHECKING:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
-    from server import cache, dataset, health, http, ontology_doc, openapi, resources, sparql, web
+    from server import (
+        cache,
+        dataset,
+        errors,
+        health,
+        http,
+        ontology_doc,
+        openapi,
+        resources,
+        sparql,
+        web,
+    )
     from server.config import DEFAULTS, check
     from server.store import open_store
 
@@ -37,6 +48,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Data that does not conform to the shapes is never published (raises DataNotConforming).
     if app.config["VALIDATE_ON_START"]:
         dataset.check_on_start(app)
+    # Every error body, for every view: a page, Problem Details or text (server/errors.py).
+    errors.init_app(app)
     # Dereferencing: headers and CORS for every response, then /id → /doc, VoID, dumps.
     http.init_app(app)
     resources.init_app(app)

@@ -35,6 +35,7 @@ from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, SH, VOID
 
 from server.conneg import HTML, RDF_OFFERS, Offer, by_name
+from server.errors import HttpError
 from server.http import LRU, context, context_url, prefixes, represent, respond, rewriter, store
 from server.jsonld import compact
 from server.resources import best_label, graph_of, properties_view, to_rdflib
@@ -359,7 +360,7 @@ def graph_page(title: str, topic: str) -> Callable[[Graph, Rewriter], str]:
 
 def document(path: str, extension: str | None, build: Callable[[Rewriter], Graph], topic: str):
     if extension is not None and by_name(DOC_OFFERS, extension) is None:
-        return "404 Not Found\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
+        raise HttpError(404, f"no format .{extension} of /{path}")
     rw = rewriter()
     return represent(
         path, DOC_OFFERS, lambda: build(rw), html=graph_page(path, topic), extension=extension
@@ -392,7 +393,7 @@ def dump(filename: str):
     """A dump of the whole dataset; its size and checksum are the ones VoID states."""
     chosen = next((d for d in DUMPS if d.filename == filename), None)
     if chosen is None:
-        return "404 Not Found: no such dump\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
+        raise HttpError(404, f"no dump {filename!r}")
     rw = rewriter()
     return respond(
         ("dump", rw.root, chosen.filename),

@@ -23,6 +23,7 @@ from rdflib.namespace import SKOS
 
 from server import diagram
 from server.conneg import HTML, RDF_OFFERS, Offer, by_name
+from server.errors import HttpError
 from server.http import LRU, represent, store
 from server.language import message
 from server.resources import best_label, graph_of, properties_view, value_view
@@ -141,5 +142,5 @@ def render(graph: Graph, rw: Rewriter) -> str:
 def ontology(extension: str | None = None):
     """The ontology document: HTML documentation or RDF, negotiated or per format."""
     if extension is not None and by_name(DOC_OFFERS, extension) is None:
-        return "404 Not Found\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
+        raise HttpError(404, f"no format .{extension} of /ontology")
     return represent("ontology", DOC_OFFERS, ontology_graph, html=render, extension=extension)

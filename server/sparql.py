@@ -36,6 +36,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from server.conneg import DATASET_OFFERS, HTML, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
 from server.conneg import negotiate as best
+from server.errors import HttpError, render
 from server.http import content_type
 from server.query_safety import QueryRefused
 from server.query_worker import Job, PoolBusy, QueryFailed, QueryPool, QueryTimeout
@@ -82,20 +83,16 @@ def init_app(app: Flask) -> None:
     app.extensions["ictkg.queries"] = pool
 
 
-class Refusal(Exception):
-    """A request answered with an error status and a plain-text reason."""
+class Refusal(HttpError):
+    """A request refused with an error status and the reason (answered by server.errors)."""
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or {}
+        super().__init__(status, message, headers=headers)
 
 
 def text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    body = message.rstrip("\n") + "\n"
-    response = Response(body, status, content_type="text/plain; charset=utf-8")
-    response.headers.update(headers or {})
-    return response
+    """The error response for ``status`` (a page, Problem Details or text: server.errors)."""
+    return render(Refusal(status, message, headers))
 
 
 @blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"], provide_automatic_options=False)
@@ -109,13 +106,10 @@ def sparql() -> Response:
             "Access-Control-Request-Headers", "Accept, Content-Type"
         )
         return response
-    try:
-        operation = read_operation()
-        if operation is None:
-            return service_description()
-        return answer(*operation)
-    except Refusal as refusal:
-        return text(refusal.status, str(refusal), refusal.headers)
+    operation = read_operation()  # a Refusal is answered by server.errors
+    if operation is None:
+        return service_description()
+    return answer(*operation)
 
 
 def read_operation() -> tuple[str, list[str], list[str]] | None:
@@ -186,11 +180,13 @@ def choose(offers: tuple[Offer, ...], name: str | None, aliases: dict[str, str])
 
 def not_acceptable(offers: tuple[Offer, ...], what: str) -> Response:
     """406 listing what is available (RFC 9110 §15.5.7)."""
-    lines = [f"Not acceptable: {what} are available as"]
-    lines += [f"  {o.media_type} (format={o.name})" for o in offers]
-    response = text(406, "\n".join(lines))
-    response.vary.add("Accept")
-    return response
+    return render(
+        HttpError(
+            406,
+            f"{what} are available in the formats below (by Accept, or format=).",
+            alternatives=[(o.media_type, f"format={o.name}") for o in offers],
+        )
+    )
 
 
 def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
@@ -227,8 +223,8 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
         )
     except PoolBusy as error:
         return text(503, f"The endpoint is busy ({error}); try again.", {"Retry-After": "1"})
-    except StoreUnavailable as error:
-        return unavailable(error)
+    except StoreUnavailable:
+        raise  # answered by server.health: 503 with Retry-After
     except QueryFailed as error:
         return text(500, f"The query failed in the engine: {error}")
     if result.media_type is None:
@@ -240,10 +236,6 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
     response.headers[ROW_LIMIT] = str(row_limit)
     response.vary.add("Accept")
     return response
-
-
-def unavailable(error: Exception) -> Response:
-    return text(503, f"The store is unavailable: {error}", {"Retry-After": "5"})
 
 
 def service_description() -> Response:

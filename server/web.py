@@ -23,6 +23,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 from server import examples, labels, language, query_page, timeline
 from server.conneg import HTML, Offer, negotiate
+from server.errors import HttpError
 from server.http import rewriter, store
 from server.query_safety import QueryRefused
 from server.query_worker import PoolBusy, QueryFailed, QueryTimeout
@@ -358,9 +359,11 @@ def search():
     choice = language.current()
     offer = negotiate(request.accept_mimetypes, SEARCH_OFFERS)
     if offer is None:
-        response = Response("406 Not Acceptable: text/html or application/json\n", 406)
-        response.vary.add("Accept")
-        return response
+        raise HttpError(
+            406,
+            "the search answers in HTML or JSON.",
+            alternatives=[(o.media_type, request.base_url) for o in SEARCH_OFFERS],
+        )
     text = request.args.get("q", "").strip()[:200]
     results = []
     if text:
