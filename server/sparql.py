@@ -25,10 +25,18 @@ graph) for clients that read only dataset formats. A result cut at ``RESULT_ROW_
 says so in ``X-ICTKG-Result-Truncated: true`` (always sent, with ``X-ICTKG-Result-Row-Limit``)
 and, in SPARQL JSON / XML, in ``head.link`` (``{endpoint}#limits``); CSV, TSV and RDF formats
 have no place for it in the body, so the header is the only signal there.
+
+Caching (RFC 9110 §8.8.3, §13; RFC 9111 §5.2.2): a GET's results carry a strong ``ETag`` made of
+the dataset version (``store.version``) and everything that selects the body — the query, the
+dataset parameters, the formats chosen (``format=`` / ``Accept``), the row limit and the URL the
+request was made to — so a conditional GET (``If-None-Match``) is answered 304 without running
+the query: the engine writes the same bytes for the same query on the same data. The service
+description's ``ETag`` is hashed from its bytes. Both say ``Cache-Control:`` :data:`CACHE_CONTROL`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pyoxigraph as ox
@@ -62,6 +70,10 @@ ALIASES = {
     "nquads": "nq",
 }
 GRAPH_ALIASES = {**ALIASES, "json": "jsonld", "xml": "rdf"}
+
+#: Shared caches may keep an answer a minute, then ask again with ``If-None-Match`` (a 304 while
+#: the dataset version is the same): a reload shows within a minute everywhere.
+CACHE_CONTROL = "public, max-age=60, must-revalidate"
 
 TRUNCATED = "X-ICTKG-Result-Truncated"
 ROW_LIMIT = "X-ICTKG-Result-Row-Limit"
@@ -207,6 +219,11 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
         row_limit=row_limit,
         truncation_link=request.base_url + "#limits",
     )
+    tag = None
+    if request.method in ("GET", "HEAD"):
+        tag = results_etag(sparql, default_graphs, named_graphs, job)
+        if request.if_none_match.contains(tag):
+            return not_modified(tag)
     pool: QueryPool = current_app.extensions["ictkg.queries"]
     timeout = float(config["QUERY_TIMEOUT"])
     try:
@@ -235,6 +252,36 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
     response.headers[TRUNCATED] = "true" if result.truncated else "false"
     response.headers[ROW_LIMIT] = str(row_limit)
     response.vary.add("Accept")
+    if tag is not None:
+        response.set_etag(tag)
+        response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+def results_etag(sparql: str, default_graphs: list[str], named_graphs: list[str], job: Job) -> str:
+    """A strong validator for a GET's results: the dataset version and what selects the body."""
+    key = [
+        current_app.extensions["ictkg"].version,
+        sparql,
+        *default_graphs,
+        "\1",
+        *named_graphs,
+        "\1",
+        job.results_type or "",
+        job.graph_type or "",
+        str(job.row_limit),
+        request.base_url,
+        request.root_url,
+    ]
+    return hashlib.sha256("\0".join(key).encode()).hexdigest()[:40]
+
+
+def not_modified(tag: str) -> Response:
+    """304 with the headers the 200 would carry that a cache updates (RFC 9110 §15.4.5)."""
+    response = Response(status=304)
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.vary.add("Accept")
     return response
 
 
@@ -253,7 +300,9 @@ def service_description() -> Response:
         data = ox.serialize(triples, format=offer.rdf_format, prefixes=prefixes_for(offer))
         response = Response(data, content_type=content_type(offer.media_type))
     response.vary.add("Accept")
-    return response
+    response.add_etag()  # hashed from the bytes: the description and the page in this language
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response.make_conditional(request)
 
 
 def prefixes_for(offer: Offer) -> dict[str, str] | None:
