@@ -244,11 +244,11 @@ def granian_options(
 
 
 #: Bytes of request line and headers together that a worker buffers at most: beyond, granian
-#: answers 431 without a body (RFC 6585 §5). Below the 65 534-byte bound of a URI in granian's
-#: HTTP library, so an over-long request target is a 431 too, never a bare 414; the app answers
-#: 414 for a query over MAX_QUERY_LENGTH in a shorter one. Long queries go in a POST body,
-#: bounded by MAX_CONTENT_LENGTH.
-HEAD_LIMIT = 64 * 1024
+#: answers 431 without a body (RFC 6585 §5). Twice the 65 534-byte bound of a request target in
+#: granian's HTTP library (hyper), so an over-long target gets that library's 414 (RFC 9110
+#: §15.5.15) as under gunicorn (whose bound is 8 190 bytes), never a 431: a GET query over
+#: MAX_QUERY_LENGTH is a 414 under both. Long queries go in a POST body (MAX_CONTENT_LENGTH).
+HEAD_LIMIT = 128 * 1024
 
 
 def run_gunicorn(
