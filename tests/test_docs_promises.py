@@ -98,6 +98,15 @@ ELSEWHERE = {
 }
 
 
+#: A promised status, with the method it is for ("414 in a GET").
+STATUS = r"\b([45]\d\d)\b(?: in a (GET|POST))?"
+
+
+def without_asides(text: str) -> str:
+    """The text without its parentheses: a condition or example there is not the promise."""
+    return re.sub(r"\([^)]*\)", "", text)
+
+
 def kind_of(what: str) -> str | None:
     return next((kind for pattern, kind in KINDS if re.search(pattern, what, re.I)), None)
 
@@ -128,7 +137,7 @@ def security_promises() -> list[Promise]:
         kind = kind_of(what)
         assert kind, f"SECURITY.md row no test checks: {what!r}"
         limit = amount(default)
-        statuses = re.findall(r"\b([45]\d\d)\b(?: in a (GET|POST))?", past)
+        statuses = re.findall(STATUS, without_asides(past))
         servers = servers_of(what)
         if not statuses:
             promises.append(Promise(f"SECURITY.md: {what} | {past}", kind, limit, None, servers))
@@ -156,7 +165,7 @@ def readme_promises() -> list[Promise]:
         kind = kind_of(what)
         assert kind, f"README.md promise no test checks: {match.group()!r}"
         servers = servers_of(rest)
-        for status, method in re.findall(r"\b([45]\d\d)\b(?: in a (GET|POST))?", rest):
+        for status, method in re.findall(STATUS, without_asides(rest)):
             detail = f"{kind}-{method.lower()}" if method else kind
             promises.append(
                 Promise(
@@ -316,7 +325,11 @@ def probes(promise: Promise) -> list[tuple[bytes, int | None, bool]]:
             (request(target_of(n - 13)), promise.status, False),
         ]
     if promise.what == "head":
-        return [(head_of(n + 1), promise.status, True), (head_of(n - 1), promise.status, False)]
+        return [
+            (head_of(n + 1), promise.status, True),
+            (head_of(n - 1), promise.status, False),
+            (request(target_of(n + 1)), promise.status, True),  # however long the target
+        ]
     if promise.what == "field":
         # "X-Long: <value>\r\n" of n bytes at the limit; Host and Connection are short.
         field = lambda size: b"X-Long: " + b"l" * (size - len(b"X-Long: ") - 2)  # noqa: E731

@@ -95,7 +95,10 @@ ROWS = {
         [],
         {"ICTKG_QUERY_TIMEOUT": "soon"},
         None,
-        ["ICTKG_QUERY_TIMEOUT='soon'", "QUERY_TIMEOUT must be a number from 0.001 to 86,400 seconds"],
+        [
+            "ICTKG_QUERY_TIMEOUT='soon'",
+            "QUERY_TIMEOUT must be a number from 0.001 to 86,400 seconds",
+        ],
     ),
     "negative query timeout (option)": (
         ["--query-timeout", "-1"],
