@@ -366,15 +366,15 @@ def origin(key: str, overrides: Mapping[str, Any]) -> str:
     return f"{key} (default)"
 
 
-def check_settings(config: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
-    """Raise :class:`StartupError` for the first value the server could not run with.
+def check_settings(config: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+    """Parse every setting in ``config`` (in place); :class:`StartupError` for a bad one.
 
     The table of settings and their ranges is :data:`server.config.SETTINGS`; the app factory
     checks the same table in every worker (a worker cannot print a clean message, so the
     master checks first, whichever server runs).
     """
     try:
-        check(config, overrides, OPTION_OF)
+        config.update(check(config, overrides, OPTION_OF))
     except SettingError as error:
         raise StartupError(str(error)) from None
 

@@ -42,6 +42,8 @@ ERRORS = {
         413,
     ),
     "415 media type": ("POST", "/sparql", {"Content-Type": "application/json"}, b"{}", 415),
+    # No HTTP server in front of the test client: the app's own 414 (MAX_QUERY_LENGTH).
+    "414 query over MAX_QUERY_LENGTH": ("GET", "/sparql?query=" + "a" * 70_000, {}, None, 414),
 }
 
 

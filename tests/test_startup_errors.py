@@ -269,3 +269,15 @@ def test_a_bad_setting_stops_every_server(dataset, server) -> None:
         "QUERY_TIMEOUT must be a number from 0.001 to 86,400 seconds"
     ]
     assert "Traceback" not in done.stdout
+
+
+def test_settings_reach_the_server_parsed() -> None:
+    """``ICTKG_VALIDATE_ON_START=off`` means false everywhere, not a non-empty (true) string."""
+    from server.serve import check_settings, settings
+
+    config = settings({"QUERY_TIMEOUT": 3})
+    config.update({"VALIDATE_ON_START": "off", "RESULT_ROW_LIMIT": "20"})
+    check_settings(config, {"QUERY_TIMEOUT": 3})
+    assert config["VALIDATE_ON_START"] is False
+    assert config["RESULT_ROW_LIMIT"] == 20
+    assert config["QUERY_TIMEOUT"] == 3.0
