@@ -26,6 +26,7 @@ class ICTKG(DefinedNamespace):
     Attendance: URIRef
     Award: URIRef
     City: URIRef
+    Claim: URIRef
     Competition: URIRef
     Declaration: URIRef
     Document: URIRef
@@ -36,6 +37,7 @@ class ICTKG(DefinedNamespace):
     Forum: URIRef
     GovernmentBody: URIRef
     IntergovernmentalOrganization: URIRef
+    Membership: URIRef
     Organization: URIRef
     OrganizationalUnit: URIRef
     Participation: URIRef
@@ -55,14 +57,17 @@ class ICTKG(DefinedNamespace):
     Statement: URIRef
     Summit: URIRef
     SummitPhase: URIRef
+    Tenure: URIRef
     Venue: URIRef
 
     # Properties
+    accessDate: URIRef
     addressesThreat: URIRef
     adoptedAt: URIRef
     adoptedBy: URIRef
     adoptionDate: URIRef
     aim: URIRef
+    approximateAttendeeCount: URIRef
     attendance: URIRef
     attendeeCount: URIRef
     attendeeCountExceeds: URIRef
@@ -73,20 +78,29 @@ class ICTKG(DefinedNamespace):
     awardedTo: URIRef
     category: URIRef
     confirmsRelevanceOf: URIRef
+    definedIn: URIRef
     deliveredAt: URIRef
     deliveredBy: URIRef
     deliveryDate: URIRef
+    disagreesWith: URIRef
     documentSymbol: URIRef
     editionOf: URIRef
     endDate: URIRef
+    heldAtTheTimeOf: URIRef
     heldBy: URIRef
     heldIn: URIRef
     heldWithin: URIRef
+    holder: URIRef
+    host: URIRef
     inCapacityOf: URIRef
     inCompetition: URIRef
     initiatedBy: URIRef
     involvesGroup: URIRef
+    jointDeclarationOfStatesOf: URIRef
     locatedIn: URIRef
+    member: URIRef
+    memberOf: URIRef
+    nationalInitiativeOf: URIRef
     organizer: URIRef
     outcomeOf: URIRef
     outcomeSummary: URIRef
@@ -108,4 +122,5 @@ class ICTKG(DefinedNamespace):
     significance: URIRef
     startDate: URIRef
     supports: URIRef
+    tenureOf: URIRef
     unitOf: URIRef
