@@ -116,7 +116,6 @@ def test_every_named_graph_is_described():
         }
         described = set(graphs.objects(name, URIRef(dcterms + "source")))
         problems += [
-            f"{file.name}: <{name}> does not list its source <{s}>"
-            for s in cited - described
+            f"{file.name}: <{name}> does not list its source <{s}>" for s in cited - described
         ]
     assert problems == [], "\n".join(problems)

@@ -87,7 +87,8 @@ FACTS: list[tuple[str, str]] = [
            dcterms:language <http://id.loc.gov/vocabulary/iso639-1/ru> .
         post:president-of-belarus ictkg:postIn state:belarus ;
             ictkg:heldBy person:aleksandr-lukashenko .
-        ?tenure ictkg:holder person:aleksandr-lukashenko ; ictkg:tenureOf post:president-of-belarus ;
+        ?tenure ictkg:holder person:aleksandr-lukashenko ;
+            ictkg:tenureOf post:president-of-belarus ;
             ictkg:heldAtTheTimeOf event:wsis-geneva-2003 .
         FILTER NOT EXISTS { ?tenure ictkg:startDate|ictkg:endDate ?unsourced }
     """,
