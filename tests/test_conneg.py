@@ -6,7 +6,7 @@ import pytest
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from server.conneg import HTML, RDF_OFFERS, RESULTS_OFFERS, negotiate
+from server.http.conneg import HTML, RDF_OFFERS, RESULTS_OFFERS, negotiate
 
 DOC = (*RDF_OFFERS, HTML)
 

@@ -331,7 +331,7 @@ REFUSALS = {
 
 @pytest.mark.parametrize(("change", "words"), REFUSALS.values(), ids=REFUSALS.keys())
 def test_a_snapshot_is_refused_with_file_and_line(tmp_path, change, words) -> None:
-    from server.reload import Snapshots
+    from server.serving.reload import Snapshots
 
     dataset = copy_faults_dataset(tmp_path / "kg")
     config = {
@@ -359,7 +359,7 @@ def test_a_snapshot_is_refused_with_file_and_line(tmp_path, change, words) -> No
 
 
 def test_an_accepted_snapshot_changes_the_version_and_unchanged_data_does_not(tmp_path) -> None:
-    from server.reload import Snapshots
+    from server.serving.reload import Snapshots
 
     dataset = copy_faults_dataset(tmp_path / "kg")
     config = {

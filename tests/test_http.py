@@ -16,7 +16,7 @@ from deref_support import BASE, assert_isomorphic, live_server, make_app
 from rdflib import Graph, URIRef
 from werkzeug.http import parse_options_header
 
-from server.resources import DOC_OFFERS
+from server.describe.resources import DOC_OFFERS
 
 ROOT = "http://localhost/"
 #: rdflib 7.6's JSON-LD parser builds a ConjunctiveGraph internally and warns about itself.

@@ -14,7 +14,7 @@ from deref_support import BASE, FIXTURES, assert_isomorphic, live_server, make_a
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from support import CountingStore
 
-from server.resources import DOC_OFFERS
+from server.describe.resources import DOC_OFFERS
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

@@ -26,7 +26,7 @@ from conftest import Listener
 from fault_support import FAULTS, FAULTS_BASE, copy_faults_dataset, served
 
 from server import create_app
-from server.serve import HEAD_LIMIT
+from server.serving.serve import HEAD_LIMIT
 
 FT = FAULTS_BASE + "ontology#"
 HOSTILE = f"{FAULTS_BASE}id/item/hostile"

@@ -16,9 +16,9 @@ import pyoxigraph as ox
 import pytest
 from conftest import SPARQL_CONFIG, SPARQL_FIXTURES, sparql_app_on
 
-from server.query_safety import QueryRefused, check_query
-from server.query_worker import Job, PoolBusy, QueryPool, QueryTimeout
-from server.store import Store
+from server.store.embedded import Store
+from server.store.safety import QueryRefused, check_query
+from server.workers.query import Job, PoolBusy, QueryPool, QueryTimeout
 
 VOC = "https://example.org/sq/vocab#"
 FORM = "application/x-www-form-urlencoded"
