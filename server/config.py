@@ -44,20 +44,22 @@ DEFAULTS: dict[str, object] = {
     "REMOTE_TIMEOUT": 30.0,
     # Incoming links shown per page of a description.
     "BACKLINKS_PAGE_SIZE": 50,
-    # Dereferencing (server/http/responses.py, server/rdf/iris.py): documents rewrite IRIs under BASE_IRI to
-    # the request's root URL so clients stay on the server they asked; turn off behind the
+    # Dereferencing (server/http/responses.py, server/rdf/iris.py): documents rewrite IRIs under
+    # BASE_IRI to the request's root URL so clients stay on the server they asked; turn off behind the
     # canonical host. Representations (per version, root, document, format) kept in memory.
     "REWRITE_IRIS": True,
     "REPRESENTATION_CACHE_SIZE": 512,
     # Whole responses to repeated GETs of /sparql, /id/ and /doc/ within a dataset version,
-    # replayed without running the app (server/http/cache.py): entries (0: off), bytes, largest body.
+    # replayed without running the app (server/http/cache.py): entries (0: off), bytes, largest
+    # body.
     "RESPONSE_CACHE_SIZE": 4096,
     "RESPONSE_CACHE_BYTES": 64 * 1024 * 1024,
     "RESPONSE_CACHE_MAX_BODY": 1024 * 1024,
     # Extra response headers exposed to cross-origin scripts, beyond ETag, Link, Location…
     "CORS_EXPOSE_HEADERS": ["X-ICTKG-Result-Truncated", "X-ICTKG-Result-Row-Limit"],
     # Refuse to start when the data does not conform to the shapes (server/dataset/views.py); a
-    # reload (SIGHUP, `ictkg serve --watch`) is refused on the same terms (server/serving/reload.py).
+    # reload (SIGHUP, `ictkg serve --watch`) is refused on the same terms
+    # (server/serving/reload.py).
     "VALIDATE_ON_START": True,
     # Seconds between two looks at the data files under `ictkg serve --watch`.
     "RELOAD_WATCH_INTERVAL": 0.5,
