@@ -46,7 +46,8 @@ DEFAULTS: dict[str, object] = {
     "BACKLINKS_PAGE_SIZE": 50,
     # Dereferencing (server/http/responses.py, server/rdf/iris.py): documents rewrite IRIs under
     # BASE_IRI to the request's root URL so clients stay on the server they asked; turn off
-    # behind the canonical host. Representations (per version, root, document, format) kept in memory.
+    # behind the canonical host. Representations (per version, root, document, format) kept in
+    # memory.
     "REWRITE_IRIS": True,
     "REPRESENTATION_CACHE_SIZE": 512,
     # Whole responses to repeated GETs of /sparql, /id/ and /doc/ within a dataset version,
