@@ -19,8 +19,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The canonical base IRI of the dataset. Things are ``{BASE_IRI}id/{kind}/{slug}``.
 BASE_IRI = "https://w3id.org/belarus-ict/"
 
-#: The ontology namespace (a hash namespace: ``{BASE_IRI}ontology`` is its document).
-ONTOLOGY_NS = BASE_IRI + "ontology#"
+
+def ontology_namespace(base_iri: str) -> str:
+    """The ontology's hash namespace under a base IRI: ``{base}ontology#``.
+
+    A hash namespace, so ``{base}ontology`` is the one document of every term. Any base given
+    with ``--base-iri`` gets its namespace from here, never by writing the suffix again.
+    """
+    return base_iri + "ontology#"
+
+
+#: The ontology namespace under the canonical base.
+ONTOLOGY_NS = ontology_namespace(BASE_IRI)
 
 DEFAULTS: dict[str, object] = {
     "BASE_IRI": BASE_IRI,

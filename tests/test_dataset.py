@@ -18,7 +18,8 @@ from deref_support import FIXTURES, assert_isomorphic, make_app
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, SH, VOID
 
-from server.dataset.views import DUMPS, DataNotConforming
+from server.dataset.views import DataNotConforming
+from server.rdf.formats import DUMPS
 
 ROOT = "http://localhost/"
 SPDX = Namespace("http://spdx.org/rdf/terms#")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from server.config import DEFAULTS
+from server.config import DEFAULTS, ontology_namespace
 from server.validation.formats import RENDERERS, summary
 from server.validation.shacl import FAIL_ON, validate
 
@@ -89,7 +89,7 @@ def validate_command(
 
     Exit status: 0 conforms, 1 findings at or above --fail-on, 2 unusable input.
     """
-    report = validate(ontology_dir, data_dir, shapes_dir, project_ns=base_iri + "ontology#")
+    report = validate(ontology_dir, data_dir, shapes_dir, project_ns=ontology_namespace(base_iri))
     rendered = report.render(fmt, fail_on)
     if output is None:
         click.echo(rendered, nl=False)

@@ -25,8 +25,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -34,7 +32,6 @@ from flask import Blueprint, Flask, current_app, render_template
 from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, SH, VOID
 
-from server.http.conneg import HTML, RDF_OFFERS, Offer, by_name
 from server.http.responses import (
     LRU,
     context,
@@ -46,11 +43,11 @@ from server.http.responses import (
     store,
 )
 from server.pages.values import best_label, properties_view
+from server.rdf.formats import DUMPS, HTML, RDF_OFFERS, Dump, Offer, by_name
 from server.rdf.iris import Rewriter
 from server.rdf.jsonld import compact
 from server.rdf.terms import graph_of, to_rdflib
-from server.store.embedded import dataset_hash, rdf_files
-from server.validation.shacl import Report, validate
+from server.validation.shacl import Report, validation_report
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -62,44 +59,11 @@ DOC_OFFERS: tuple[Offer, ...] = (*RDF_OFFERS, HTML)
 EXAMPLES = 3
 
 
-@dataclass(frozen=True)
-class Dump:
-    """One downloadable file: its name under ``/dumps/``, what it holds and how it is written."""
-
-    filename: str
-    media_type: str
-    title: str
-    gzipped: bool = False
-    content_type: str | None = None  # the HTTP Content-Type when it differs (gzip files)
-
-
-DUMPS: tuple[Dump, ...] = (
-    Dump("dataset.ttl", "text/turtle", "Turtle dump (all graphs merged)"),
-    Dump(
-        "dataset.nt.gz",
-        "application/n-triples",
-        "N-Triples dump, gzipped (all graphs merged)",
-        gzipped=True,
-        content_type="application/gzip",
-    ),
-    Dump("dataset.jsonld", "application/ld+json", "JSON-LD dump (all graphs merged)"),
-    Dump(
-        "dataset.nq.gz",
-        "application/n-quads",
-        "N-Quads dump, gzipped (one named graph per source file)",
-        gzipped=True,
-        content_type="application/gzip",
-    ),
-    Dump("dataset.trig", "application/trig", "TriG dump (one named graph per source file)"),
-)
-
-bp = Blueprint("dataset", __name__)
-
-_reports: dict[str, Report] = {}
-
-
 class DataNotConforming(RuntimeError):
     """The data does not pass validation: the server must not publish it."""
+
+
+bp = Blueprint("dataset", __name__)
 
 
 def init_app(app: Flask) -> None:
@@ -108,19 +72,6 @@ def init_app(app: Flask) -> None:
 
 
 # --- validation -------------------------------------------------------------------------------
-
-
-def validation_report(config: Any) -> Report:
-    """The validation report of the configured directories, computed once per content."""
-    directories = [Path(config[k]) for k in ("ONTOLOGY_DIR", "DATA_DIR", "SHAPES_DIR")]
-    namespace = config["BASE_IRI"] + "ontology#"
-    key = hashlib.sha256(
-        (namespace + "\0" + "\0".join(map(str, directories)) + "\0").encode()
-        + dataset_hash(rdf_files(directories)).encode()
-    ).hexdigest()
-    if key not in _reports:
-        _reports[key] = validate(*directories, project_ns=namespace)
-    return _reports[key]
 
 
 def check_on_start(app: Flask) -> None:

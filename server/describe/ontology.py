@@ -21,11 +21,12 @@ from markupsafe import Markup
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
 
-from server.http.conneg import HTML, RDF_OFFERS, Offer, by_name
+from server.config import ontology_namespace
 from server.http.responses import LRU, represent, store
 from server.i18n.language import message
 from server.pages import diagram
 from server.pages.values import best_label, properties_view, value_view
+from server.rdf.formats import HTML, RDF_OFFERS, Offer, by_name
 from server.rdf.iris import Rewriter
 from server.rdf.terms import graph_of
 
@@ -109,7 +110,7 @@ def class_diagram(graph: Graph, classes: list[dict], properties: list[dict]) -> 
 def render(graph: Graph, rw: Rewriter) -> str:
     """The HTML documentation of the ontology (``graph`` in local IRIs)."""
     base = current_app.config["BASE_IRI"]
-    namespace = rw.local(base + "ontology#")
+    namespace = rw.local(ontology_namespace(base))
     ontology = URIRef(rw.local(base + "ontology"))
 
     def terms(types: tuple[URIRef, ...]) -> list[dict[str, Any]]:

@@ -36,8 +36,9 @@ from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import FOAF, SKOS
 from rdflib.term import Node
 
-from server.http.conneg import HTML, RDF_OFFERS, Offer, by_name, negotiate
+from server.http.conneg import negotiate
 from server.http.responses import LRU, not_acceptable, represent, rewriter, store, url
+from server.rdf.formats import HTML, RDF_OFFERS, Offer, by_name
 from server.rdf.iris import Rewriter
 from server.rdf.terms import graph_of, to_rdflib
 

@@ -89,7 +89,7 @@ def resource_paths(app: Any, iri: str) -> Iterator[tuple[str, str]]:
 
 
 def other_paths(app: Any) -> Iterator[tuple[str, str]]:
-    from server.dataset.views import DUMPS
+    from server.rdf.formats import DUMPS
 
     for document in DOCUMENTS:
         for extension in EXTENSIONS:
@@ -130,7 +130,7 @@ _worker_app: Any = None
 
 def _start_worker(overrides: dict[str, Any]) -> None:
     global _worker_app
-    from server import create_app
+    from server.app.factory import create_app
 
     _worker_app = create_app(overrides)
 
@@ -347,7 +347,7 @@ def export_site_command(
     directory: Path, ontology: Path | None, data: Path | None, base_iri: str | None, jobs: int
 ) -> None:
     """Write every document, the dumps, VoID and the ontology as static files, with nginx.conf."""
-    from server import create_app
+    from server.app.factory import create_app
 
     given = {
         "ONTOLOGY_DIR": str(ontology) if ontology else None,

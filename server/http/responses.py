@@ -36,9 +36,10 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from rdflib import OWL, Graph, URIRef
 
-from server.http.conneg import Offer, by_name, negotiate
+from server.http.conneg import negotiate
 from server.i18n import language
 from server.rdf import jsonld
+from server.rdf.formats import Offer, by_name
 from server.rdf.iris import Rewriter
 
 #: rdflib serializer names for the RDF offers of :mod:`server.http.conneg`.

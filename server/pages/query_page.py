@@ -16,10 +16,10 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph
 
-from server.http.conneg import DATASET_OFFERS, RDF_OFFERS, RESULTS_OFFERS, Offer
 from server.i18n.language import Choice
 from server.pages.values import literal_view
 from server.rdf import labels
+from server.rdf.formats import DATASET_OFFERS, RDF_OFFERS, RESULTS_OFFERS, Offer
 from server.rdf.iris import Rewriter, is_link
 from server.rdf.terms import to_rdflib
 from server.workers.query import Job

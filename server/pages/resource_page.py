@@ -19,11 +19,11 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 from rdflib.term import Node
 
-from server.http.conneg import RDF_OFFERS
 from server.http.responses import url
 from server.i18n.language import current, message, with_lang
 from server.pages.values import iri_view, sort_key, value_view
 from server.rdf import labels
+from server.rdf.formats import RDF_OFFERS
 from server.rdf.iris import Rewriter
 from server.rdf.jsonld import PREFIXES
 

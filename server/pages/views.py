@@ -21,13 +21,14 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
-from server.config import PROJECT_ROOT
-from server.http.conneg import HTML, Offer, negotiate
+from server.config import PROJECT_ROOT, ontology_namespace
+from server.http.conneg import negotiate
 from server.http.responses import rewriter, store
 from server.i18n import language
 from server.pages import examples, query_page, timeline
 from server.pages.values import iri_view, literal_view
 from server.rdf import labels
+from server.rdf.formats import HTML, Offer
 from server.rdf.terms import to_rdflib
 from server.store.base import StoreUnavailable
 from server.store.safety import QueryRefused
@@ -107,7 +108,7 @@ SELECT ?c ?n ?lp ?l ?sup WHERE {{
 
 
 def dates_query(config: Any) -> str:
-    ns = config["BASE_IRI"] + "ontology#"
+    ns = ontology_namespace(config["BASE_IRI"])
     return f"""
 SELECT ?e ?start ?end ?lp ?l WHERE {{
   VALUES ?sp {{ <{ns}startDate> <https://schema.org/startDate> }}
@@ -222,7 +223,7 @@ def home():
         ),
         key=lambda v: (-v["count"], v["label"]),
     )
-    from server.dataset.views import DUMPS
+    from server.rdf.formats import DUMPS
 
     return html(
         "home.html",

@@ -23,6 +23,7 @@ from typing import Any
 
 from rdflib import Graph
 
+from server.config import ontology_namespace
 from server.rdf.iris import Rewriter
 
 #: The prefixes every representation may use (Turtle, RDF/XML and the JSON-LD context).
@@ -70,11 +71,6 @@ PREFIX vann: <http://purl.org/vocab/vann/>
 SELECT ?prefix WHERE { ?ontology vann:preferredNamespaceUri ?ns ;
                                  vann:preferredNamespacePrefix ?prefix . }
 """
-
-
-def ontology_namespace(base_iri: str) -> str:
-    """The ontology's hash namespace: ``{base}ontology#``."""
-    return base_iri + "ontology#"
 
 
 def ontology_prefix(store: Any, namespace: str) -> str:

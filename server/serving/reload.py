@@ -10,9 +10,9 @@ A data file that does not parse or does not validate never replaces data being s
    worker that the server replaces (it died, it was killed) loads the same data as its siblings.
 2. **Check.** Every RDF file is parsed by pyoxigraph (the engine that will load it) and, when
    ``VALIDATE_ON_START`` is on, the whole snapshot is validated with the shapes
-   (:func:`server.dataset.views.validation_report`; its cache is inherited by the forked workers, so
-   they do not validate again). Each problem is one log line, ``file:line[:column]: message``,
-   naming the original file, not the copy.
+   (:func:`server.validation.shacl.validation_report`; its cache is inherited by the forked
+   workers, so they do not validate again). Each problem is one log line,
+   ``file:line[:column]: message``, naming the original file, not the copy.
 3. **Switch.** A snapshot that passes becomes the workers' ``ONTOLOGY_DIR`` / ``DATA_DIR`` /
    ``SHAPES_DIR`` and new workers start on it. Under granian (the default) they take over once
    all of them have loaded it, and the old ones answer with ``Connection: close`` and stop
@@ -116,8 +116,8 @@ def parse_problems(files: list[Path], display: Callable[[str], str]) -> list[str
 
 def validation_problems(config: Mapping[str, Any], display: Callable[[str], str]) -> list[str]:
     """The findings that stop the data from being served, one ``file:line: message`` each."""
-    from server.dataset.views import validation_report
     from server.validation.formats import location
+    from server.validation.shacl import validation_report
 
     report = validation_report(config)
     if report.passes():

@@ -88,7 +88,7 @@ def run_granian(
     state: dict[str, Any] = {"ready": None, "go": None, "retired": fork.RawValue("b", 0)}
 
     def load() -> Any:
-        from server import create_app
+        from server.app.factory import create_app
 
         app = closing_when(state["retired"], settled(create_app(dict(live))))
         if state["ready"] is not None:
@@ -268,7 +268,7 @@ def run_gunicorn(
     from gunicorn.app.base import BaseApplication
     from gunicorn.arbiter import Arbiter
 
-    from server import create_app
+    from server.app.factory import create_app
     from server.serving.reload import Watcher
     from server.workers.orphans import become_subreaper, reap_orphans
 
@@ -597,7 +597,7 @@ def serve_command(
         snapshots = first_snapshot(config)
         overrides.update(snapshots.current.overrides())
     if dev:
-        from server import create_app
+        from server.app.factory import create_app
 
         create_app(overrides).run(host=host, port=port, threaded=True, use_reloader=False)
         return

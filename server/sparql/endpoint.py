@@ -34,9 +34,9 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
 
-from server.http.conneg import DATASET_OFFERS, HTML, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
 from server.http.conneg import negotiate as best
 from server.http.responses import content_type
+from server.rdf.formats import DATASET_OFFERS, HTML, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
 from server.sparql.service_description import PREFIXES, description
 from server.store.base import StoreUnavailable
 from server.store.safety import QueryRefused

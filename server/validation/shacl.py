@@ -29,11 +29,13 @@ Decisions:
 
 from __future__ import annotations
 
+import hashlib
 import time
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pyshacl
@@ -43,8 +45,8 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.plugins.sparql.processor import prepareQuery
 from rdflib.term import Node
 
-from server.config import ONTOLOGY_NS
-from server.store.embedded import RDF_SUFFIXES, rdf_files
+from server.config import ONTOLOGY_NS, ontology_namespace
+from server.store.embedded import RDF_SUFFIXES, dataset_hash, rdf_files
 from server.validation.lint import lint
 from server.validation.sourcemap import SourceMap, scan
 
@@ -469,3 +471,21 @@ def _named_shape(shapes: Graph, shape: Node | None) -> str | None:
         seen.add(shape)
         shape = next(iter(shapes.subjects(None, shape)), None)
     return str(shape) if isinstance(shape, URIRef) else None
+
+
+# --- the report of a configuration, once per content ----------------------------------------
+
+_reports: dict[str, Report] = {}
+
+
+def validation_report(config: Any) -> Report:
+    """The validation report of the configured directories, computed once per content."""
+    directories = [Path(config[k]) for k in ("ONTOLOGY_DIR", "DATA_DIR", "SHAPES_DIR")]
+    namespace = ontology_namespace(config["BASE_IRI"])
+    key = hashlib.sha256(
+        (namespace + "\0" + "\0".join(map(str, directories)) + "\0").encode()
+        + dataset_hash(rdf_files(directories)).encode()
+    ).hexdigest()
+    if key not in _reports:
+        _reports[key] = validate(*directories, project_ns=namespace)
+    return _reports[key]

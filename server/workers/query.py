@@ -36,7 +36,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from server.http.conneg import DATASET_OFFERS, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
+from server.rdf.formats import DATASET_OFFERS, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
 from server.store.base import StoreUnavailable
 from server.store.safety import QueryRefused, check_query
 from server.workers.orphans import QUERY_WORKER_NAME, name_this_process
