@@ -29,7 +29,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, current_app, render_template
-from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, SH, VOID
 
 from server.http.responses import (
@@ -46,11 +46,10 @@ from server.pages.values import best_label, properties_view
 from server.rdf.formats import DUMPS, HTML, RDF_OFFERS, Dump, Offer, by_name
 from server.rdf.iris import Rewriter
 from server.rdf.jsonld import compact
+from server.rdf.namespaces import SD, SPDX
 from server.rdf.terms import graph_of, to_rdflib
 from server.validation.shacl import Report, validation_report
 
-SPDX = Namespace("http://spdx.org/rdf/terms#")
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 IANA = "https://www.iana.org/assignments/media-types/"
 
 DOC_OFFERS: tuple[Offer, ...] = (*RDF_OFFERS, HTML)

@@ -32,19 +32,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, request
-from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import FOAF, SKOS
+from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF
 from rdflib.term import Node
 
 from server.http.conneg import negotiate
 from server.http.responses import LRU, not_acceptable, represent, rewriter, store, url
 from server.rdf.formats import HTML, RDF_OFFERS, Offer, by_name
 from server.rdf.iris import Rewriter
+from server.rdf.labels import LABEL_PREDICATES
+from server.rdf.namespaces import HYDRA
 from server.rdf.terms import graph_of, to_rdflib
-
-HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-SCHEMA = Namespace("https://schema.org/")
-DCTERMS = Namespace("http://purl.org/dc/terms/")
 
 #: The formats of a document, Turtle first: it is the answer to ``*/*`` and to no ``Accept``.
 DOC_OFFERS: tuple[Offer, ...] = (*RDF_OFFERS, HTML)
@@ -53,7 +51,6 @@ DOC_OFFERS: tuple[Offer, ...] = (*RDF_OFFERS, HTML)
 BLANK_DEPTH = 6
 
 #: Predicates whose values name a resource, best first.
-LABELS = (SKOS.prefLabel, RDFS.label, SCHEMA.name, DCTERMS.title, FOAF.name)
 
 #: A slug (and a kind): unreserved URI characters only, so it is safe inside ``<…>`` in SPARQL.
 SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
@@ -116,7 +113,7 @@ def labels_query(
     (predicate ``?x``, object ``?p``, source ``?v``), a source stated in the fact's own graph."""
     linked_values = " ".join(f"<{x}>" for x in sorted(set(linked)))
     vocab_values = " ".join(f"<{x}>" for x in sorted(set(vocabulary)))
-    labels = " ".join(f"<{p}>" for p in LABELS)
+    labels = " ".join(f"<{p}>" for p in LABEL_PREDICATES)
     # ``FILTER(?p IN …)``, not a second ``VALUES ?p``: with two VALUES blocks pyoxigraph scans
     # every triple (640 ms at 1e6 triples, 1 ms this way; BENCHMARKS.md).
     parts = []

@@ -17,13 +17,12 @@ from typing import Any
 from urllib.parse import unquote
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 from rdflib.term import Node
 
+from server.rdf.namespaces import SCHEMA
 from server.rdf.terms import to_rdflib
-
-SCHEMA = Namespace("https://schema.org/")
 
 #: Predicates whose values name a resource, best first.
 LABEL_PREDICATES: tuple[URIRef, ...] = (

@@ -1,4 +1,7 @@
-"""Our vocabulary as a checked namespace.
+"""Every vocabulary's namespace, once; and ours as a checked namespace.
+
+rdflib defines the W3C vocabularies (``rdflib.namespace``); the few it lacks are defined here and
+imported from here, never written again in another module.
 
 ``ICTKG.Event`` is a term of the ontology; ``ICTKG.Evnt`` raises ``AttributeError`` instead of
 minting a new IRI (``_fail = True``), so code cannot drift from the ontology silently.
@@ -12,6 +15,15 @@ from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
 from server.config import ONTOLOGY_NS
+
+#: schema.org, by its canonical https namespace (rdflib's ``SDO``).
+SCHEMA = Namespace("https://schema.org/")
+#: Hydra (paging of lists and of incoming links).
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+#: SPARQL 1.1 Service Description.
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+#: SPDX (checksums of the dumps).
+SPDX = Namespace("http://spdx.org/rdf/terms#")
 
 
 class ICTKG(DefinedNamespace):

@@ -22,12 +22,15 @@ from __future__ import annotations
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib import namespace
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-VOID = "http://rdfs.org/ns/void#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+from server.rdf import namespaces
+
+# Plain strings of the namespaces: this module builds pyoxigraph terms, not rdflib ones.
+SD, VOID, RDF, RDFS, XSD = (
+    str(ns) for ns in (namespaces.SD, namespace.VOID, namespace.RDF, namespace.RDFS, namespace.XSD)
+)
+
 FORMATS = "http://www.w3.org/ns/formats/"
 ENTAILMENT = "http://www.w3.org/ns/entailment/"
 

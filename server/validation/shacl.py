@@ -40,12 +40,13 @@ from typing import Any
 import pyoxigraph as ox
 import pyshacl
 from pyshacl.errors import ReportableRuntimeError
-from rdflib import RDF, RDFS, SH, SKOS, BNode, Graph, Literal, URIRef
+from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.plugins.sparql.processor import prepareQuery
 from rdflib.term import Node
 
 from server.config import ONTOLOGY_NS, ontology_namespace
+from server.rdf.labels import LABEL_PREDICATES
 from server.store.embedded import RDF_SUFFIXES, dataset_hash, rdf_files
 from server.validation.lint import lint
 from server.validation.sourcemap import SourceMap, scan
@@ -59,8 +60,9 @@ FAIL_ON: dict[str, int] = {"violation": 0, "warning": 1, "info": 2}
 #: Exit codes, pyshacl's convention (``pyshacl --help``): 0 conforms, 1 not, 2 unusable input.
 EXIT_CONFORMS, EXIT_FAILS, EXIT_UNUSABLE = 0, 1, 2
 
-_SCHEMA_NAMES = (URIRef("https://schema.org/name"), URIRef("http://schema.org/name"))
-_LABEL_PREDICATES = (RDFS.label, SKOS.prefLabel, *_SCHEMA_NAMES)
+#: The labels the pages use, and schema.org names under its old http namespace too (data being
+#: checked may still use it: the lint names it, the report still shows its label).
+_LABEL_PREDICATES = (*LABEL_PREDICATES, URIRef("http://schema.org/name"))
 _RDFLIB_FORMATS = {".ttl": "turtle", ".nt": "nt"}
 
 
