@@ -47,6 +47,7 @@ from server.rdf.formats import DUMPS, HTML, RDF_OFFERS, Dump, Offer, by_name
 from server.rdf.iris import Rewriter
 from server.rdf.jsonld import compact
 from server.rdf.namespaces import SD, SPDX
+from server.rdf.scheme import things_prefix
 from server.rdf.terms import graph_of, to_rdflib
 from server.validation.shacl import Report, validation_report
 
@@ -227,7 +228,7 @@ def void_graph(rw: Rewriter) -> Graph:
 
     examples = f"""
         SELECT ?c (MIN(STR(?s)) AS ?x) (COUNT(DISTINCT ?s) AS ?n)
-        WHERE {{ ?s a ?c FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base}id/")) }}
+        WHERE {{ ?s a ?c FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{things_prefix(base)}")) }}
         GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT {EXAMPLES}"""
     for row in source.query(examples):
         graph.add((dataset, VOID.exampleResource, URIRef(row["x"].value)))

@@ -26,7 +26,6 @@ The document says what it is about with ``foaf:primaryTopic``.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,10 +37,12 @@ from rdflib.term import Node
 
 from server.http.conneg import negotiate
 from server.http.responses import LRU, not_acceptable, represent, rewriter, store, url
+from server.rdf import scheme
 from server.rdf.formats import HTML, RDF_OFFERS, Offer, by_name
 from server.rdf.iris import Rewriter
 from server.rdf.labels import LABEL_PREDICATES
 from server.rdf.namespaces import HYDRA
+from server.rdf.scheme import SEGMENT, document_of, document_path
 from server.rdf.terms import graph_of, to_rdflib
 
 #: The formats of a document, Turtle first: it is the answer to ``*/*`` and to no ``Accept``.
@@ -52,8 +53,6 @@ BLANK_DEPTH = 6
 
 #: Predicates whose values name a resource, best first.
 
-#: A slug (and a kind): unreserved URI characters only, so it is safe inside ``<…>`` in SPARQL.
-SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
 
 bp = Blueprint("resources", __name__)
 
@@ -161,7 +160,7 @@ def describe(source: Any, base: str, iri: str, page: int, size: int) -> Descript
     if not graph and total == 0:
         return None
     pages = max(1, math.ceil(total / size))
-    document = base + "doc/" + iri[len(base + "id/") :]
+    document = document_of(base, iri)
     topic = URIRef(iri)
     if page > pages:
         return Description(iri, document, graph, total, page, pages)
@@ -240,7 +239,7 @@ def render_description(description: Description, graph: Graph, rw: Rewriter) -> 
 def thing_iri(kind: str, slug: str) -> str | None:
     if not (SEGMENT.fullmatch(kind) and SEGMENT.fullmatch(slug)):
         return None
-    return f"{current_app.config['BASE_IRI']}id/{kind}/{slug}"
+    return scheme.thing_iri(current_app.config["BASE_IRI"], kind, slug)
 
 
 def not_found(what: str) -> tuple[str, int, dict[str, str]]:
@@ -254,7 +253,7 @@ def thing(kind: str, slug: str):
     if iri is None or not store().query(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}"):
         return not_found(f"no resource /id/{kind}/{slug}")
     rw = rewriter()
-    path = f"doc/{kind}/{slug}"
+    path = document_path(kind, slug)
     query = request.query_string.decode("ascii", "replace")
     offer = negotiate(request.accept_mimetypes, DOC_OFFERS)
     if offer is None:
@@ -286,7 +285,7 @@ def document(kind: str, name: str):
     if page > description.pages:
         return not_found(f"page {page} of {description.pages}")
     return represent(
-        f"doc/{kind}/{slug}",
+        document_path(kind, slug),
         DOC_OFFERS,
         lambda: description.graph,
         html=lambda graph, rw: render_description(description, graph, rw),

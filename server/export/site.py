@@ -30,6 +30,8 @@ from typing import Any
 
 import click
 
+from server.rdf.scheme import SEGMENT, document_of, things_prefix
+
 #: Per-format extensions of a document, in the nginx choice order (see the module docstring).
 RDF_EXTENSIONS = ("ttl", "jsonld", "rdf", "nt")
 EXTENSIONS = (*RDF_EXTENSIONS, "html")
@@ -37,7 +39,8 @@ EXTENSIONS = (*RDF_EXTENSIONS, "html")
 #: Negotiated documents besides the resources: (URL path without extension).
 DOCUMENTS = ("ontology", ".well-known/void")
 
-SEGMENT = "[A-Za-z0-9][A-Za-z0-9._~-]*"
+#: A kind or a slug, as the nginx locations match it (the scheme's own expression).
+SLUG = SEGMENT.pattern
 
 THINGS = """
 SELECT DISTINCT ?x WHERE {{
@@ -60,15 +63,13 @@ class Export:
 
 def things(app: Any) -> list[str]:
     """Every IRI under ``{base}id/`` the store mentions: each one answers at ``/id/…``."""
-    from server.describe.resources import SEGMENT as SEGMENT_RE
-
     base = app.config["BASE_IRI"]
-    prefix = base + "id/"
+    prefix = things_prefix(base)
     found = []
     for row in app.extensions["ictkg"].query(THINGS.format(prefix=prefix)):
         iri = row["x"].value
         kind, _, slug = iri[len(prefix) :].partition("/")
-        if SEGMENT_RE.fullmatch(kind) and SEGMENT_RE.fullmatch(slug):
+        if SEGMENT.fullmatch(kind) and SEGMENT.fullmatch(slug):
             found.append(iri)
     return sorted(found)
 
@@ -78,7 +79,7 @@ def resource_paths(app: Any, iri: str) -> Iterator[tuple[str, str]]:
     from server.describe.resources import cached_description
 
     base = app.config["BASE_IRI"]
-    doc = "doc/" + iri[len(base + "id/") :]
+    doc = document_of(base, iri)[len(base) :]
     with app.test_request_context("/" + doc):
         description = cached_description(iri, 1)
     pages = description.pages if description is not None else 1
@@ -263,7 +264,7 @@ set $page "";
 {page}
 
 # Things are not documents: 303 See Other to the description in the chosen format.
-location ~ "^/id/(?<kind>{SEGMENT})/(?<slug>{SEGMENT})$" {{
+location ~ "^/id/(?<kind>{SLUG})/(?<slug>{SLUG})$" {{
     if ($ext = none) {{ return 406; }}
     if (!-f $document_root/doc/$kind/$slug.ttl) {{ return 404; }}
     {cors}
@@ -273,13 +274,13 @@ location ~ "^/id/(?<kind>{SEGMENT})/(?<slug>{SEGMENT})$" {{
 
 # A document in one format; ?page=N for the further pages of incoming links. (Regular
 # expression locations are tried in order: this one before the negotiated document.)
-location ~ "^/doc/(?<kind>{SEGMENT})/(?<slug>{SEGMENT})\\.(?<format>ttl|jsonld|rdf|nt|html)$" {{
+location ~ "^/doc/(?<kind>{SLUG})/(?<slug>{SLUG})\\.(?<format>ttl|jsonld|rdf|nt|html)$" {{
     {cors}
     try_files /doc/$kind/$slug$page.$format =404;
 }}
 
 # A document, negotiated.
-location ~ "^/doc/(?<kind>{SEGMENT})/(?<slug>{SEGMENT})$" {{
+location ~ "^/doc/(?<kind>{SLUG})/(?<slug>{SLUG})$" {{
     if ($ext = none) {{ return 406; }}
     {cors}
     add_header Vary Accept always;

@@ -29,6 +29,7 @@ from server.pages import examples, query_page, timeline
 from server.pages.values import iri_view, literal_view
 from server.rdf import labels
 from server.rdf.formats import HTML, Offer
+from server.rdf.scheme import things_prefix
 from server.rdf.terms import to_rdflib
 from server.store.base import StoreUnavailable
 from server.store.safety import QueryRefused
@@ -99,7 +100,7 @@ def kinds_query(base: str) -> str:
 SELECT ?c ?n ?lp ?l ?sup WHERE {{
   {{ SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{
       ?s a ?t . ?t <{RDFS.subClassOf}>* ?c .
-      FILTER(isIRI(?s) && STRSTARTS(STR(?s), {sparql_str(base + "id/")}) && isIRI(?c))
+      FILTER(isIRI(?s) && STRSTARTS(STR(?s), {sparql_str(things_prefix(base))}) && isIRI(?c))
       FILTER(STRSTARTS(STR(?c), {sparql_str(base)}) || EXISTS {{ ?any a ?c }})
   }} GROUP BY ?c }}
   OPTIONAL {{ VALUES ?lp {{ {LABEL_VALUES} }} ?c ?lp ?l }}
