@@ -308,8 +308,8 @@ def nothing(data: Path) -> None:
 
 
 REFUSALS = {
-    # (change to data/, words of the problem line): GUIDE.md, "a data file that does not parse
-    # or does not validate never replaces data being served".
+    # (change to data/, words of the problem line): README (Design decisions), "a data file that
+    # does not parse or does not validate never replaces data being served".
     "Turtle that does not parse (RDF 1.1 Turtle §6.5 grammar)": (
         lambda data: shutil.copy(FAULTS / "broken" / "b.ttl", data / "b.ttl"),
         ["b.ttl:7:", "Unexpected end of file"],

@@ -209,7 +209,7 @@ REWRITE = [
 
 @pytest.mark.parametrize("root", REWRITE)
 def test_iris_are_rewritten_to_the_request_host(app, root):
-    """Any host serves the same paths, and documents link to that host (GUIDE: URIs)."""
+    """Any host serves the same paths, and documents link to that host (README: URIs)."""
     client = app.test_client()
     response = client.get("/doc/state/belarus.nt", base_url=root)
     graph = Graph().parse(data=response.data, format="nt")

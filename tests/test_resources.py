@@ -170,7 +170,7 @@ def test_descriptions_are_cached_per_version():
 
 
 def test_html_page_is_escaped_and_links_only_http(client):
-    """GUIDE: everything shown in HTML is escaped; javascript: IRIs are never links."""
+    """README, Design decisions: everything in HTML is escaped; javascript: IRIs are not links."""
     html = client.get("/doc/state/belarus.html").get_data(as_text=True)
     assert "<b>not markup</b>" not in html
     assert "&lt;b&gt;not markup&lt;/b&gt;" in html

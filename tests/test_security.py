@@ -1,4 +1,4 @@
-"""Security checks, one row each (issue 6, "Bad input"; GUIDE.md "Safety by default").
+"""Security checks, one row each (issue 6, "Bad input"; README, "Design decisions: safety").
 
 Against a live ``ictkg serve`` (granian) on the fault fixture plus hostile strings
 (``tests/fixtures/faults/hostile/c.ttl``), with raw sockets where a client library would

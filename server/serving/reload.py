@@ -1,7 +1,8 @@
 """Reloading the data while serving: validate a snapshot first, then switch workers.
 
-A data file that does not parse or does not validate never replaces data being served (GUIDE.md,
-"Safety by default"). Under ``ictkg serve`` the master process owns reloading:
+A data file that does not parse or does not validate never replaces data being served
+(README, "Design decisions: safety by default"). Under ``ictkg serve`` the master process owns
+reloading:
 
 1. **Snapshot.** The ontology, data and shapes directories are copied into a fresh directory
    (``{tmp}/ictkg-data-…/{n}/{i}/{dir name}``: the directory names are kept, so the named graphs
