@@ -42,15 +42,6 @@ from server.rdf import jsonld
 from server.rdf.formats import Offer, by_name
 from server.rdf.iris import Rewriter
 
-#: rdflib serializer names for the RDF offers of :mod:`server.http.conneg`.
-RDFLIB_FORMATS = {
-    "text/turtle": "turtle",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "xml",
-    "application/trig": "trig",
-    "application/n-quads": "nquads",
-}
-
 #: Response headers a cross-origin script may read beyond the CORS-safelisted ones.
 CORS_EXPOSE_HEADERS = ("ETag", "Link", "Content-Location", "Location", "Vary")
 
@@ -162,7 +153,7 @@ def serialize(graph: Graph, offer: Offer, rw: Rewriter) -> bytes:
         return jsonld.compact(graph, context(rw), context_url(rw))
     for prefix, namespace in prefixes(rw).items():
         graph.bind(prefix, URIRef(namespace), override=True, replace=True)
-    return graph.serialize(format=RDFLIB_FORMATS[offer.media_type], encoding="utf-8")
+    return graph.serialize(format=offer.rdflib_format, encoding="utf-8")
 
 
 def etag_for(body: bytes) -> str:
