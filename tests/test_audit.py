@@ -22,7 +22,7 @@ from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import DCTERMS, RDFS
 
 from server.config import BASE_IRI, DEFAULTS
-from server.store import rdf_files
+from server.store.embedded import rdf_files
 
 ROOT = Path(__file__).parent.parent
 DATA_DIR = Path(DEFAULTS["DATA_DIR"])
