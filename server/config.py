@@ -5,13 +5,13 @@ their prefixes, and ``tests/test_data.py`` checks they agree with it. The server
 same paths on whatever host it runs on, so the base IRI names the published identity of the
 dataset, not the address a given server listens on.
 
-Layering (see ``server.create_app``): these defaults, then ``ICTKG_*`` environment variables
-(read as JSON when they parse as JSON, as Flask's ``from_prefixed_env`` does, else as text), then
-the overrides a caller or test passes in. :func:`check` parses and range-checks the result
-against :data:`SETTINGS` before anything starts (``ictkg serve`` under every server, and the app
-factory): a value the server could not run with stops it with one message naming the variable,
-the value and what is allowed (:class:`SettingError`), instead of a 500 on the first request
-that reads it. README.md lists the table (``tests/test_config.py`` keeps the two equal).
+Layering (see ``server.app.factory.create_app``): these defaults, then ``ICTKG_*`` environment
+variables (read as JSON when they parse as JSON, as Flask's ``from_prefixed_env`` does, else as
+text), then the overrides a caller or test passes in. :func:`check` parses and range-checks the
+result against :data:`SETTINGS` before anything starts (``ictkg serve`` under every server, and
+the app factory): a value the server could not run with stops it with one message naming the
+variable, the value and what is allowed (:class:`SettingError`), instead of a 500 on the first
+request that reads it. README.md lists the table (``tests/test_config.py`` keeps the two equal).
 """
 
 from __future__ import annotations
@@ -30,8 +30,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The canonical base IRI of the dataset. Things are ``{BASE_IRI}id/{kind}/{slug}``.
 BASE_IRI = "https://w3id.org/belarus-ict/"
 
-#: The ontology namespace (a hash namespace: ``{BASE_IRI}ontology`` is its document).
-ONTOLOGY_NS = BASE_IRI + "ontology#"
+
+def ontology_namespace(base_iri: str) -> str:
+    """The ontology's hash namespace under a base IRI: ``{base}ontology#``.
+
+    A hash namespace, so ``{base}ontology`` is the one document of every term. Any base given
+    with ``--base-iri`` gets its namespace from here, never by writing the suffix again.
+    """
+    return base_iri + "ontology#"
+
+
+#: The ontology namespace under the canonical base.
+ONTOLOGY_NS = ontology_namespace(BASE_IRI)
 
 #: Environment variables of settings start with this.
 PREFIX = "ICTKG_"
@@ -173,7 +183,7 @@ SETTINGS: tuple[Setting, ...] = (
         "MAX_QUERY_LENGTH", 64 * KiB, "int", "characters of query text", 1, 16 * MiB, "characters"
     ),
     Setting("MAX_CONTENT_LENGTH", 256 * KiB, "int", "bytes of a request body", 1, 1 * GiB, "bytes"),
-    # Query worker processes per web worker (server/query_worker.py): each runs one query at a
+    # Query worker processes per web worker (server/workers/query.py): each runs one query at a
     # time and is killed when it runs over QUERY_TIMEOUT.
     Setting("QUERY_WORKERS", 2, "int", "query processes per web worker (`--query-workers`)", 1, 64),
     # Added to the query workers' nice value: queries yield the CPU to the web workers.
@@ -188,15 +198,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LIST_PAGE_SIZE", 50, "int", "instances per page of `/list`", 1, 10_000),
     Setting("SEARCH_LIMIT", 50, "int", "results of `/search`", 1, 10_000),
     Setting("QUERY_PAGE_ROWS", 1000, "int", "rows shown on the query page", 1, 1_000_000),
-    # Dereferencing (server/http.py, server/rewrite.py): documents rewrite IRIs under BASE_IRI to
-    # the request's root URL so clients stay on the server they asked; turn off behind the
-    # canonical host. Representations (per version, root, document, format) kept in memory.
+    # Dereferencing (server/http/responses.py, server/rdf/iris.py): documents rewrite IRIs under
+    # BASE_IRI to the request's root URL so clients stay on the server they asked; turn off behind
+    # the canonical host. Representations (per version, root, document, format) kept in memory.
     Setting("REWRITE_IRIS", True, "bool", "rewrite IRIs to the host a client asked"),
     Setting(
         "REPRESENTATION_CACHE_SIZE", 512, "int", "documents kept per web worker", 1, 10_000_000
     ),
     # Whole responses to repeated GETs of /sparql, /id/ and /doc/ within a dataset version,
-    # replayed without running the app (server/cache.py): entries (0: off), bytes, largest body.
+    # replayed without running the app (server/http/cache.py): entries (0: off), bytes, largest
+    # body.
     Setting("RESPONSE_CACHE_SIZE", 4096, "int", "responses replayed (0: off)", 0, 10_000_000),
     Setting(
         "RESPONSE_CACHE_BYTES",
@@ -217,8 +228,9 @@ SETTINGS: tuple[Setting, ...] = (
         "texts",
         "headers cross-origin scripts may read",
     ),
-    # Refuse to start when the data does not conform to the shapes (server/dataset.py); a
-    # reload (SIGHUP, `ictkg serve --watch`) is refused on the same terms (server/reload.py).
+    # Refuse to start when the data does not conform to the shapes (server/dataset/views.py); a
+    # reload (SIGHUP, `ictkg serve --watch`) is refused on the same terms
+    # (server/serving/reload.py).
     Setting("VALIDATE_ON_START", True, "bool", "refuse data that does not conform"),
     Setting(
         "RELOAD_WATCH_INTERVAL",

@@ -24,7 +24,7 @@ import pytest
 from fault_support import copy_faults_dataset, served
 
 from server.config import BY_NAME
-from server.serve import HEAD_LIMIT, granian_options, gunicorn_options
+from server.serving.serve import HEAD_LIMIT, granian_options, gunicorn_options
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent

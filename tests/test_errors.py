@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from web_support import make_app
 
-from server import language
-from server.store import StoreUnavailable
+from server.i18n import language
+from server.store.base import StoreUnavailable
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 SERVER = Path(__file__).resolve().parent.parent / "server"

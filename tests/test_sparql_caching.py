@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from deref_support import make_app
 
-from server.sparql import CACHE_CONTROL
+from server.sparql.endpoint import CACHE_CONTROL
 
 SELECT = "SELECT ?s WHERE { ?s a ?c } ORDER BY ?s LIMIT 3"
 CONSTRUCT = "CONSTRUCT { ?s a ?c } WHERE { ?s a ?c } LIMIT 3"

@@ -273,7 +273,7 @@ def test_a_bad_setting_stops_every_server(dataset, server) -> None:
 
 def test_settings_reach_the_server_parsed() -> None:
     """``ICTKG_VALIDATE_ON_START=off`` means false everywhere, not a non-empty (true) string."""
-    from server.serve import check_settings, settings
+    from server.serving.serve import check_settings, settings
 
     config = settings({"QUERY_TIMEOUT": 3})
     config.update({"VALIDATE_ON_START": "off", "RESULT_ROW_LIMIT": "20"})
