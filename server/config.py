@@ -16,6 +16,7 @@ request that reads it. README.md lists the table (``tests/test_config.py`` keeps
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 from collections.abc import Mapping
@@ -274,6 +275,32 @@ class SettingError(ValueError):
         )
 
 
+class UnknownVariable(SettingError):
+    """An ``ICTKG_*`` variable that names no setting: most likely a typo of one that does."""
+
+    def __init__(self, variable: str) -> None:
+        self.variable = variable
+        known = [setting.variable for setting in SETTINGS]
+        close = difflib.get_close_matches(variable, known, n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        ValueError.__init__(
+            self, f"{variable} is not a setting{hint}: README.md lists them (Settings)"
+        )
+
+
+#: ``ICTKG_*`` variables read by the tools around the server, not by it.
+TOOL_VARIABLES = {
+    "ICTKG_SCREENSHOTS": "the browser tests keep every screenshot",
+    "ICTKG_LOAD_SECONDS": "the duration of `make load`",
+}
+
+
+def unknown_variables(environment: Mapping[str, str]) -> list[str]:
+    """``ICTKG_*`` variables in ``environment`` that are neither a setting nor a tool's."""
+    known = {setting.variable for setting in SETTINGS} | set(TOOL_VARIABLES)
+    return sorted(v for v in environment if v.startswith(PREFIX) and v not in known)
+
+
 def environment_source(name: str) -> tuple[str, Any] | None:
     """``(variable, raw text)`` when the environment sets ``name``, else ``None``."""
     variable = PREFIX + name
@@ -288,11 +315,14 @@ def check(
 ) -> dict[str, Any]:
     """Every setting of :data:`SETTINGS` in ``config``, parsed; the first bad one raises.
 
-    A message names where the value came from: the option that set it (``options`` maps a
+    An ``ICTKG_*`` variable that is no setting (a typo) is refused too. A message names where
+    the value came from: the option that set it (``options`` maps a
     setting to its command-line option, for the ``overrides`` it set), the ``ICTKG_*`` variable
     with its text as written, else the setting itself (a caller's override or the default).
     """
     overrides, options = overrides or {}, options or {}
+    for variable in unknown_variables(os.environ) if settings is SETTINGS else ():
+        raise UnknownVariable(variable)
     parsed = {}
     for setting in settings:
         if setting.name not in config:

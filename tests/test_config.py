@@ -95,3 +95,13 @@ def test_every_number_has_a_range() -> None:
             assert setting.least is not None, setting.name
             assert setting.most is not None, setting.name
             assert setting.least <= setting.default <= setting.most, setting.name
+
+
+def test_a_mistyped_variable_is_named_with_the_one_meant(monkeypatch) -> None:
+    monkeypatch.setenv("ICTKG_QUERY_TIMOUT", "5")
+    with pytest.raises(SettingError) as refused:
+        create_app({"VALIDATE_ON_START": False})
+    assert str(refused.value) == (
+        "ICTKG_QUERY_TIMOUT is not a setting (did you mean ICTKG_QUERY_TIMEOUT?): "
+        "README.md lists them (Settings)"
+    )

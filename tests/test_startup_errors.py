@@ -154,6 +154,12 @@ ROWS = {
         None,
         ["ICTKG_DATASET_LICENSE='CC-BY'", "DATASET_LICENSE must be an http(s) URL"],
     ),
+    "a mistyped variable": (
+        [],
+        {"ICTKG_LIST_PAGE_SIZ": "20"},
+        None,
+        ["ICTKG_LIST_PAGE_SIZ is not a setting (did you mean ICTKG_LIST_PAGE_SIZE?)"],
+    ),
     "base IRI that is not http": (
         ["--base-iri", "ftp://example.org/ft/"],
         {},

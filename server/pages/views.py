@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 from server.config import ontology_namespace
@@ -267,20 +267,22 @@ def instances():
     choice = language.current()
     cls = rw.canonical(request.args.get("class", ""))
     if labels.iri_ref(cls) is None:
-        abort(400, "class must be an IRI")
+        raise HttpError(400, "class must be an IRI")
     sort = request.args.get("sort", "label")
     if sort not in ("label", "date"):
-        abort(400, "sort must be label or date")
+        raise HttpError(400, "sort must be label or date")
     raw_page = request.args.get("page", "1")
     if not raw_page.isdigit() or int(raw_page) < 1:
-        abort(400, "page must be a positive integer")
+        raise HttpError(400, "page must be a positive integer")
     page, size = int(raw_page), int(config["LIST_PAGE_SIZE"])
     source = store()
     rows = list(source.query(list_query(cls, config["BASE_IRI"], choice.chain, sort, size, page)))
     total = int(rows[0]["n"].value) if rows else 0
     members = [row for row in rows if row["s"] is not None]
-    if total == 0 or (page > 1 and not members):
-        abort(404)
+    if total == 0:
+        raise HttpError(404, f"no instances of {cls}")
+    if page > 1 and not members:
+        raise HttpError(404, f"page {page} of {math.ceil(total / size)}")
     names = labels.fetch(source, [cls, *(row["s"].value for row in members)])
     items = []
     for row in members:
