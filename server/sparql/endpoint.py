@@ -31,7 +31,8 @@ the dataset version (``store.version``) and everything that selects the body —
 dataset parameters, the formats chosen (``format=`` / ``Accept``), the row limit and the URL the
 request was made to — so a conditional GET (``If-None-Match``) is answered 304 without running
 the query: the engine writes the same bytes for the same query on the same data. The service
-description's ``ETag`` is hashed from its bytes. Both say ``Cache-Control:`` :data:`CACHE_CONTROL`.
+description's ``ETag`` is hashed from the dataset version and its bytes. Both say
+``Cache-Control:`` :data:`CACHE_CONTROL`.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from server.http.conneg import negotiate as best
 from server.http.errors import HttpError, render
-from server.http.responses import content_type
+from server.http.responses import content_type, etag_for
 from server.rdf.formats import DATASET_OFFERS, HTML, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
 from server.sparql.service_description import PREFIXES, description
 from server.store.base import StoreUnavailable
@@ -303,7 +304,8 @@ def service_description() -> Response:
         data = ox.serialize(triples, format=offer.rdf_format, prefixes=prefixes_for(offer))
         response = Response(data, content_type=content_type(offer.media_type))
     response.vary.add("Accept")
-    response.add_etag()  # hashed from the bytes: the description and the page in this language
+    # The dataset version and the bytes: the description, or the page in this language.
+    response.set_etag(etag_for(response.get_data()))
     response.headers["Cache-Control"] = CACHE_CONTROL
     return response.make_conditional(request)
 
