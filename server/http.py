@@ -49,6 +49,8 @@ RDFLIB_FORMATS = {
     "application/n-quads": "nquads",
 }
 
+JSONLD = "application/ld+json"
+
 #: Response headers a cross-origin script may read beyond the CORS-safelisted ones.
 CORS_EXPOSE_HEADERS = ("ETag", "Link", "Content-Location", "Location", "Vary")
 
@@ -182,6 +184,14 @@ def url(rw: Rewriter, path: str, offer: Offer | None = None, query: str = "") ->
 
 
 def alternates(rw: Rewriter, path: str, offers: Sequence[Offer], query: str, but: Offer | None):
+    """``Link`` entries naming every other format (RFC 8288 ``rel="alternate"``).
+
+    JSON-LD responses carry none: pyld 3.3's document loader (``pyld.documentloader``) reads
+    ``rel="alternate"`` as one link and fails on a document with several ("Could not retrieve
+    a JSON-LD document"), whatever its media type. The other formats stay reachable by
+    negotiation on the same URL (``Vary: Accept``) and are listed on every other format's
+    response.
+    """
     return ", ".join(
         f'<{url(rw, path, o, query)}>; rel="alternate"; type="{o.media_type}"'
         for o in offers
@@ -256,7 +266,8 @@ def represent(
     key = (version, rw.root, path, query, offer.name, variant)
     representation = state().bodies.get_or_build(key, body)
     response = finish(representation, url(rw, path, offer, query))
-    response.headers["Link"] = alternates(rw, path, offers, query, offer)
+    if offer.media_type != JSONLD:
+        response.headers["Link"] = alternates(rw, path, offers, query, offer)
     if extension is None:
         response.vary.add("Accept")
     if variant is not None and not variant.explicit:

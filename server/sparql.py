@@ -7,15 +7,23 @@ the query page). What is refused, and how:
 
 - an update request (``update=``, or an ``application/sparql-update`` body) — 403: the endpoint
   does not implement the Update operation; an update inside ``query=`` is not a query, so it
-  fails to parse — 400 with the parser's message;
-- a malformed query — 400 with the parser's message (§2.1.1, "Query Request" failure, text/plain);
+  fails to parse — 400 saying so;
+- a malformed query — 400 (§2.1.1, "Query Request" failure) with the line, the column, the line
+  of the query with a caret and what was expected, in words (:mod:`server.sparql_errors`);
   two ``query`` parameters — 400; no query in a POST — 400; ``SERVICE`` — 400
   (:mod:`server.query_safety`);
-- another method — 405 with ``Allow``; another request media type — 415;
+- another method — 405 with ``Allow``; another request media type — 415; a direct POST in
+  another encoding than UTF-8 (§2.1.3: "encoded in UTF-8") — 415 when its ``charset`` says so,
+  400 when its bytes are not UTF-8;
 - a body over ``MAX_CONTENT_LENGTH`` — 413 (Flask); a query over ``MAX_QUERY_LENGTH`` — 414 in
   a GET URI, 413 in a POST body;
 - a query over ``QUERY_TIMEOUT`` — 503 (:mod:`server.query_worker`); a store that is down —
   503 with ``Retry-After``.
+
+Every error body is written by :mod:`server.sparql_errors`: plain text by default, RFC 9457
+problem details in JSON or XML for a client that asked for JSON or XML results. Every query
+may use the predefined prefixes (``ictkg:``, ``rdfs:``, ``schema:``, the data's kinds…) and
+relative IRIs, resolved against the dataset's base IRI (:mod:`server.sparql_prefixes`).
 
 Results come from the worker as bytes pyoxigraph wrote, in the format chosen by ``format=`` /
 ``output=`` (a short name or a media type) or else by ``Accept`` (q-values respected; no
@@ -36,10 +44,12 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from server.conneg import DATASET_OFFERS, HTML, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
 from server.conneg import negotiate as best
-from server.http import content_type
+from server.http import LRU, content_type
 from server.query_safety import QueryRefused
 from server.query_worker import Job, PoolBusy, QueryFailed, QueryPool, QueryTimeout
 from server.service_description import PREFIXES, description
+from server.sparql_errors import QueryError, refused, render, syntax_error
+from server.sparql_prefixes import predefined
 from server.store import StoreUnavailable
 
 blueprint = Blueprint("sparql", __name__)
@@ -80,6 +90,20 @@ def init_app(app: Flask) -> None:
         nice=int(app.config.get("QUERY_WORKER_NICE", 0)),
     )
     app.extensions["ictkg.queries"] = pool
+    app.extensions["ictkg.prefixes"] = LRU(2)
+
+
+def query_prefixes() -> dict[str, str]:
+    """The predefined prefixes (:mod:`server.sparql_prefixes`), built once per dataset version."""
+    store = current_app.extensions["ictkg"]
+    return current_app.extensions["ictkg.prefixes"].get_or_build(
+        store.version, lambda: predefined(store, current_app.config)
+    )
+
+
+def query_base() -> str:
+    """The base IRI of relative IRIs in queries: the dataset's."""
+    return str(current_app.config["BASE_IRI"])
 
 
 class Refusal(Exception):
@@ -92,10 +116,8 @@ class Refusal(Exception):
 
 
 def text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    body = message.rstrip("\n") + "\n"
-    response = Response(body, status, content_type="text/plain; charset=utf-8")
-    response.headers.update(headers or {})
-    return response
+    """An error answer, in the format the client asked for (:func:`server.sparql_errors.render`)."""
+    return render(refused(status, message.rstrip("\n")), headers)
 
 
 @blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"], provide_automatic_options=False)
@@ -141,10 +163,21 @@ def read_operation() -> tuple[str, list[str], list[str]] | None:
             dataset = request.values
         elif media_type == QUERY_TYPE:
             charset = request.mimetype_params.get("charset", "utf-8")
+            if charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+                raise Refusal(
+                    415,
+                    f"A query sent as {QUERY_TYPE} is encoded in UTF-8 (SPARQL 1.1 Protocol "
+                    f"§2.1.3), not {charset}.",
+                    {"Accept-Post": f"{QUERY_TYPE}; charset=utf-8, {FORM}"},
+                )
             try:
-                queries = [*request.args.getlist("query"), request.get_data().decode(charset)]
-            except (UnicodeDecodeError, LookupError) as error:
-                raise Refusal(400, f"The query is not in the declared encoding: {error}") from None
+                queries = [*request.args.getlist("query"), request.get_data().decode("utf-8")]
+            except UnicodeDecodeError as error:
+                raise Refusal(
+                    400,
+                    f"The query is not UTF-8 (SPARQL 1.1 Protocol §2.1.3): byte {error.start} "
+                    f"is not valid ({error.reason}).",
+                ) from None
             dataset = request.args
         else:
             raise Refusal(
@@ -210,27 +243,18 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
         graph_type=graph_offer.media_type if graph_offer else None,
         row_limit=row_limit,
         truncation_link=request.base_url + "#limits",
+        prefixes=tuple(query_prefixes().items()),
+        base_iri=query_base(),
     )
     pool: QueryPool = current_app.extensions["ictkg.queries"]
     timeout = float(config["QUERY_TIMEOUT"])
     try:
         result = pool.run(job, timeout)
-    except SyntaxError as error:
-        return text(400, f"Malformed query: {error}")
-    except QueryRefused as error:
-        return text(400, str(error))
-    except QueryTimeout:
-        return text(
-            503,
-            f"Query timeout: the query was stopped after {timeout:g} seconds, the time limit "
-            "of this endpoint. Narrow it down (a LIMIT, more specific patterns) and try again.",
-        )
-    except PoolBusy as error:
-        return text(503, f"The endpoint is busy ({error}); try again.", {"Retry-After": "1"})
-    except StoreUnavailable as error:
-        return unavailable(error)
-    except QueryFailed as error:
-        return text(500, f"The query failed in the engine: {error}")
+    except Exception as error:
+        failure = query_failure(error, sparql, timeout)
+        if failure is None:
+            raise
+        return render(*failure)
     if result.media_type is None:
         if result.form == "graph":
             return not_acceptable(GRAPH_OFFERS, "graphs (CONSTRUCT, DESCRIBE)")
@@ -242,8 +266,30 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
     return response
 
 
-def unavailable(error: Exception) -> Response:
-    return text(503, f"The store is unavailable: {error}", {"Retry-After": "5"})
+def query_failure(
+    error: Exception, sparql: str, timeout: float
+) -> tuple[QueryError, dict[str, str]] | None:
+    """What a client is told when running ``sparql`` raised ``error`` (``None``: not ours).
+
+    One place for the endpoint and the query page (:mod:`server.web`) alike.
+    """
+    if isinstance(error, SyntaxError):
+        return syntax_error(str(error), sparql), {}
+    if isinstance(error, QueryRefused):
+        return refused(400, str(error)), {}
+    if isinstance(error, QueryTimeout):
+        return refused(
+            503,
+            f"Query timeout: the query was stopped after {timeout:g} seconds, the time limit "
+            "of this endpoint. Narrow it down (a LIMIT, more specific patterns) and try again.",
+        ), {}
+    if isinstance(error, PoolBusy):
+        return refused(503, f"The endpoint is busy ({error}); try again."), {"Retry-After": "1"}
+    if isinstance(error, StoreUnavailable):
+        return refused(503, f"The store is unavailable: {error}"), {"Retry-After": "5"}
+    if isinstance(error, QueryFailed):
+        return refused(500, f"The query failed in the engine: {error}"), {}
+    return None
 
 
 def service_description() -> Response:
@@ -276,4 +322,6 @@ def sd_triples(store: Any) -> list[ox.Triple]:
         request.root_url,
         timeout=float(config["QUERY_TIMEOUT"]),
         row_limit=int(config["RESULT_ROW_LIMIT"]),
+        prefixes=query_prefixes(),
+        base_iri=query_base(),
     )

@@ -13,11 +13,12 @@ Every other failure of a query (refused, timed out, busy, store down, a request 
 does not allow) is a :class:`QueryError` too, without a position. One error, three renderings,
 picked from what the client asked for (:func:`render`):
 
-- ``text/plain`` (the default): the message, then the line and the caret::
+- ``text/plain`` (the default): the message, then the line and the caret (pyoxigraph puts
+  the column of an undeclared prefix just after the prefixed name)::
 
-      Malformed query, line 3, column 6: the prefix 'foo:' is not declared.
+      Malformed query: syntax error at line 3, column 13: the prefix 'foo:' is not declared. …
         ?s foo:bar ?x }
-           ^
+                  ^
 
 - ``application/problem+json`` (RFC 9457 problem details) for a client that asked for JSON
   (SPARQL JSON results, JSON-LD, ``application/json``): ``type``, ``title``, ``status``,
@@ -54,7 +55,12 @@ JSON_TYPES = (
     "application/ld+json",
     PROBLEM_JSON,
 )
-XML_TYPES = ("application/sparql-results+xml", "application/rdf+xml", "application/xml", PROBLEM_XML)
+XML_TYPES = (
+    "application/sparql-results+xml",
+    "application/rdf+xml",
+    "application/xml",
+    PROBLEM_XML,
+)
 #: Short ``format=`` names of the same formats.
 JSON_NAMES = ("json", "srj", "jsonld", "json-ld")
 XML_NAMES = ("xml", "srx", "rdf", "rdfxml", "rdf+xml")
@@ -75,7 +81,7 @@ FUNCTIONS = frozenset(
     MINUTES SECONDS TIMEZONE TZ NOW UUID STRUUID MD5 SHA1 SHA256 SHA384 SHA512 COALESCE IF STRLANG
     STRDT SAMETERM ISIRI ISURI ISBLANK ISLITERAL ISNUMERIC REGEX SUBSTR REPLACE EXISTS NOT COUNT
     SUM MIN MAX AVG SAMPLE GROUP_CONCAT TRIPLE SUBJECT PREDICATE OBJECT ISTRIPLE LANGDIR
-    HASLANG HASLANGDIR ISTRIPLE STRLANGDIR ADJUST""".split()
+    HASLANG HASLANGDIR ISTRIPLE STRLANGDIR ADJUST""".split()  # noqa: SIM905 (a word list)
 )
 FORMS = ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")
 UPDATES = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
@@ -168,7 +174,7 @@ class QueryError:
         body = "".join(
             f"<{k}>{escape(str(v))}</{k}>" for k, v in self.problem().items() if k != "caret"
         )
-        caret = f"<caret xml:space=\"preserve\">{escape(self.caret)}</caret>" if self.caret else ""
+        caret = f'<caret xml:space="preserve">{escape(self.caret)}</caret>' if self.caret else ""
         return (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<problem xmlns="urn:ietf:rfc:7807">{body}{caret}</problem>\n'
@@ -193,21 +199,23 @@ def syntax_error(message: str, query: str) -> QueryError:
     text = lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
     found = found_at(text, column, at_end=line >= len(lines))
     items = expectation_items(match.group(3))
-    where = f"Malformed query, line {line}, column {column}: "
+    where = f"Malformed query: syntax error at line {line}, column {column}: "
     first = first_word(query)
     if "Prefix not found" in items:
-        name = prefix_before(text, column)
+        pname = prefixed_name_at(text, column)
+        name = pname.split(":", 1)[0] if pname else None
         detail = (
             f"the prefix '{name}:' is not declared. Declare it (PREFIX {name}: <…>) or use a "
             "predefined prefix (listed in the service description and on the query page)."
             if name is not None
             else "a prefix is not declared."
         )
+        found = f"'{pname}'" if pname else found
         return QueryError(400, where + detail, line, column, text, found, "a declared prefix")
     if first is not None and first[0].upper() not in (*FORMS, "PREFIX", "BASE"):
         word, line, column = first
         text = lines[line - 1].rstrip("\r")
-        where = f"Malformed query, line {line}, column {column}: "
+        where = f"Malformed query: syntax error at line {line}, column {column}: "
         expected = "SELECT, CONSTRUCT, ASK or DESCRIBE"
         if word.upper() in UPDATES:
             detail = (
@@ -336,13 +344,14 @@ def found_at(text: str, column: int, *, at_end: bool) -> str:
     return f"'{word.group(0) if word else rest[0]}'"
 
 
-def prefix_before(text: str, column: int) -> str | None:
-    """The prefix of the prefixed name that ends just before (or at) the column."""
-    head = text[: max(0, column - 1)]
-    match = re.search(r"([^\W\d][\w.-]*)?:[\w.%\\-]*$", head)
+def prefixed_name_at(text: str, column: int) -> str | None:
+    """The prefixed name that ends just before the column (or starts at it), e.g. ``foo:bar``."""
+    name = r"(?:[^\W\d][\w.-]*)?:[\w.%\\-]*"
+    match = re.search(name + "$", text[: max(0, column - 1)])
     if match is None:
-        match = re.search(r"([^\W\d][\w.-]*)?:[\w.%\\-]*", text[max(0, column - 1) :])
-    return (match.group(1) or "") if match else None
+        match = re.match(r"\s*(" + name + ")", text[max(0, column - 1) :])
+        return match.group(1) if match else None
+    return match.group(0)
 
 
 def first_word(query: str) -> tuple[str, int, int] | None:

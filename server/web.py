@@ -21,14 +21,11 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
-from server import examples, labels, language, query_page, timeline
+from server import examples, labels, language, query_page, sparql, timeline
 from server.config import PROJECT_ROOT
 from server.conneg import HTML, Offer, negotiate
 from server.http import rewriter, store
-from server.query_safety import QueryRefused
-from server.query_worker import PoolBusy, QueryFailed, QueryTimeout
 from server.resources import to_rdflib
-from server.store import StoreUnavailable
 from server.values import iri_view, literal_view
 
 JSON = Offer("application/json", "json", "json")
@@ -431,16 +428,18 @@ def query_page_response() -> Response:
     if text is None and chosen:
         text = next((e.text for e in known if e.slug == chosen), None)
     answer, error, status = None, None, 200
+    prefixes = sparql.query_prefixes()
     if text and len(text) > int(config["MAX_QUERY_LENGTH"]):
         error, status = f"The query is over {config['MAX_QUERY_LENGTH']} characters.", 414
     elif text and request.path.endswith("/query"):
         pool = current_app.extensions["ictkg.queries"]
         try:
-            answer = query_page.run(pool, store(), text, config, rw, choice)
-        except (QueryRefused, SyntaxError) as exc:
-            error, status = str(exc), 400
-        except (QueryTimeout, PoolBusy, StoreUnavailable, QueryFailed) as exc:
-            error, status = str(exc), 503
+            answer = query_page.run(pool, store(), text, config, rw, choice, prefixes)
+        except Exception as exc:  # the endpoint's own words (server/sparql_errors.py)
+            failure = sparql.query_failure(exc, text, float(config["QUERY_TIMEOUT"]))
+            if failure is None:
+                raise
+            error, status = failure[0].plain().rstrip("\n"), failure[0].status
     response = html(
         "query.html",
         title=language.message("query", choice),
@@ -449,6 +448,8 @@ def query_page_response() -> Response:
         answer=answer,
         error=error,
         endpoint=rw.root + "sparql",
+        prefixes=prefixes,
+        base_iri=sparql.query_base(),
         timeout=config["QUERY_TIMEOUT"],
         row_limit=config["RESULT_ROW_LIMIT"],
     )
