@@ -3,10 +3,10 @@
 - Prefixes: the well-known ones, the ontology's (``vann:preferredNamespacePrefix``) and the
   kinds the data files declare are predefined for every query, on both stores and on the query
   page; a query's own ``PREFIX`` wins; the service description lists them with SHACL's
-  ``sh:declare`` (:mod:`server.sparql_prefixes`).
+  ``sh:declare`` (:mod:`server.store.prefixes`).
 - Errors: 400 with the line and column of the text the client sent (not of anything put in
   front of it), the line with a caret, and what was expected in words, in the format the client
-  asked for: text, RFC 9457 problem JSON or XML (:mod:`server.sparql_errors`).
+  asked for: text, RFC 9457 problem JSON or XML (:mod:`server.workers.errors`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from conftest import SPARQL_BASE
 
 from server import create_app
 from server.config import BASE_IRI
-from server.sparql_errors import expected_words, syntax_error
-from server.sparql_prefixes import declared_prefixes, predefined, prologue
+from server.store.prefixes import declared_prefixes, predefined, prologue
+from server.workers.errors import expected_words, syntax_error
 
 VOC = "https://example.org/sq/vocab#"
 SH = "http://www.w3.org/ns/shacl#"
@@ -223,7 +223,7 @@ WORDS = {
 
 @pytest.mark.parametrize(("raw", "words"), WORDS.items(), ids=WORDS.values())
 def test_expectations_in_words(raw, words):
-    from server.sparql_errors import expectation_items
+    from server.workers.errors import expectation_items
 
     assert expected_words(expectation_items(raw)) == words
 
