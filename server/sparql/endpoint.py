@@ -90,7 +90,7 @@ def init_app(app: Flask) -> None:
 
 
 class Refusal(Exception):
-    """A request answered with an error status and a plain-text reason."""
+    """A request answered with an error status and a reason (written by ``workers.errors``)."""
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
