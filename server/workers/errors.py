@@ -123,8 +123,9 @@ ORDER = (
     "an escape sequence",
     "another character",
 )
-#: Alternatives of SPARQL 1.2 / RDF-star syntax, and "any character": no help to a reader.
-NOISE = {"<<", "<<(", "{|", "~", "|}", ">>", "[_]"}
+#: Alternatives of SPARQL 1.2 / RDF-star syntax, "any character", and keywords no reader
+#: needs suggested (``LATERAL`` is an extension, ``SERVICE`` is refused here): no help.
+NOISE = {"<<", "<<(", "{|", "~", "|}", ">>", "[_]", "LATERAL", "SERVICE"}
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,8 @@ def syntax_error(message: str, query: str) -> QueryError:
         detail = f"expected {expected}, found {found}."
     elif not query.strip():
         detail = "the query is empty."
+    elif found == "the end of the query" and any(i != "[_]" for i in items):
+        detail = "the query ends too early (a term, a '.' or a '}' missing?)."
     else:
         detail = f"found {found}, which does not fit here."
     return QueryError(400, where + detail, line, column, text, found, expected or None)
