@@ -234,6 +234,8 @@ MESSAGES = {
     "SELECT * WHERE { ?s a <http://x y> }": "an IRI is not valid",
     "SELECT * WHERE { ?s ?p ?o ": "expected ',', '.', ';', '{' or '}', found the end of the query",
     "": "the query is empty",
+    "SELECT * WHERE { ?s ?p }": "column 25: the query ends too early",
+    "INSERT DATA { <a> <b> <c> }": "column 1: INSERT is SPARQL Update",
 }
 
 
