@@ -58,11 +58,13 @@ class ICTKG(DefinedNamespace):
     Venue: URIRef
 
     # Properties
+    accessDate: URIRef
     addressesThreat: URIRef
     adoptedAt: URIRef
     adoptedBy: URIRef
     adoptionDate: URIRef
     aim: URIRef
+    approximateAttendeeCount: URIRef
     attendance: URIRef
     attendeeCount: URIRef
     attendeeCountExceeds: URIRef
@@ -73,10 +75,12 @@ class ICTKG(DefinedNamespace):
     awardedTo: URIRef
     category: URIRef
     confirmsRelevanceOf: URIRef
+    countryCount: URIRef
     deliveredAt: URIRef
     deliveredBy: URIRef
     deliveryDate: URIRef
     documentSymbol: URIRef
+    editionNumber: URIRef
     editionOf: URIRef
     endDate: URIRef
     heldBy: URIRef
