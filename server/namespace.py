@@ -26,6 +26,7 @@ class ICTKG(DefinedNamespace):
     Attendance: URIRef
     Award: URIRef
     City: URIRef
+    Claim: URIRef
     Competition: URIRef
     Declaration: URIRef
     Document: URIRef
@@ -36,6 +37,7 @@ class ICTKG(DefinedNamespace):
     Forum: URIRef
     GovernmentBody: URIRef
     IntergovernmentalOrganization: URIRef
+    Membership: URIRef
     Organization: URIRef
     OrganizationalUnit: URIRef
     Participation: URIRef
@@ -55,6 +57,7 @@ class ICTKG(DefinedNamespace):
     Statement: URIRef
     Summit: URIRef
     SummitPhase: URIRef
+    Tenure: URIRef
     Venue: URIRef
 
     # Properties
@@ -76,21 +79,30 @@ class ICTKG(DefinedNamespace):
     category: URIRef
     confirmsRelevanceOf: URIRef
     countryCount: URIRef
+    definedIn: URIRef
     deliveredAt: URIRef
     deliveredBy: URIRef
     deliveryDate: URIRef
+    disagreesWith: URIRef
     documentSymbol: URIRef
     editionNumber: URIRef
     editionOf: URIRef
     endDate: URIRef
+    heldAtTheTimeOf: URIRef
     heldBy: URIRef
     heldIn: URIRef
     heldWithin: URIRef
+    holder: URIRef
+    host: URIRef
     inCapacityOf: URIRef
     inCompetition: URIRef
     initiatedBy: URIRef
     involvesGroup: URIRef
+    jointDeclarationOfStatesOf: URIRef
     locatedIn: URIRef
+    member: URIRef
+    memberOf: URIRef
+    nationalInitiativeOf: URIRef
     organizer: URIRef
     outcomeOf: URIRef
     outcomeSummary: URIRef
@@ -112,4 +124,5 @@ class ICTKG(DefinedNamespace):
     significance: URIRef
     startDate: URIRef
     supports: URIRef
+    tenureOf: URIRef
     unitOf: URIRef

@@ -169,11 +169,32 @@ EXPECTED: dict[str, tuple[str, str, str | None, str, str]] = {
         "ConceptShape",
     ),
     "21_main_entity_without_russian_label": (
-        "Warning",
+        "Violation",
         ID + "state/oceania",
         RDFS + "label",
         "QualifiedMinCountConstraintComponent",
         "RussianLabelShape",
+    ),
+    "24_source_without_url": (
+        "Violation",
+        ID + "source/no-address",
+        "https://schema.org/url",
+        "MinCountConstraintComponent",
+        "SourceDocumentShape",
+    ),
+    "25_main_entity_without_belarusian_label": (
+        "Violation",
+        ID + "state/oceania",
+        RDFS + "label",
+        "QualifiedMinCountConstraintComponent",
+        "BelarusianLabelShape",
+    ),
+    "26_partial_date_where_a_full_date_is_needed": (
+        "Violation",
+        ID + "document/declaration",
+        ICTKG + "adoptionDate",
+        "DatatypeConstraintComponent",
+        "DocumentShape",
     ),
     "22_ontology_term_with_two_english_definitions": (
         "Violation",
