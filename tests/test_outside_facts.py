@@ -294,6 +294,35 @@ FACTS: list[tuple[str, str]] = [
         project:greenmap-belarus schema:creator orgn:center-for-environmental-solutions .
     """,
     ),
+    (
+        "itu-press-release-ru-forum-2017-in-the-conference-centre",
+        """
+        event:wsis-forum-2017 rdfs:label "Форум ВВУИО 2017 года"@ru ;
+            ictkg:heldIn place:geneva-international-conference-centre ;
+            dcterms:source source:itu-press-release-2017-25-ru .
+        place:geneva-international-conference-centre ictkg:locatedIn place:geneva .
+        event:wsis-prizes-2017 rdfs:label "Премии ВВУИО 2017 года"@ru .
+        source:itu-press-release-2017-25-ru dcterms:identifier "2017-PR25" .
+    """,
+    ),
+    (
+        "wsis-flash-forum-2017-at-the-itu-headquarters",
+        """
+        event:wsis-forum-2017 ictkg:heldIn place:itu-headquarters .
+        place:itu-headquarters ictkg:locatedIn place:geneva ;
+            dcterms:source source:itu-wsis-flash-2017-07 .
+    """,
+    ),
+    (
+        "zviazda-greenmap-names-in-russian-and-belarusian",
+        """
+        project:greenmap-belarus skos:altLabel "Зеленая карта"@ru , "Зялёная карта"@be ;
+            schema:creator orgn:center-for-environmental-solutions ;
+            dcterms:source source:zviazda-greenmap-2015-09-15 , source:zviazda-greenmap-2015-11-18 .
+        orgn:center-for-environmental-solutions rdfs:label "Цэнтр экалагічных рашэнняў"@be ;
+            dcterms:source source:zviazda-greenmap-2015-11-18 .
+    """,
+    ),
     # The Connect CIS Summit as ITU reported it.
     (
         "itu-news-five-heads-of-state-and-their-states",
