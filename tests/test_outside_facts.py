@@ -30,6 +30,8 @@ PREFIX place: <{BASE_IRI}id/place/>
 PREFIX event: <{BASE_IRI}id/event/>
 PREFIX series: <{BASE_IRI}id/series/>
 PREFIX source: <{BASE_IRI}id/source/>
+PREFIX doc: <{BASE_IRI}id/document/>
+PREFIX process: <{BASE_IRI}id/process/>
 PREFIX project: <{BASE_IRI}id/project/>
 PREFIX award: <{BASE_IRI}id/award/>
 PREFIX attendance: <{BASE_IRI}id/attendance/>
@@ -353,6 +355,61 @@ FACTS: list[tuple[str, str]] = [
         project:itu-belarus-connect-cis-follow-up ictkg:partner orgn:itu , state:belarus ;
             ictkg:outcomeOf event:connect-cis-summit-2009 ;
             dcterms:source source:itu-news-connect-cis-2014 .
+    """,
+    ),
+    # The President's statement at WSIS and the WSIS+10 review.
+    (
+        "e-belarus-statement-on-11-december-reported",
+        reported(
+            "doc:lukashenko-statement-wsis-2003",
+            "ictkg:deliveryDate",
+            '"2003-12-11"^^xsd:date',
+            "source:e-belarus-lukashenko-wsis-2003",
+        ),
+    ),
+    (
+        "president-gov-by-statement-on-11-december-reported",
+        reported(
+            "doc:lukashenko-statement-wsis-2003",
+            "ictkg:deliveryDate",
+            '"2003-12-11"^^xsd:date',
+            "source:president-gov-by-visit-switzerland-2003",
+        ),
+    ),
+    (
+        "president-gov-by-summit-of-almost-60-countries",
+        """
+        event:wsis rdfs:label "Сусветны саміт па інфармацыйным грамадстве"@be .
+        event:wsis-geneva-2003 ictkg:attendance ?a .
+        ?a ictkg:attendeeGroup concept:heads-of-state ; schema:description ?d ;
+            dcterms:source source:president-gov-by-visit-switzerland-2003 .
+        FILTER (CONTAINS(?d, "almost 60"))
+    """,
+    ),
+    (
+        "un-wsis10-high-level-meeting-in-new-york",
+        """
+        event:wsis10-high-level-meeting-2015 ictkg:startDate "2015-12-15"^^xsd:date ;
+            ictkg:endDate "2015-12-16"^^xsd:date ;
+            ictkg:heldIn place:un-headquarters-new-york ; ictkg:organizer orgn:unga ;
+            dcterms:source source:un-desa-wsis10-high-level-meeting .
+    """,
+    ),
+    (
+        "digwatch-review-culminated-in-the-meeting",
+        """
+        event:wsis10-high-level-meeting-2015 schema:superEvent event:wsis-review ;
+            schema:description ?d ;
+            dcterms:source source:digwatch-wsis10-high-level-meeting .
+        doc:unga-resolution-70-125 ictkg:outcomeOf event:wsis10-high-level-meeting-2015 .
+        FILTER (CONTAINS(?d, "Internet Governance Forum"))
+    """,
+    ),
+    (
+        "ecosoc-cstd-established-1992-follows-up-wsis",
+        """
+        orgn:cstd ictkg:unitOf orgn:ecosoc ; schema:foundingDate "1992"^^xsd:gYear ;
+            dcterms:relation process:wsis ; dcterms:source source:ecosoc-cstd-16th-session .
     """,
     ),
     # The bodies.
