@@ -13,7 +13,7 @@ import pytest
 from rdflib import RDF, Graph, Literal, URIRef
 
 from server.config import BASE_IRI, DEFAULTS
-from server.store.embedded import rdf_files
+from server.store.embedded import graph_iri, rdf_files
 from server.validation.shacl import validate
 
 ROOT = Path(__file__).parent.parent
@@ -98,8 +98,6 @@ def test_the_data_readme_maps_every_resource():
 def test_every_named_graph_is_described():
     """data/graphs.ttl describes the named graph of every data file: title, licence, date of change
     and (for files of facts) the sources its facts come from."""
-    from server.store.embedded import graph_iri
-
     graphs = Graph().parse(ROOT / "data" / "graphs.ttl")
     dcterms = "http://purl.org/dc/terms/"
     root = Path(DEFAULTS["DATA_DIR"])

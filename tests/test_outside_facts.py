@@ -301,10 +301,9 @@ FACTS: list[tuple[str, str]] = [
         """
         event:wsis-forum-2017 rdfs:label "Форум ВВУИО 2017 года"@ru ;
             ictkg:heldIn place:geneva-international-conference-centre ;
-            dcterms:source source:itu-press-release-2017-25-ru .
+            dcterms:source source:itu-press-release-2017-pr25 .
         place:geneva-international-conference-centre ictkg:locatedIn place:geneva .
         event:wsis-prizes-2017 rdfs:label "Премии ВВУИО 2017 года"@ru .
-        source:itu-press-release-2017-25-ru dcterms:identifier "2017-PR25" .
     """,
     ),
     (
@@ -427,15 +426,6 @@ FACTS: list[tuple[str, str]] = [
         ?m a ictkg:Membership ; ictkg:member orgn:belarus-ministry-of-communications ;
             ictkg:memberOf orgn:rcc ; ictkg:startDate "1991"^^xsd:gYear ;
             dcterms:source source:byfly-rcc-dushanbe-2016 .
-    """,
-    ),
-    (
-        "mfa-belarus-member-of-ecosoc-2018-2020",
-        """
-        membership:belarus-ecosoc-2018-2020 a ictkg:Membership ; ictkg:member state:belarus ;
-            ictkg:memberOf orgn:ecosoc ; ictkg:startDate "2018"^^xsd:gYear ;
-            ictkg:endDate "2020"^^xsd:gYear ;
-            dcterms:source source:mfa-belarus-elected-to-ecosoc .
     """,
     ),
 ]

@@ -372,6 +372,24 @@ FACTS: list[tuple[str, str]] = [
     """,
     ),
     (
+        "out-belarus-member-of-ecosoc-2018-2020",
+        """
+        ?m a ictkg:Membership ; ictkg:member state:belarus ; ictkg:memberOf orgn:ecosoc ;
+            ictkg:startDate "2018"^^xsd:gYear ; ictkg:endDate "2020"^^xsd:gYear ;
+            dcterms:source source:mfa-belarus-elected-to-ecosoc .
+    """,
+    ),
+    (
+        "out-itu-official-russian-names",
+        """
+        event:wsis rdfs:label
+            "Всемирная встреча на высшем уровне по вопросам информационного общества"@ru .
+        series:wsis-forum rdfs:label "Форум ВВУИО"@ru .
+        scheme:wsis-action-lines skos:prefLabel "Направления деятельности ВВУИО"@ru .
+        GRAPH ?g { event:wsis dcterms:source source:itu-press-release-2017-pr25 }
+    """,
+    ),
+    (
         "out-un-and-itu-symbols-as-identifiers",
         """
         source:un-a-res-70-125 dcterms:identifier "A/RES/70/125" .

@@ -175,6 +175,13 @@ EXPECTED: dict[str, tuple[str, str, str | None, str, str]] = {
         "QualifiedMinCountConstraintComponent",
         "RussianLabelShape",
     ),
+    "27_ontology_property_without_domain": (
+        "Violation",
+        ICTKG + "sponsor",
+        f"(<{RDFS}domain>|<https://schema.org/domainIncludes>)",
+        "MinCountConstraintComponent",
+        "PropertyDomainRangeShape",
+    ),
     "24_source_without_url": (
         "Violation",
         ID + "source/no-address",

@@ -16,7 +16,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from server.dataset import views as dataset
     from server.describe import ontology as ontology_doc
     from server.describe import resources
-    from server.http import cache
+    from server.http import cache, middleware
     from server.http import responses as http
     from server.pages import views as web
     from server.sparql import endpoint as sparql
@@ -48,4 +48,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     openapi.init_app(app)
     # Last, outermost: repeated identical GETs answered from memory within a dataset version.
     cache.init_app(app)
+    # Around everything, the cache included: CORS, nosniff and the HTML policy on every answer.
+    middleware.init_app(app)
     return app

@@ -30,6 +30,7 @@ from typing import Any
 
 import click
 
+from server.http.middleware import CORS_EXPOSE_HEADERS
 from server.rdf.scheme import SEGMENT, document_of, things_prefix
 
 #: Per-format extensions of a document, in the nginx choice order (see the module docstring).
@@ -225,8 +226,8 @@ ACCEPT_RULES = (
 CORS = (
     'add_header Cache-Control "public, no-cache" always;',
     'add_header Access-Control-Allow-Origin "*" always;',
-    'add_header Access-Control-Expose-Headers "ETag, Link, Content-Location, Location, Vary" '
-    "always;",
+    f'add_header Access-Control-Expose-Headers "{", ".join(CORS_EXPOSE_HEADERS)}" always;',
+    'add_header X-Content-Type-Options "nosniff" always;',
 )
 
 

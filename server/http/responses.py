@@ -42,18 +42,6 @@ from server.rdf import jsonld
 from server.rdf.formats import Offer, by_name
 from server.rdf.iris import Rewriter
 
-#: rdflib serializer names for the RDF offers of :mod:`server.http.conneg`.
-RDFLIB_FORMATS = {
-    "text/turtle": "turtle",
-    "application/n-triples": "nt",
-    "application/rdf+xml": "xml",
-    "application/trig": "trig",
-    "application/n-quads": "nquads",
-}
-
-#: Response headers a cross-origin script may read beyond the CORS-safelisted ones.
-CORS_EXPOSE_HEADERS = ("ETag", "Link", "Content-Location", "Location", "Vary")
-
 
 class LRU:
     """A small thread-safe least-recently-used cache of computed values."""
@@ -105,8 +93,6 @@ def init_app(app: Flask) -> None:
         last_modified=dataset_mtime(app.extensions["ictkg"]),
         contexts=LRU(8),
     )
-    app.after_request(cors)
-    app.after_request(nosniff)
     app.add_url_rule("/context.jsonld", "jsonld_context", context_view)
 
 
@@ -162,7 +148,7 @@ def serialize(graph: Graph, offer: Offer, rw: Rewriter) -> bytes:
         return jsonld.compact(graph, context(rw), context_url(rw))
     for prefix, namespace in prefixes(rw).items():
         graph.bind(prefix, URIRef(namespace), override=True, replace=True)
-    return graph.serialize(format=RDFLIB_FORMATS[offer.media_type], encoding="utf-8")
+    return graph.serialize(format=offer.rdflib_format, encoding="utf-8")
 
 
 def etag_for(body: bytes) -> str:
@@ -299,34 +285,3 @@ def context_view() -> Response:
     return respond(
         ("context", rw.root), lambda: jsonld.context_document(context(rw)), "application/ld+json"
     )
-
-
-def nosniff(response: Response) -> Response:
-    """Every response is read as the type it declares, never sniffed (Fetch standard §3.5).
-
-    A browser that sniffed a Turtle or CSV body holding data-controlled text could run it as
-    HTML or script; ``nosniff`` forbids that for every response, errors included.
-    """
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def cors(response: Response) -> Response:
-    """CORS for every response (Fetch standard §3.2.3, §3.2.5): public, read-only data.
-
-    ``Access-Control-Allow-Origin: *`` lets any page read what we send; the headers a linked-data
-    client needs (validators, ``Link``, ``Content-Location``, a redirect's ``Location``) are
-    exposed. A preflight (``OPTIONS`` with ``Access-Control-Request-Method``) gets the methods
-    and the request headers it asked for, and an ok status from Flask's automatic ``OPTIONS``.
-    """
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    expose = list(CORS_EXPOSE_HEADERS) + list(current_app.config.get("CORS_EXPOSE_HEADERS", []))
-    response.headers["Access-Control-Expose-Headers"] = ", ".join(dict.fromkeys(expose))
-    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
-        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
-        asked = request.headers.get("Access-Control-Request-Headers")
-        if asked:
-            response.headers["Access-Control-Allow-Headers"] = asked
-        response.headers["Access-Control-Max-Age"] = "86400"
-        response.vary.add("Access-Control-Request-Headers")
-    return response

@@ -6,9 +6,9 @@ asks for one page of instances with their total and sort keys, then for their la
 asks for the matches, then for their labels. Labels always come in one batched query
 (:mod:`server.rdf.labels`), in the reader's language (:mod:`server.i18n.language`).
 
-HTML responses carry a Content-Security-Policy allowing only this server's scripts, styles and
-images (no inline script: the JSON-LD ``<script>`` blocks are data and are not executed), plus
-``X-Content-Type-Options: nosniff``; nothing is loaded from another host.
+The pages load nothing from another host and run no inline script (the JSON-LD ``<script>``
+blocks are data, not executed): the Content-Security-Policy of :mod:`server.http.middleware`
+holds them to that.
 """
 
 from __future__ import annotations
@@ -38,12 +38,6 @@ from server.workers.query import PoolBusy, QueryFailed, QueryTimeout
 JSON = Offer("application/json", "json", "json")
 SEARCH_OFFERS = (HTML, JSON)
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-    "form-action 'self'"
-)
-
 #: Defaults of this module's settings (``server.config`` may override them).
 SETTINGS: dict[str, Any] = {
     "QUERIES_DIR": str(PROJECT_ROOT / "queries"),
@@ -59,7 +53,6 @@ def init_app(app: Flask) -> None:
     for key, value in SETTINGS.items():
         app.config.setdefault(key, value)
     app.register_blueprint(bp)
-    app.after_request(security_headers)
     app.jinja_env.globals.update(
         t=language.message,
         page_language=language.current,
@@ -67,14 +60,6 @@ def init_app(app: Flask) -> None:
         switch_url=language.switch_url,
         with_lang=language.with_lang,
     )
-
-
-def security_headers(response: Response) -> Response:
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
 
 
 def sparql_str(text: str) -> str:

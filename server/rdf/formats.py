@@ -14,27 +14,31 @@ import pyoxigraph as ox
 
 @dataclass(frozen=True)
 class Offer:
+    """One format: its media type, short name, file extension, and who writes and reads it."""
+
     media_type: str
     name: str
     extension: str
     rdf_format: ox.RdfFormat | None = None
     results_format: ox.QueryResultsFormat | None = None
+    #: rdflib's serializer and parser name, for the formats rdflib writes (pages' graphs).
+    rdflib_format: str | None = None
 
 
 HTML = Offer("text/html", "html", "html")
 
 #: RDF documents, in order of preference when the client has none (Turtle is the default).
 RDF_OFFERS: tuple[Offer, ...] = (
-    Offer("text/turtle", "ttl", "ttl", rdf_format=ox.RdfFormat.TURTLE),
-    Offer("application/ld+json", "jsonld", "jsonld", rdf_format=ox.RdfFormat.JSON_LD),
-    Offer("application/rdf+xml", "rdf", "rdf", rdf_format=ox.RdfFormat.RDF_XML),
-    Offer("application/n-triples", "nt", "nt", rdf_format=ox.RdfFormat.N_TRIPLES),
+    Offer("text/turtle", "ttl", "ttl", ox.RdfFormat.TURTLE, rdflib_format="turtle"),
+    Offer("application/ld+json", "jsonld", "jsonld", ox.RdfFormat.JSON_LD, rdflib_format="json-ld"),
+    Offer("application/rdf+xml", "rdf", "rdf", ox.RdfFormat.RDF_XML, rdflib_format="xml"),
+    Offer("application/n-triples", "nt", "nt", ox.RdfFormat.N_TRIPLES, rdflib_format="nt"),
 )
 
 #: Datasets (graphs matter): for CONSTRUCT over named graphs and for dumps.
 DATASET_OFFERS: tuple[Offer, ...] = (
-    Offer("application/trig", "trig", "trig", rdf_format=ox.RdfFormat.TRIG),
-    Offer("application/n-quads", "nq", "nq", rdf_format=ox.RdfFormat.N_QUADS),
+    Offer("application/trig", "trig", "trig", ox.RdfFormat.TRIG, rdflib_format="trig"),
+    Offer("application/n-quads", "nq", "nq", ox.RdfFormat.N_QUADS, rdflib_format="nquads"),
 )
 
 #: SELECT / ASK results.
@@ -54,6 +58,35 @@ RESULTS_OFFERS: tuple[Offer, ...] = (
     Offer("text/csv", "csv", "csv", results_format=ox.QueryResultsFormat.CSV),
     Offer("text/tab-separated-values", "tsv", "tsv", results_format=ox.QueryResultsFormat.TSV),
 )
+
+
+#: Media types that real clients send for our formats, mapped to the types we answer with, in
+#: order of preference. rdflib asks for N-Triples as ``text/plain`` (its registration before RDF
+#: 1.1), older tools for Turtle as ``application/x-turtle``, and generic JSON/XML clients for
+#: SPARQL results or RDF as ``application/json`` / ``application/xml``. An alias only counts when
+#: one of its targets is on offer, and it loses ties to the registered type.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "text/plain": ("application/n-triples",),
+    "application/x-turtle": ("text/turtle",),
+    "application/turtle": ("text/turtle",),
+    "application/json": ("application/sparql-results+json", "application/ld+json"),
+    "application/xml": ("application/sparql-results+xml", "application/rdf+xml"),
+    "text/xml": ("application/sparql-results+xml", "application/rdf+xml"),
+}
+
+
+#: The files the dataset is made of, by suffix: what the store loads and the validator reads.
+SOURCE_FORMATS: dict[str, Offer] = {
+    "." + o.extension: o for o in RDF_OFFERS if o.name in ("ttl", "nt")
+}
+
+
+def reader_for(media_type: str) -> Offer | None:
+    """The offer that parses an answer of this media type (registered types and their aliases)."""
+    offers = {o.media_type: o for o in (*RESULTS_OFFERS, *RDF_OFFERS)}
+    if media_type in offers:
+        return offers[media_type]
+    return next((offers[t] for t in ALIASES.get(media_type, ()) if t in offers), None)
 
 
 def by_name(offers: tuple[Offer, ...], name: str) -> Offer | None:

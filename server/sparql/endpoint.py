@@ -102,7 +102,7 @@ def text(status: int, message: str, headers: dict[str, str] | None = None) -> Re
 def sparql() -> Response:
     if request.method == "OPTIONS":
         # CORS preflight and plain OPTIONS (RFC 9110 §9.3.7); CORS headers come from
-        # server.http.responses.
+        # server.http.middleware.
         response = Response(status=204)
         del response.headers["Content-Type"]  # no content, so no type
         response.headers["Allow"] = ALLOW

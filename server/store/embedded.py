@@ -26,10 +26,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from server.rdf.formats import SOURCE_FORMATS
 from server.store.base import QueryResult, QueryStore
 from server.store.safety import declares_dataset
 
-RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES}
+#: The pyoxigraph format of each kind of source file (see :data:`SOURCE_FORMATS`).
+RDF_SUFFIXES = {suffix: offer.rdf_format for suffix, offer in SOURCE_FORMATS.items()}
 
 #: The file, inside an on-disk store's directory, naming the dataset version it holds.
 VERSION_FILE = "ictkg-dataset-version"

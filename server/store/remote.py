@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from server.rdf.formats import reader_for
 from server.store.base import QueryResult, QueryStore, StoreUnavailable
 from server.store.safety import declares_dataset
 
@@ -38,18 +39,6 @@ ACCEPT = (
     "application/sparql-results+json, application/n-triples, "
     "application/sparql-results+xml;q=0.9, text/turtle;q=0.8, application/rdf+xml;q=0.7"
 )
-RESULTS_FORMATS = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS = {
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
 GRAPH_NAMES = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
 GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 
@@ -165,10 +154,11 @@ def parse_answer(media_type: str, body: bytes) -> QueryResult:
     pyoxigraph's RDF/XML parser resolves no external entity (``tests/test_security.py``).
     """
     try:
-        if media_type in RESULTS_FORMATS:
-            return ox.parse_query_results(body, RESULTS_FORMATS[media_type])
-        if media_type in GRAPH_FORMATS:
-            return iter([quad.triple for quad in ox.parse(body, GRAPH_FORMATS[media_type])])
+        offer = reader_for(media_type)
+        if offer is not None and offer.results_format is not None:
+            return ox.parse_query_results(body, offer.results_format)
+        if offer is not None and offer.rdf_format is not None:
+            return iter([quad.triple for quad in ox.parse(body, offer.rdf_format)])
     except (SyntaxError, ValueError) as error:
         raise StoreUnavailable(f"the store answered malformed {media_type}: {error}") from None
     raise StoreUnavailable(f"the store answered in an unexpected format: {media_type}")

@@ -46,6 +46,7 @@ from rdflib.plugins.sparql.processor import prepareQuery
 from rdflib.term import Node
 
 from server.config import ONTOLOGY_NS, ontology_namespace
+from server.rdf.formats import SOURCE_FORMATS
 from server.rdf.labels import LABEL_PREDICATES
 from server.store.embedded import RDF_SUFFIXES, dataset_hash, rdf_files
 from server.validation.lint import lint
@@ -63,7 +64,6 @@ EXIT_CONFORMS, EXIT_FAILS, EXIT_UNUSABLE = 0, 1, 2
 #: The labels the pages use, and schema.org names under its old http namespace too (data being
 #: checked may still use it: the lint names it, the report still shows its label).
 _LABEL_PREDICATES = (*LABEL_PREDICATES, URIRef("http://schema.org/name"))
-_RDFLIB_FORMATS = {".ttl": "turtle", ".nt": "nt"}
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,9 @@ def _load(file: Path, role: str) -> _Source | InputError:
     graph = Graph()
     try:
         graph.parse(
-            data=text, format=_RDFLIB_FORMATS[file.suffix], publicID=file.resolve().as_uri()
+            data=text,
+            format=SOURCE_FORMATS[file.suffix].rdflib_format,
+            publicID=file.resolve().as_uri(),
         )
     except BadSyntax as error:  # rdflib counts lines from 0
         return InputError(name, error.message, error.lines + 1)
