@@ -70,6 +70,10 @@ def run(pool: Any, store: Any, query: str, config: Any, rw: Rewriter, choice: Ch
         results_type="application/sparql-results+json",
         graph_type="application/n-triples",
         row_limit=min(limit, int(config["RESULT_ROW_LIMIT"])),
+        # The root's IRIs in the query mean canonical ones; the answer stays canonical, so
+        # that labels are looked up in the store, and each cell shows its local IRI.
+        rewriter=rw,
+        local_results=False,
     )
     result = pool.run(job, float(config["QUERY_TIMEOUT"]))
     if result.form == "graph":

@@ -13,12 +13,13 @@ limits a client meets (time, rows) are stated on ``{endpoint}#limits``, the IRI 
 SPARQL JSON / XML results carry in ``head.link``.
 
 IRIs of the service are built from the request (the server answers on any host); graph names
-stay canonical, since they are what ``default-graph-uri`` / ``named-graph-uri`` and ``GRAPH``
-must use.
+are the host's IRIs too (``local``), like the graph names of query results: the endpoint takes
+them, and the canonical ones, in ``default-graph-uri`` / ``named-graph-uri`` and ``GRAPH``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
@@ -69,9 +70,18 @@ def graph_sizes(store: Any) -> tuple[dict[str, int], int]:
 
 
 def description(
-    store: Any, endpoint: str, root: str, *, timeout: float, row_limit: int
+    store: Any,
+    endpoint: str,
+    root: str,
+    *,
+    timeout: float,
+    row_limit: int,
+    local: Callable[[str], str] = str,
 ) -> list[ox.Triple]:
-    """The service description of ``endpoint`` (the URL the client used; ``root`` its root)."""
+    """The service description of ``endpoint`` (the URL the client used; ``root`` its root).
+
+    ``local`` maps a canonical graph name to the one a client of this root uses.
+    """
     service = _n(endpoint)
     dataset = _n(root + ".well-known/void#dataset")
     default_graph = ox.BlankNode("defaultGraph")
@@ -115,7 +125,7 @@ def description(
         triples += [
             ox.Triple(dataset, _n(SD + "namedGraph"), named),
             ox.Triple(named, a, _n(SD + "NamedGraph")),
-            ox.Triple(named, _n(SD + "name"), _n(name)),
+            ox.Triple(named, _n(SD + "name"), _n(local(name))),
             ox.Triple(named, _n(SD + "graph"), graph),
             ox.Triple(graph, a, _n(SD + "Graph")),
             ox.Triple(graph, _n(VOID + "triples"), _count(size)),

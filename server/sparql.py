@@ -25,6 +25,11 @@ graph) for clients that read only dataset formats. A result cut at ``RESULT_ROW_
 says so in ``X-ICTKG-Result-Truncated: true`` (always sent, with ``X-ICTKG-Result-Row-Limit``)
 and, in SPARQL JSON / XML, in ``head.link`` (``{endpoint}#limits``); CSV, TSV and RDF formats
 have no place for it in the body, so the header is the only signal there.
+
+IRIs follow the server's one rule (README, "URIs"; :mod:`server.rewrite`): on a host other than
+the canonical one, the host's IRIs may be used anywhere in a query and in ``default-graph-uri``
+/ ``named-graph-uri``, the canonical ones still work, and results name things by the host's
+IRIs, like every page and document of the server (unless ``REWRITE_IRIS`` is off).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from server.conneg import DATASET_OFFERS, HTML, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
 from server.conneg import negotiate as best
-from server.http import content_type
+from server.http import content_type, rewriter
 from server.query_safety import QueryRefused
 from server.query_worker import Job, PoolBusy, QueryFailed, QueryPool, QueryTimeout
 from server.service_description import PREFIXES, description
@@ -210,6 +215,7 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
         graph_type=graph_offer.media_type if graph_offer else None,
         row_limit=row_limit,
         truncation_link=request.base_url + "#limits",
+        rewriter=rewriter(),
     )
     pool: QueryPool = current_app.extensions["ictkg.queries"]
     timeout = float(config["QUERY_TIMEOUT"])
@@ -270,10 +276,12 @@ def prefixes_for(offer: Offer) -> dict[str, str] | None:
 
 def sd_triples(store: Any) -> list[ox.Triple]:
     config = current_app.config
+    rw = rewriter()
     return description(
         store,
         request.base_url,
         request.root_url,
+        local=rw.local,
         timeout=float(config["QUERY_TIMEOUT"]),
         row_limit=int(config["RESULT_ROW_LIMIT"]),
     )
