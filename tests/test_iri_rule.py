@@ -480,3 +480,33 @@ def test_local_tsv_maps_iris_and_keeps_strings():
             "<http://h.test/ontology#t>\n"
         ).encode()
     )
+
+
+# --- behind a reverse proxy -------------------------------------------------------------------
+
+FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "kg.example"}
+
+
+def forwarded(app, root: str) -> Server:
+    """The app as reached through a proxy that sets ``X-Forwarded-*`` on every request."""
+    direct = test_client_server(app, root)
+    return Server(
+        root, lambda path, params, headers: direct.fetch(path, params, FORWARDED | headers)
+    )
+
+
+def test_forwarded_headers_are_ignored_unless_proxies_are_trusted(app):
+    server = forwarded(app, ROOTS[0])
+    assert from_search(server).startswith(ROOTS[0])
+    assert from_sparql_json(server).startswith(ROOTS[0])
+    assert not server.ask("ASK { <https://kg.example/id/state/belarus> ?p ?o }")
+
+
+def test_a_trusted_proxy_names_the_host():
+    app = make_app(TRUSTED_PROXIES=1)
+    try:
+        server = forwarded(app, ROOTS[0])
+        server.root = "https://kg.example/"
+        assert_rule(server)
+    finally:
+        app.extensions["ictkg.queries"].close()
