@@ -25,7 +25,7 @@ root's IRIs in a query's text to canonical ones before it runs, token by token (
 ``PREFIX`` and ``BASE`` included; strings and comments are never touched), and the query worker
 maps the canonical IRIs of the results back to the root before it serializes them
 (:meth:`Rewriter.local_tsv` on the TSV every solution sequence passes through,
-:meth:`Rewriter.ox_triple` on graphs). A literal is data whatever it spells: ``STR(?s)`` of a
+:meth:`Rewriter.local_ntriples` on graphs). A literal is data whatever it spells: ``STR(?s)`` of a
 thing is its canonical IRI's text, on every host.
 
 Behind the canonical host itself (w3id.org redirecting to the production server) set the config
@@ -62,7 +62,8 @@ _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _NOT_IN_IRIREF = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 
 #: The terms of a SPARQL TSV result (SPARQL 1.1 Query Results CSV and TSV §3: Turtle terms,
-#: strings always double-quoted with their tabs and newlines escaped): a string, or an IRI.
+#: strings always double-quoted with their tabs and newlines escaped) or of N-Triples: a
+#: string, or an IRI.
 _TSV_TERMS = re.compile(rb'"(?:[^"\\\n]|\\.)*"|<(?P<iri>[^<>"\x00-\x20]*)>')
 
 
@@ -124,11 +125,51 @@ class Rewriter:
         return _QUERY_TOKENS.sub(token, sparql)
 
     def local_tsv(self, tsv: bytes) -> bytes:
-        """SPARQL TSV results with every IRI under the base moved to the root (strings kept)."""
+        """SPARQL TSV results with every IRI under the base moved to the root (strings kept).
+
+        Fast path: a term that starts a cell (after a tab or a newline) and begins with ``<`` is
+        an IRI, since a string in TSV holds no raw tab or newline; those are swapped with
+        ``bytes.replace``. Only the rows where the base is still there (a datatype, a quoted
+        triple, or a string that spells it) are then tokenized, which never touches strings.
+        """
         base = self.base.encode()
         if self.identity or base not in tsv:
             return tsv
         root = self.root.encode()
+        for start in (b"\t<", b"\n<"):
+            tsv = tsv.replace(start + base, start + root)
+        if base not in tsv:
+            return tsv
+        parts, done = [], 0
+        found = tsv.find(base)
+        while found != -1:
+            start = tsv.rfind(b"\n", 0, found) + 1
+            end = tsv.find(b"\n", found)
+            end = len(tsv) if end == -1 else end
+            parts += [tsv[done:start], self._local_terms(tsv[start:end])]
+            done = end
+            found = tsv.find(base, end)
+        parts.append(tsv[done:])
+        return b"".join(parts)
+
+    def local_ntriples(self, data: bytes) -> bytes:
+        """N-Triples with every IRI under the base moved to the root (strings kept).
+
+        Fast path: in N-Triples a literal is always a triple's object, so a ``<`` before the
+        first ``"`` of its line begins an IRI; when no line has the base after a ``"`` (in a
+        datatype, or in a string that spells it), one ``bytes.replace`` maps them all. Otherwise
+        the text is tokenized, which never touches strings.
+        """
+        base = self.base.encode()
+        if self.identity or base not in data:
+            return data
+        if not re.search(rb'"[^\n]*<' + re.escape(base), data):
+            return data.replace(b"<" + base, b"<" + self.root.encode())
+        return self._local_terms(data)
+
+    def _local_terms(self, data: bytes) -> bytes:
+        """Every ``<IRI>`` term of TSV or N-Triples text under the base moved to the root."""
+        base, root = self.base.encode(), self.root.encode()
 
         def term(match: re.Match[bytes]) -> bytes:
             iri = match.group("iri")
@@ -136,7 +177,7 @@ class Rewriter:
                 return b"<" + root + iri[len(base) :] + b">"
             return match.group(0)
 
-        return _TSV_TERMS.sub(term, tsv)
+        return _TSV_TERMS.sub(term, data)
 
     def term(self, node: Node) -> Node:
         if isinstance(node, URIRef):
@@ -162,7 +203,10 @@ class Rewriter:
     def ox_term(self, node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph):
         """The same mapping for pyoxigraph terms (dumps, CONSTRUCT and DESCRIBE results)."""
         if isinstance(node, ox.NamedNode):
-            return ox.NamedNode(self.local(node.value))
+            value = node.value
+            if value.startswith(self.base) and not self.identity:
+                return ox.NamedNode(self.root + value[len(self.base) :])
+            return node
         if isinstance(node, ox.Triple):
             return self.ox_triple(node)
         if isinstance(node, ox.Literal) and not node.language:

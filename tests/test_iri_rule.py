@@ -427,7 +427,8 @@ def test_switch_off_gives_canonical_iris_everywhere():
 # --- the mapping itself -----------------------------------------------------------------------
 
 
-REWRITER = Rewriter(BASE, "http://h.test/")
+H = "http://h.test/"
+REWRITER = Rewriter(BASE, H)
 
 
 @pytest.mark.parametrize(
@@ -510,3 +511,25 @@ def test_a_trusted_proxy_names_the_host():
         assert_rule(server)
     finally:
         app.extensions["ictkg.queries"].close()
+
+
+@pytest.mark.parametrize(
+    ("ntriples", "expected"),
+    [
+        (
+            f'<{BASE}a> <{BASE}p> <{BASE}b> .\n_:x <{BASE}p> "no IRI" .\n',
+            f'<{H}a> <{H}p> <{H}b> .\n_:x <{H}p> "no IRI" .\n',
+        ),
+        (
+            f'<{BASE}a> <{BASE}p> "see <{BASE}a> and {BASE}b"@en .\n',
+            f'<{H}a> <{H}p> "see <{BASE}a> and {BASE}b"@en .\n',
+        ),
+        (
+            f'<{BASE}a> <{BASE}p> "1 \\" > <{BASE}x>"^^<{BASE}ontology#t> .\n',
+            f'<{H}a> <{H}p> "1 \\" > <{BASE}x>"^^<{H}ontology#t> .\n',
+        ),
+    ],
+    ids=["iris-only", "string-spelling-iris", "escaped-quote-and-datatype"],
+)
+def test_local_ntriples_maps_iris_and_keeps_strings(ntriples, expected):
+    assert REWRITER.local_ntriples(ntriples.encode()) == expected.encode()
