@@ -533,3 +533,20 @@ def test_a_trusted_proxy_names_the_host():
 )
 def test_local_ntriples_maps_iris_and_keeps_strings(ntriples, expected):
     assert REWRITER.local_ntriples(ntriples.encode()) == expected.encode()
+
+
+@pytest.mark.parametrize("http_server", ["granian", "gunicorn"])
+def test_live_servers_ignore_forwarded_headers_by_default(http_server):
+    """Neither HTTP server lets a client name another host (gunicorn would trust 127.0.0.1)."""
+    from conftest import SPARQL_BASE, ictkg_serve
+
+    with ictkg_serve("--server", http_server, "--workers", "1") as root:
+        answer = requests.get(
+            root + "sparql",
+            {"query": "SELECT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) } LIMIT 1"},
+            headers={"Accept": "application/sparql-results+json", **FORWARDED},
+            timeout=30,
+        )
+        value = answer.json()["results"]["bindings"][0]["s"]["value"]
+        assert value.startswith(root), value
+        assert not value.startswith(SPARQL_BASE)
