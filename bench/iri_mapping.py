@@ -1,8 +1,8 @@
-"""What the one IRI rule costs a SPARQL query (README, "URIs"; ``server/rewrite.py``).
+"""What the one IRI rule costs a SPARQL query (README, "URIs"; ``server/rdf/iris.py``).
 
 On a host other than the canonical one, the query worker maps the host's IRIs in a query to the
 canonical ones and the results' canonical IRIs back to the host's. This measures that work
-where it happens: :func:`server.query_worker.execute` (engine, row cap, serialization: what a
+where it happens: :func:`server.workers.query.execute` (engine, row cap, serialization: what a
 worker does for one request) on the generated data, each query of the fixed mix once with the
 mapping off (``REWRITE_IRIS`` false: the query and results as they are) and once on (the query
 written in a host's IRIs, as a client copying them from a page would, and results carrying
@@ -27,9 +27,9 @@ from bench.queries import N_TRIPLES, RESULTS_JSON, Query, mix
 from bench.report import replace_section
 from bench.run import RESULTS, data_for, log
 from server.config import BASE_IRI, PROJECT_ROOT
-from server.query_worker import Job, execute
-from server.rewrite import Rewriter
-from server.store import Store
+from server.rdf.iris import Rewriter
+from server.store.embedded import Store
+from server.workers.query import Job, execute
 
 ROOT = "http://127.0.0.1:8000/"
 ROW_CAP = 10_000
@@ -95,7 +95,7 @@ def render(results: dict[str, Any]) -> str:
         "",
         f"### The one IRI rule: cost per query (`{results['command']}`, {results['started']})",
         "",
-        "`server.query_worker.execute` in one process (engine, row cap, serialization), median of "
+        "`server.workers.query.execute` in one process (engine, row cap, serialization), median of "
         f"{results['rounds']} alternating runs: mapping off (`REWRITE_IRIS` false) and on (the "
         f"query in `{ROOT}` IRIs, results mapped back).",
         "",

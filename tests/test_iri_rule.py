@@ -31,7 +31,7 @@ from rdflib import RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, VOID
 from requests.structures import CaseInsensitiveDict
 
-from server.rewrite import Rewriter
+from server.rdf.iris import Rewriter
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ROOTS = ("http://127.0.0.1:8123/", "http://example.test/")
