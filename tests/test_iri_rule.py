@@ -15,6 +15,7 @@ The same checks run on the Flask test client on two non-canonical hosts and on a
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import re
@@ -192,6 +193,13 @@ def from_void_class(server: Server) -> str:
     return _one(classes, server.root + "ontology#")
 
 
+def from_dump(server: Server) -> str:
+    """A thing the N-Triples dump describes."""
+    data = gzip.decompress(server.get("/dumps/dataset.nt.gz").body)
+    subjects = {q.subject.value for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)}
+    return _one({s for s in subjects if isinstance(s, str)}, server.root + "id/project/")
+
+
 HARVESTERS = {
     "page link": from_page,
     "Turtle document": from_turtle,
@@ -203,6 +211,7 @@ HARVESTERS = {
     "search JSON": from_search,
     "VoID example": from_void,
     "VoID class": from_void_class,
+    "dump": from_dump,
 }
 
 
@@ -278,6 +287,43 @@ def test_live_ictkg_serve_follows_the_rule():
     with live_server() as root:
         assert root != BASE
         assert_rule(live(root))
+
+
+@pytest.mark.parametrize("path", ["/.well-known/void", "/validation", "/sparql"])
+def test_descriptions_name_the_host_and_their_iris_answer(server, path):
+    """VoID, the validation report and the service description describe documents and services
+    of this host, not data of the store: their IRIs are the host's, and each answers a GET
+    (a thing's with its 303, a document's with 200)."""
+    body = server.get(path, headers={"Accept": "application/n-triples"})
+    assert body.status == 200
+    quads = list(ox.parse(body.body, format=ox.RdfFormat.N_TRIPLES))
+    iris = {t.value for q in quads for t in q.triple if isinstance(t, ox.NamedNode)}
+    under_base = {i for i in iris if i.startswith(BASE)}
+    # Only the owl:sameAs of a document's topic names the canonical IRI (README, "URIs").
+    assert under_base <= {BASE + path.lstrip("/") + "#dataset", BASE + path.lstrip("/") + "#report"}
+    own = sorted(i for i in iris if i.startswith(server.root))
+    assert own
+    for iri in own:
+        target = server.path(iri).partition("#")[0]
+        if target.startswith("/graph/"):
+            continue  # graph names are for SPARQL (tested above), not documents of their own
+        expected = 303 if target.startswith("/id/") else 200
+        assert server.get(target).status == expected, iri
+
+
+def test_remote_store_follows_the_rule(sparql_app):
+    """In front of ``oxigraph serve`` too (and the embedded store): host IRIs in, host IRIs out."""
+    from conftest import SPARQL_BASE
+
+    root = "http://example.test/"
+    server = test_client_server(sparql_app, root)
+    cities = server.column(f"SELECT ?c WHERE {{ ?c a <{root}vocab#City> }} ORDER BY ?c", "c")
+    assert [c["value"] for c in cities] == [
+        f"{root}id/city/{name}" for name in ("geneva", "minsk", "tunis")
+    ]
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?c a <{SPARQL_BASE}vocab#City> }}"
+    for graph in (root + "graph/data/places", SPARQL_BASE + "graph/data/places"):
+        assert server.column(count, "n", default_graph_uri=[graph])[0]["value"] == "3"
 
 
 # --- queries: what is mapped and what is not ----------------------------------------------------
