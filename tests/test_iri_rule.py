@@ -596,3 +596,15 @@ def test_live_servers_ignore_forwarded_headers_by_default(http_server):
         value = answer.json()["results"]["bindings"][0]["s"]["value"]
         assert value.startswith(root), value
         assert not value.startswith(SPARQL_BASE)
+
+
+def test_the_response_cache_keeps_each_hosts_answer(app):
+    """The same GET on two hosts, each asked twice: each host gets its own IRIs every time."""
+    cache = app.extensions["ictkg.response_cache"]
+    query = by_label("Project 6")
+    hits = cache.hits
+    for _ in range(2):
+        for root in ROOTS:
+            server = test_client_server(app, root)
+            assert server.column(query, "s") == [{"type": "uri", "value": root + "id/project/p6"}]
+    assert cache.hits >= hits + len(ROOTS)
