@@ -54,7 +54,8 @@ class Job:
 
     The results offer is used for SELECT / ASK, the graph offer for CONSTRUCT / DESCRIBE; either
     is ``None`` when the client accepts nothing of that kind (answered with 406). Offers travel
-    as media types: pyoxigraph's format objects do not pickle.
+    as media types: pyoxigraph's format objects do not pickle. ``prefixes`` (name, namespace
+    pairs) and ``base_iri`` are predefined for the query (:mod:`server.store.prefixes`).
     """
 
     sparql: str
@@ -64,6 +65,8 @@ class Job:
     graph_type: str | None = None
     row_limit: int = 10_000
     truncation_link: str = ""
+    prefixes: tuple[tuple[str, str], ...] = ()
+    base_iri: str | None = None
     #: The IRI mapping of the request: its root's IRIs in the query mean canonical ones.
     rewriter: Rewriter | None = None
     #: Whether results carry the root's IRIs (the query page wants canonical ones to label).
@@ -178,15 +181,20 @@ def execute(store: Any, job: Job) -> Answer:
         sparql = rw.canonical_query(sparql)
         defaults = tuple(rw.canonical(iri) for iri in defaults)
         named = tuple(rw.canonical(iri) for iri in named)
+    prefixes = dict(job.prefixes) or None
     try:
         results = store.query(
-            sparql, default_graph_uris=list(defaults), named_graph_uris=list(named)
+            sparql,
+            default_graph_uris=list(defaults),
+            named_graph_uris=list(named),
+            prefixes=prefixes,
+            base_iri=job.base_iri,
         )
     except SyntaxError:
         if sparql == job.sparql:
             raise
         # The message's line and column must point into the text the client sent.
-        ox.Store().query(job.sparql)
+        ox.Store().query(job.sparql, prefixes=prefixes, base_iri=job.base_iri)
         raise
     out = rw if job.local_results else None
     if isinstance(results, ox.QueryBoolean):
