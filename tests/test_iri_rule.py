@@ -440,7 +440,7 @@ def test_syntax_errors_point_into_the_query_sent(server):
     query = f"SELECT * WHERE {{ <{server.root}id/state/belarus> ?p ?o"
     answer = server.get("/sparql", {"query": query})
     assert answer.status == 400
-    assert f"1:{len(query) + 1}" in answer.text, answer.text
+    assert f"line 1, column {len(query) + 1}:" in answer.text, answer.text
 
 
 # --- the switch -------------------------------------------------------------------------------
