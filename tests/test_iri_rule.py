@@ -82,7 +82,7 @@ class Server:
         return "/" + iri[len(self.root) :]
 
 
-def test_client_server(app, root: str) -> Server:
+def flask_server(app, root: str) -> Server:
     client = app.test_client()
 
     def fetch(path: str, params: dict, headers: dict) -> Answer:
@@ -92,9 +92,6 @@ def test_client_server(app, root: str) -> Server:
         )
 
     return Server(root, fetch)
-
-
-test_client_server.__test__ = False  # a helper, not a test
 
 
 def live(root: str) -> Server:
@@ -116,7 +113,7 @@ def app():
 
 @pytest.fixture(params=ROOTS, ids=["127.0.0.1:8123", "example.test"])
 def server(app, request) -> Server:
-    return test_client_server(app, request.param)
+    return flask_server(app, request.param)
 
 
 # --- taking IRIs from every interface -----------------------------------------------------------
@@ -316,7 +313,7 @@ def test_remote_store_follows_the_rule(sparql_app):
     from conftest import SPARQL_BASE
 
     root = "http://example.test/"
-    server = test_client_server(sparql_app, root)
+    server = flask_server(sparql_app, root)
     cities = server.column(f"SELECT ?c WHERE {{ ?c a <{root}vocab#City> }} ORDER BY ?c", "c")
     assert [c["value"] for c in cities] == [
         f"{root}id/city/{name}" for name in ("geneva", "minsk", "tunis")
@@ -449,7 +446,7 @@ def test_syntax_errors_point_into_the_query_sent(server):
 def test_switch_off_gives_canonical_iris_everywhere():
     app = make_app(REWRITE_IRIS=False)
     try:
-        server = test_client_server(app, ROOTS[0])
+        server = flask_server(app, ROOTS[0])
         for where, harvest in HARVESTERS.items():
             if where == "JSON-LD document":  # its context lives at the canonical host
                 continue
@@ -536,7 +533,7 @@ FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "kg.example"}
 
 def forwarded(app, root: str) -> Server:
     """The app as reached through a proxy that sets ``X-Forwarded-*`` on every request."""
-    direct = test_client_server(app, root)
+    direct = flask_server(app, root)
     return Server(
         root, lambda path, params, headers: direct.fetch(path, params, FORWARDED | headers)
     )
@@ -605,6 +602,6 @@ def test_the_response_cache_keeps_each_hosts_answer(app):
     hits = cache.hits
     for _ in range(2):
         for root in ROOTS:
-            server = test_client_server(app, root)
+            server = flask_server(app, root)
             assert server.column(query, "s") == [{"type": "uri", "value": root + "id/project/p6"}]
     assert cache.hits >= hits + len(ROOTS)
