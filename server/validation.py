@@ -25,13 +25,23 @@ Decisions:
 * Files are the RDF files ``server.store.rdf_files`` finds, the same ones the server loads.
 * Severity gate: pyshacl calls any result non-conforming; we decide with ``fail_on``, so warnings
   and infos are shown without failing the build unless asked to.
+* The vocabulary lint (``server.vocabulary_lint``: unknown terms and namespaces, near-miss
+  namespaces, ill-typed literals) finds the causes; SHACL results are often their consequences.
+  Lint findings come first in every output, so the first line a user reads names the cause.
+* rdflib reports an ill-typed literal (``"2009-02-30"^^xsd:date``) or an odd IRI while parsing by
+  logging a warning with a traceback (logger ``rdflib.term``) or by ``warnings.warn``; the lint
+  reports the same problems with their file and line, so during a run those warnings are not
+  shown (:func:`_quiet_rdflib`). Nothing here lets an exception out for any input file: every
+  failure is an :class:`InputError` (exit 2) or a finding.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,7 +56,13 @@ from rdflib.term import Node
 from server.config import ONTOLOGY_NS
 from server.sourcemap import SourceMap, scan
 from server.store import RDF_SUFFIXES, rdf_files
-from server.vocabulary_lint import lint
+from server.vocabulary_lint import (
+    LintFinding,
+    lint,
+    literal_findings,
+    namespace_findings,
+    vocabulary_terms,
+)
 
 #: SHACL severities (SHACL section 2.1.4), gravest first; the names used in every output.
 SEVERITIES: tuple[str, ...] = ("Violation", "Warning", "Info")
@@ -83,6 +99,7 @@ class Finding:
     constraint: str | None = None
     file: str | None = None
     line: int | None = None
+    column: int | None = None
 
     @property
     def rank(self) -> int:
@@ -175,14 +192,36 @@ def _load(file: Path, role: str) -> _Source | InputError:
         return InputError(name, f"cannot read: {error}")
     graph = Graph()
     try:
-        graph.parse(
-            data=text, format=_RDFLIB_FORMATS[file.suffix], publicID=file.resolve().as_uri()
-        )
+        with warnings.catch_warnings():
+            # An odd literal ("yes"^^xsd:boolean) is the lint's to report, with its line.
+            warnings.simplefilter("ignore")
+            graph.parse(
+                data=text, format=_RDFLIB_FORMATS[file.suffix], publicID=file.resolve().as_uri()
+            )
     except BadSyntax as error:  # rdflib counts lines from 0
         return InputError(name, error.message, error.lines + 1)
     except Exception as error:  # any parser failure is unusable input, never a traceback
         return InputError(name, f"{type(error).__name__}: {error}")
     return _Source(name, role, graph, scan(text, file))
+
+
+class _BelowError(logging.Filter):
+    """Drops warnings and below: rdflib's own reports of what the lint reports with a line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR
+
+
+@contextmanager
+def _quiet_rdflib() -> Iterator[None]:
+    """While validating, rdflib's per-literal warnings (with tracebacks) are not printed."""
+    logger = logging.getLogger("rdflib.term")
+    quiet = _BelowError()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
 
 
 def _load_directory(directory: Path, role: str) -> tuple[list[Path], list[_Source | InputError]]:
@@ -250,6 +289,11 @@ def validate(
     project_ns: str = ONTOLOGY_NS,
 ) -> Report:
     """Validate data and ontology against the shapes, and lint the vocabulary of all three."""
+    with _quiet_rdflib():
+        return _validate(Path(ontology_dir), Path(data_dir), Path(shapes_dir), project_ns)
+
+
+def _validate(ontology_dir: Path, data_dir: Path, shapes_dir: Path, project_ns: str) -> Report:
     started = time.perf_counter()
     report = Report()
     sources: list[_Source] = []
@@ -296,23 +340,39 @@ def validate(
     report.results += _shacl_findings(results_graph, shapes, data, locator)
     report.results += [Finding("engine", "Warning", f"pyshacl: {w.message}") for w in caught]
     declared = {str(s) for s in ontology.subjects(RDF.type, None) if isinstance(s, URIRef)}
-    for found in lint(
-        [s.sourcemap for s in sources], [s.name for s in sources], declared, project_ns
-    ):
-        report.results.append(
-            Finding(
-                kind="lint",
-                severity="Violation",
-                message=found.message,
-                focus_node=found.iri,
-                constraint=found.rule,
-                file=found.file,
-                line=found.line,
-            )
-        )
-    report.results.sort(key=lambda f: (f.file is None, f.file or "", f.line or 0, f.rank))
+    report.results += [_lint_finding(found) for found in _lint(sources, declared, project_ns)]
+    # Causes first (the lint), then SHACL results, each in file order.
+    report.results.sort(
+        key=lambda f: (f.kind != "lint", f.file is None, f.file or "", f.line or 0, f.rank)
+    )
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _lint(sources: list[_Source], declared: set[str], project_ns: str) -> list[LintFinding]:
+    """Every lint rule over every source (``server.vocabulary_lint``)."""
+    found = []
+    for source in sources:
+        found += namespace_findings(
+            source.sourcemap, source.name, vocabulary_terms(source.graph), project_ns
+        )
+        found += literal_findings(source.sourcemap, source.name)
+    found += lint([s.sourcemap for s in sources], [s.name for s in sources], declared, project_ns)
+    return found
+
+
+def _lint_finding(found: LintFinding) -> Finding:
+    return Finding(
+        kind="lint",
+        severity="Violation",
+        message=found.message,
+        focus_node=found.iri,
+        value=found.value,
+        constraint=found.rule,
+        file=found.file,
+        line=found.line,
+        column=found.column,
+    )
 
 
 class _Locator:
