@@ -354,7 +354,7 @@ def _lint(sources: list[_Source], declared: set[str], project_ns: str) -> list[L
     found = []
     for source in sources:
         found += namespace_findings(
-            source.sourcemap, source.name, vocabulary_terms(source.graph), project_ns
+            source.sourcemap, source.name, vocabulary_terms(source.graph), project_ns, declared
         )
         found += literal_findings(source.sourcemap, source.name)
     found += lint([s.sourcemap for s in sources], [s.name for s in sources], declared, project_ns)

@@ -316,15 +316,20 @@ def namespace_of(iri: str, sourcemap: SourceMap) -> str:
 
 
 def namespace_findings(
-    sourcemap: SourceMap, name: str, terms: set[str], project_ns: str
+    sourcemap: SourceMap, name: str, terms: set[str], project_ns: str, declared: set[str]
 ) -> list[LintFinding]:
-    """Near-miss and unknown namespaces of the classes and properties ``terms`` of one file."""
+    """Near-miss and unknown namespaces of the classes and properties ``terms`` of one file.
+
+    A term the ontology declares (``declared``) is known whatever its namespace.
+    """
     known = known_namespaces(project_ns)
     findings: list[LintFinding] = []
     done: set[str] = set()
     for occurrence in sourcemap.occurrences:
         iri = occurrence.iri
-        if iri not in terms or iri.startswith(project_ns) or vocabulary_of(iri) is not None:
+        if iri not in terms or iri in declared or iri.startswith(project_ns):
+            continue
+        if vocabulary_of(iri) is not None:
             continue
         namespace = namespace_of(iri, sourcemap)
         if namespace in done:
