@@ -70,6 +70,9 @@ SEVERITIES: tuple[str, ...] = ("Violation", "Warning", "Info")
 #: ``--fail-on`` values: the least grave severity that still fails the run.
 FAIL_ON: dict[str, int] = {"violation": 0, "warning": 1, "info": 2}
 
+#: How a failure of the validator itself begins (it should never happen: the fuzz tests check).
+INTERNAL_ERROR = "the validator failed on this input (please report it)"
+
 #: Exit codes, pyshacl's convention (``pyshacl --help``): 0 conforms, 1 not, 2 unusable input.
 EXIT_CONFORMS, EXIT_FAILS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -198,11 +201,12 @@ def _load(file: Path, role: str) -> _Source | InputError:
             graph.parse(
                 data=text, format=_RDFLIB_FORMATS[file.suffix], publicID=file.resolve().as_uri()
             )
+        sourcemap = scan(text, file)
     except BadSyntax as error:  # rdflib counts lines from 0
         return InputError(name, error.message, error.lines + 1)
     except Exception as error:  # any parser failure is unusable input, never a traceback
         return InputError(name, f"{type(error).__name__}: {error}")
-    return _Source(name, role, graph, scan(text, file))
+    return _Source(name, role, graph, sourcemap)
 
 
 class _BelowError(logging.Filter):
@@ -288,9 +292,21 @@ def validate(
     *,
     project_ns: str = ONTOLOGY_NS,
 ) -> Report:
-    """Validate data and ontology against the shapes, and lint the vocabulary of all three."""
+    """Validate data and ontology against the shapes, and lint the vocabulary of all three.
+
+    Never raises for any content of the directories: a failure of the validator itself (a bug,
+    which the fuzz tests look for) is reported as unusable input, with its cause, not as a
+    traceback.
+    """
+    started = time.perf_counter()
     with _quiet_rdflib():
-        return _validate(Path(ontology_dir), Path(data_dir), Path(shapes_dir), project_ns)
+        try:
+            return _validate(Path(ontology_dir), Path(data_dir), Path(shapes_dir), project_ns)
+        except Exception as error:
+            message = f"{INTERNAL_ERROR}: {type(error).__name__}: {error}"
+            report = Report(errors=[InputError(display_path(Path(data_dir)), message)])
+            report.seconds = time.perf_counter() - started
+            return report
 
 
 def _validate(ontology_dir: Path, data_dir: Path, shapes_dir: Path, project_ns: str) -> Report:
