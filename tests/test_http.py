@@ -16,7 +16,7 @@ from deref_support import BASE, assert_isomorphic, live_server, make_app
 from rdflib import Graph, URIRef
 from werkzeug.http import parse_options_header
 
-from server.resources import DOC_OFFERS
+from server.describe.resources import DOC_OFFERS
 
 ROOT = "http://localhost/"
 #: rdflib 7.6's JSON-LD parser builds a ConjunctiveGraph internally and warns about itself.
@@ -61,11 +61,12 @@ def test_negotiated_response_headers(client, path, accept, media_type):
     assert "Accept" in response.headers["Vary"]
     # RFC 9110 §8.7: the per-format document actually sent.
     assert response.headers["Content-Location"] == f"{ROOT}{path[1:]}.{offer.extension}"
-    # RFC 8288: every other format as rel=alternate with its type.
-    link = response.headers["Link"]
+    # RFC 8288: every other format as rel=alternate with its type; none in JSON-LD, whose
+    # best-known Python reader (pyld 3.3) fails on several (README, server/http.py).
+    link = response.headers.get("Link", "")
     for other in DOC_OFFERS:
         entry = f'<{ROOT}{path[1:]}.{other.extension}>; rel="alternate"; type="{other.media_type}"'
-        assert (entry in link) == (other != offer)
+        assert (entry in link) == (other != offer and offer.media_type != "application/ld+json")
     # RFC 9110 §8.8.3 strong validator, §8.8.2 Last-Modified.
     assert response.headers["ETag"].startswith('"')
     assert "Last-Modified" in response.headers
@@ -209,7 +210,7 @@ REWRITE = [
 
 @pytest.mark.parametrize("root", REWRITE)
 def test_iris_are_rewritten_to_the_request_host(app, root):
-    """Any host serves the same paths, and documents link to that host (GUIDE: URIs)."""
+    """Any host serves the same paths, and documents link to that host (README: URIs)."""
     client = app.test_client()
     response = client.get("/doc/state/belarus.nt", base_url=root)
     graph = Graph().parse(data=response.data, format="nt")

@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from server.cli import main
-from server.validation_formats import github_escape_data
+from server.validation.formats import github_escape_data
 
 CORPUS = Path(__file__).parent / "validation_corpus"
 FIXTURES = Path(__file__).parent / "fixtures" / "validation"

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.cli import main
-from server.validation import INTERNAL_ERROR
+from server.validation.shacl import INTERNAL_ERROR
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validation"
 FUZZ = settings(

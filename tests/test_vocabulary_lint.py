@@ -1,4 +1,4 @@
-"""The vocabulary lint (``server.vocabulary_lint``): unknown terms are caught, with file:line.
+"""The vocabulary lint (``server.validation.lint``): unknown terms are caught, with file:line.
 
 A misspelt SHACL, RDFS or OWL term is silently ignored by validators (an unknown predicate is
 just a triple), and an undeclared term of our own namespace is checked by no shape; these rows
@@ -12,11 +12,9 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from server import xsd_literals
 from server.config import ONTOLOGY_NS
-from server.sourcemap import scan
-from server.validation import display_path, validate
-from server.vocabulary_lint import (
+from server.validation import literals
+from server.validation.lint import (
     ILL_TYPED_LITERAL,
     NAMESPACE_TYPO,
     UNDECLARED_PROJECT_TERM,
@@ -30,6 +28,8 @@ from server.vocabulary_lint import (
     near_miss,
     vocabulary_terms,
 )
+from server.validation.shacl import display_path, validate
+from server.validation.sourcemap import scan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validation"
 SH = "http://www.w3.org/ns/shacl#"
@@ -299,7 +299,7 @@ XSD_CASES = [
 
 @pytest.mark.parametrize(("lexical", "datatype", "why"), XSD_CASES)
 def test_xsd_literal_problem(lexical, datatype, why):
-    message = xsd_literals.problem(lexical, xsd_literals.XSD + datatype)
+    message = literals.problem(lexical, literals.XSD + datatype)
     if why is None:
         assert message is None
     else:
@@ -308,11 +308,11 @@ def test_xsd_literal_problem(lexical, datatype, why):
 
 
 def test_xsd_literal_message_says_what_a_valid_value_looks_like():
-    assert xsd_literals.problem("27.11.2009", XSD + "date") == (
+    assert literals.problem("27.11.2009", XSD + "date") == (
         '"27.11.2009" is not a valid xsd:date (wrong format); '
         'a valid xsd:date is YYYY-MM-DD with an optional time zone, e.g. "2009-11-27"'
     )
 
 
 def test_unchecked_datatypes_have_no_problem():
-    assert xsd_literals.problem("anything", "http://example.org/myDatatype") is None
+    assert literals.problem("anything", "http://example.org/myDatatype") is None
