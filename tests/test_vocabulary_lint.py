@@ -316,3 +316,14 @@ def test_xsd_literal_message_says_what_a_valid_value_looks_like():
 
 def test_unchecked_datatypes_have_no_problem():
     assert literals.problem("anything", "http://example.org/myDatatype") is None
+
+
+def test_a_huge_number_is_out_of_range_not_an_error():
+    """Python refuses to convert more than 4300 digits to an int; the range check never does."""
+    message = literals.problem("9" * 100_000, XSD + "byte")
+    assert message == (
+        f'"{"9" * 60}…" is not a valid xsd:byte (out of range); a valid xsd:byte is an integer '
+        'from -128 to 127, in digits with an optional sign, e.g. "42"'
+    )
+    assert literals.problem("-" + "0" * 5000 + "5", XSD + "negativeInteger") is None
+    assert literals.problem("0" * 5000 + "127", XSD + "byte") is None

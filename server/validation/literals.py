@@ -212,7 +212,7 @@ def problem(lexical: str, datatype: str) -> str | None:
         why = "wrong format"
     elif spec.bounds is not None:
         low, high = spec.bounds
-        number = int(lexical)
+        number = _bounded_value(lexical)
         if (low is None or number >= low) and (high is None or number <= high):
             return None
         why = "out of range"
@@ -222,7 +222,23 @@ def problem(lexical: str, datatype: str) -> str | None:
             return None
     else:
         return None
-    return f'"{lexical}" is not a valid {name} ({why}); a valid {name} is {spec.looks_like}'
+    return f'"{_shown(lexical)}" is not a valid {name} ({why}); a valid {name} is {spec.looks_like}'
+
+
+def _shown(lexical: str, limit: int = 60) -> str:
+    """The lexical form as a message quotes it: a very long one is cut short."""
+    return lexical if len(lexical) <= limit else lexical[:limit] + "…"
+
+
+def _bounded_value(lexical: str) -> int | float:
+    """An integer's value for a range check; one longer than any bound (above 2^64 has at most
+    20 digits) is an infinity, so that Python's limit on converting long digit strings to int
+    is never reached."""
+    digits = lexical.lstrip("+-").lstrip("0") or "0"
+    negative = lexical.startswith("-")
+    if len(digits) > 30:
+        return float("-inf") if negative else float("inf")
+    return -int(digits) if negative else int(digits)
 
 
 def _missing_day(year: str, month: str, day: str) -> str | None:
