@@ -404,11 +404,39 @@ class _Locator:
     Blank nodes have no name in the source to look for: they are reported where their nearest
     named ancestor (a node that refers to them, transitively) is defined, else in the file that
     holds them.
+
+    A result about one value (``sh:value`` on a ``sh:resultPath``) whose statement is written in
+    another file than the focus node's definition is reported where that statement is: a wrong
+    date in ``b.ttl`` about an event defined in ``a.ttl`` names ``b.ttl``, at the literal's line.
     """
 
     def __init__(self, sources: list[_Source], union: Graph) -> None:
         self.sources = sources
         self.union = union
+
+    def locate_value(
+        self, focus: Node, path: Node | None, value: Node | None, file: str | None, line: int | None
+    ) -> tuple[str | None, int | None]:
+        """Where the statement ``focus path value`` is, if not in ``file``; else ``file:line``."""
+        if not isinstance(path, URIRef) or value is None or isinstance(focus, BNode):
+            return file, line
+        holding = [s for s in self.sources if (focus, path, value) in s.graph]
+        if not holding or any(s.name == file for s in holding):
+            return file, line
+        source = holding[0]
+        found = None
+        if isinstance(value, Literal) and value.datatype is not None:
+            found = next(
+                (
+                    x.line
+                    for x in source.sourcemap.literals
+                    if x.lexical == str(value) and x.datatype == str(value.datatype)
+                ),
+                None,
+            )
+        if found is None:
+            found = source.sourcemap.subject_line(str(focus))
+        return source.name, found
 
     def locate(self, node: Node) -> tuple[str | None, int | None]:
         if isinstance(node, BNode):
@@ -459,6 +487,8 @@ def _shacl_findings(results: Graph, shapes: Graph, data: Graph, locator: _Locato
         constraint = results.value(result, SH.sourceConstraintComponent)
         severity = results.value(result, SH.resultSeverity)
         file, line = locator.locate(focus) if focus is not None else (None, None)
+        if focus is not None:
+            file, line = locator.locate_value(focus, path, value, file, line)
         findings.append(
             Finding(
                 kind="shacl",
