@@ -199,10 +199,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LIST_PAGE_SIZE", 50, "int", "instances per page of `/list`", 1, 10_000),
     Setting("SEARCH_LIMIT", 50, "int", "results of `/search`", 1, 10_000),
     Setting("QUERY_PAGE_ROWS", 1000, "int", "rows shown on the query page", 1, 1_000_000),
-    # Dereferencing (server/http/responses.py, server/rdf/iris.py): documents rewrite IRIs under
-    # BASE_IRI to the request's root URL so clients stay on the server they asked; turn off behind
-    # the canonical host. Representations (per version, root, document, format) kept in memory.
-    Setting("REWRITE_IRIS", True, "bool", "rewrite IRIs to the host a client asked"),
+    # One IRI rule (server/rdf/iris.py, README "URIs"): answers carry the IRIs under BASE_IRI as
+    # the request's root URL, and queries may use them, so clients stay on the server they
+    # asked; turn off behind the canonical host (ICTKG_REWRITE_IRIS=false: canonical IRIs
+    # everywhere). Representations (per version, root, document, format) kept in memory.
+    Setting("REWRITE_IRIS", True, "bool", "IRIs as the host a client asked (queries too)"),
+    # The host of a request (whose IRIs the answers carry) is its Host header and the
+    # connection's scheme; behind this many reverse proxies, the X-Forwarded-Proto, -Host,
+    # -Port and -Prefix they set are trusted instead (werkzeug's ProxyFix). 0: none trusted.
+    Setting(
+        "TRUSTED_PROXIES", 0, "int", "reverse proxies whose `X-Forwarded-*` are trusted", 0, 16
+    ),
     Setting(
         "REPRESENTATION_CACHE_SIZE", 512, "int", "documents kept per web worker", 1, 10_000_000
     ),

@@ -452,6 +452,9 @@ def gunicorn_options(
         "accesslog": "-",
         # gunicorn 23+'s control socket has one default path per user: two servers would clash.
         "control_socket_disable": True,
+        # X-Forwarded-Proto is trusted by the app when TRUSTED_PROXIES says so, never by
+        # gunicorn itself (its default trusts 127.0.0.1): the same host under granian.
+        "forwarded_allow_ips": "",
         "errorlog": "-",
     }
 

@@ -35,6 +35,11 @@ says so in ``X-ICTKG-Result-Truncated: true`` (always sent, with ``X-ICTKG-Resul
 and, in SPARQL JSON / XML, in ``head.link`` (``{endpoint}#limits``); CSV, TSV and RDF formats
 have no place for it in the body, so the header is the only signal there.
 
+IRIs follow the server's one rule (README, "URIs"; :mod:`server.rdf.iris`): on a host other than
+the canonical one, the host's IRIs may be used anywhere in a query and in ``default-graph-uri``
+/ ``named-graph-uri``, the canonical ones still work, and results name things by the host's
+IRIs, like every page and document of the server (unless ``REWRITE_IRIS`` is off).
+
 Caching (RFC 9110 §8.8.3, §13; RFC 9111 §5.2.2): a GET's results carry a strong ``ETag`` made of
 the dataset version (``store.version``) and everything that selects the body — the query, the
 dataset parameters, the formats chosen (``format=`` / ``Accept``), the row limit and the URL the
@@ -54,7 +59,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from server.http.conneg import negotiate as best
 from server.http.errors import HttpError, render
-from server.http.responses import content_type, etag_for, query_base, query_prefixes
+from server.http.responses import content_type, etag_for, query_base, query_prefixes, rewriter
 from server.rdf.formats import DATASET_OFFERS, HTML, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
 from server.sparql.service_description import PREFIXES, description
 from server.workers.errors import QueryError, query_failure
@@ -241,6 +246,7 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
         truncation_link=request.base_url + "#limits",
         prefixes=tuple(query_prefixes().items()),
         base_iri=query_base(),
+        rewriter=rewriter(),
     )
     tag = None
     if request.method in ("GET", "HEAD"):
@@ -342,10 +348,12 @@ def prefixes_for(offer: Offer) -> dict[str, str] | None:
 
 def sd_triples(store: Any) -> list[ox.Triple]:
     config = current_app.config
+    rw = rewriter()
     return description(
         store,
         request.base_url,
         request.root_url,
+        local=rw.local,
         timeout=float(config["QUERY_TIMEOUT"]),
         row_limit=int(config["RESULT_ROW_LIMIT"]),
         prefixes=query_prefixes(),
