@@ -42,6 +42,13 @@ ERRORS = {
         b"ASK {}" + b" " * 300_000,
         413,
     ),
+    "413 form": (
+        "POST",
+        "/sparql",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        b"query=" + b"a" * 300_000,
+        413,
+    ),
     "415 media type": ("POST", "/sparql", {"Content-Type": "application/json"}, b"{}", 415),
     # No HTTP server in front of the test client: the app's own 414 (MAX_QUERY_LENGTH).
     "414 query over MAX_QUERY_LENGTH": ("GET", "/sparql?query=" + "a" * 70_000, {}, None, 414),

@@ -26,6 +26,7 @@ failed query is told, in words, comes from :mod:`server.workers.errors`; this mo
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -119,7 +120,9 @@ def preferred_form() -> str:
         return TEXT
     names = request.args.getlist("format") + request.args.getlist("output")
     if request.mimetype == "application/x-www-form-urlencoded":
-        names += request.form.getlist("format") + request.form.getlist("output")
+        # A body that is itself the error (over MAX_CONTENT_LENGTH) is not read again.
+        with contextlib.suppress(HTTPException):
+            names += request.form.getlist("format") + request.form.getlist("output")
     if names:
         name = names[0].lower()
         if name in JSON_NAMES or name in JSON_TYPES:
