@@ -20,6 +20,7 @@ import pytest
 import requests
 from conftest import Oxigraph
 from fault_support import FAULTS, FAULTS_BASE, alive, copy_faults_dataset, served
+from support import wait_for
 
 FT = FAULTS_BASE + "ontology#"
 EDITIONS = (
@@ -107,11 +108,11 @@ class Hammer:
             thread.join()
 
 
-def wait_for(condition, seconds: float = 20, what: str = "condition") -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
+def answers(root: str) -> bool:
+    try:
+        return requests.get(root + "health", timeout=5).status_code == 200
+    except requests.ConnectionError:
+        return False
 
 
 def refusals(log: str) -> int:
@@ -120,8 +121,8 @@ def refusals(log: str) -> int:
 
 def test_watch_refuses_bad_data_then_switches_atomically(tmp_path) -> None:
     """--watch: a broken or non-conforming change is refused and logged at file:line while
-    every request keeps succeeding on the last good data; a good change switches every worker
-    at once (no response mixes editions) and changes the ETags."""
+    every request keeps succeeding on the last good data and no worker is replaced; a good change
+    replaces every worker (no response mixes editions) and changes the ETags."""
     dataset = copy_faults_dataset(tmp_path / "kg")
     data = dataset / "data"
     env = {"ICTKG_RELOAD_WATCH_INTERVAL": "0.2"}
@@ -129,8 +130,9 @@ def test_watch_refuses_bad_data_then_switches_atomically(tmp_path) -> None:
     with served(*options, dataset=dataset, env=env, log=tmp_path / "log") as server:
         root = server.root
         before = etag(root)
+        workers = server.workers()
         with Hammer(root) as hammer:
-            time.sleep(0.5)
+            wait_for(lambda: sum(hammer.seen.values()) >= 4, what="the clients' first answers")
             shutil.copy(FAULTS / "broken" / "b.ttl", data / "b.ttl")
             wait_for(lambda: refusals(server.log_text()) == 1, what="the first refusal")
             assert f"{data / 'b.ttl'}:7:" in server.log_text() or "b.ttl:7:" in server.log_text()
@@ -143,10 +145,14 @@ def test_watch_refuses_bad_data_then_switches_atomically(tmp_path) -> None:
             assert etag(root) == before
             # Item one first: until item two follows, the data does not conform (refused).
             shutil.copy(FAULTS / "v2" / "a.ttl", data / "a.ttl")
-            time.sleep(0.5)
+            wait_for(lambda: refusals(server.log_text()) == 3, what="the half change refused")
+            assert server.workers() == workers
             shutil.copy(FAULTS / "v2" / "b.ttl", data / "b.ttl")
             wait_for(lambda: editions(root) == ("2", "2"), what="edition 2")
-            time.sleep(1.0)  # the old workers finish; requests go on meanwhile
+            # Requests go on while the old workers stop, one at a time.
+            wait_for(lambda: not set(server.workers()) & set(workers), what="old workers gone")
+            seen = sum(hammer.seen.values())
+            wait_for(lambda: sum(hammer.seen.values()) >= seen + 4, what="answers after")
         assert etag(root) != before
     log = server.log_text()
     assert "reload: switching to dataset version" in log
@@ -243,6 +249,9 @@ def test_a_worker_killed_mid_request_is_replaced(tmp_path, seconds, http_server)
         [result] = outcome
         assert isinstance(result, requests.ConnectionError) or result.status_code >= 500
         wait_for(lambda: server.workers() not in ([], [worker]), what="a new worker")
+        # granian's workers listen on sockets of their own (README, "Reloading"): the new one
+        # answers once it has loaded the data and opened its socket.
+        wait_for(lambda: answers(server.root), what="the new worker answering")
         wait_for(lambda: not any(alive(p) for p in query_workers), 5, "old query workers gone")
         with requests.Session() as session:
             for _ in range(10):

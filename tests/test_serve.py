@@ -220,19 +220,17 @@ def test_the_access_log(tmp_path, options, logged) -> None:
 def test_a_retired_worker_closes_each_connection_after_its_answer() -> None:
     """After a reload the old workers answer ``Connection: close`` (RFC 9112 §9.6), so kept-alive
     clients reconnect to the new workers instead of being served the old data."""
-    from multiprocessing import RawValue
-
     from server.serve import closing_when
 
     def app(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"ok"]
 
-    retired = RawValue("b", 0)
-    wrapped = closing_when(retired, app)
+    retired = [False]
+    wrapped = closing_when(lambda: retired[0], app)
     seen: list[list[tuple[str, str]]] = []
     assert wrapped({}, lambda status, headers, exc_info=None: seen.append(headers)) == [b"ok"]
-    retired.value = 1
+    retired[0] = True
     assert wrapped({}, lambda status, headers, exc_info=None: seen.append(headers)) == [b"ok"]
     assert ("Connection", "close") not in seen[0]
     assert ("Connection", "close") in seen[1]
