@@ -12,14 +12,25 @@ import os
 import shutil
 import signal
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import requests
 from conftest import Oxigraph
-from fault_support import FAULTS, FAULTS_BASE, alive, copy_faults_dataset, served
+from fault_support import (
+    FAULTS,
+    FAULTS_BASE,
+    Served,
+    alive,
+    copy_faults_dataset,
+    cpu_ticks,
+    port_is_free,
+    query_workers,
+    running_query,
+    served,
+    tcp_sockets,
+)
 from support import wait_for
 
 FT = FAULTS_BASE + "ontology#"
@@ -219,19 +230,37 @@ def test_the_remote_store_going_down_and_coming_back(tmp_path) -> None:
         store.kill()
 
 
+def start_runaway(server: Served, seconds: float) -> threading.Thread:
+    """A client sending a runaway query (its answer, or error, ignored), returned once one of
+    the server's query workers is busy running it."""
+    pids = query_workers(server.pid)
+    assert pids, "the server has query workers"
+    before = {pid: cpu_ticks(pid) for pid in pids}
+
+    def runaway() -> None:
+        with contextlib.suppress(requests.RequestException):  # the server may go away
+            requests.get(server.root + "sparql", params={"query": RUNAWAY}, timeout=seconds)
+
+    client = threading.Thread(target=runaway)
+    client.start()
+    wait_for(lambda: running_query(pids, before), what="a query worker running the query")
+    return client
+
+
 @pytest.mark.parametrize("http_server", SERVERS)
-@pytest.mark.parametrize("seconds", [0.5], ids=["SIGKILL half a second into a runaway query"])
-def test_a_worker_killed_mid_request_is_replaced(tmp_path, seconds, http_server) -> None:
-    """The client of the killed worker gets an error; the server starts a new worker, the next
-    requests succeed, and the killed worker's query processes do not outlive it."""
+def test_a_worker_killed_mid_request_is_replaced(tmp_path, http_server) -> None:
+    """SIGKILL to the web worker while its query runs: the client gets an error; the server
+    starts a new worker, the next requests succeed, and the killed worker's query processes
+    do not outlive it."""
     dataset = copy_faults_dataset(tmp_path / "kg")
     options = ("--workers", "1", "--threads", "2", "--query-timeout", "30")
     options += ("--server", http_server)
     with served(*options, dataset=dataset, log=tmp_path / "log") as server:
         [worker] = server.workers()
-        query_workers = [p for p in server_descendants(server.pid) if p != worker]
-        assert query_workers
+        old = query_workers(server.pid)
         outcome: list[object] = []
+        pids = list(old)
+        before = {pid: cpu_ticks(pid) for pid in pids}
 
         def slow() -> None:
             try:
@@ -243,7 +272,7 @@ def test_a_worker_killed_mid_request_is_replaced(tmp_path, seconds, http_server)
 
         client = threading.Thread(target=slow)
         client.start()
-        time.sleep(seconds)
+        wait_for(lambda: running_query(pids, before), what="a query worker running the query")
         os.kill(worker, signal.SIGKILL)
         client.join()
         [result] = outcome
@@ -252,7 +281,7 @@ def test_a_worker_killed_mid_request_is_replaced(tmp_path, seconds, http_server)
         # granian's workers listen on sockets of their own (README, "Reloading"): the new one
         # answers once it has loaded the data and opened its socket.
         wait_for(lambda: answers(server.root), what="the new worker answering")
-        wait_for(lambda: not any(alive(p) for p in query_workers), 5, "old query workers gone")
+        wait_for(lambda: not any(alive(p) for p in old), what="old query workers gone")
         with requests.Session() as session:
             for _ in range(10):
                 assert editions(server.root, session) == ("1", "1")
@@ -266,26 +295,37 @@ def test_no_query_worker_outlives_the_server(tmp_path, http_server) -> None:
     dataset = copy_faults_dataset(tmp_path / "kg")
     options = ("--workers", "1", "--query-timeout", "60", "--server", http_server)
     with served(*options, dataset=dataset, log=tmp_path / "log") as server:
-        workers = server.workers()
-        query_workers = [p for p in server_descendants(server.pid) if p not in workers]
-
-        def runaway() -> None:
-            with contextlib.suppress(requests.RequestException):  # the server goes away
-                requests.get(server.root + "sparql", params={"query": RUNAWAY}, timeout=60)
-
-        client = threading.Thread(target=runaway)
-        client.start()
-        time.sleep(0.5)
+        pids = query_workers(server.pid)
+        client = start_runaway(server, 60)
         server.process.send_signal(signal.SIGTERM)
         server.process.wait(timeout=30)
         client.join()
-    wait_for(lambda: not any(alive(p) for p in query_workers), 5, "query workers gone")
+    wait_for(lambda: not any(alive(p) for p in pids), what="query workers gone")
 
 
-def server_descendants(pid: int) -> list[int]:
-    from fault_support import descendants
-
-    return descendants(pid)
+@pytest.mark.parametrize("http_server", SERVERS)
+def test_killing_the_master_mid_query_frees_the_port(tmp_path, http_server) -> None:
+    """SIGKILL to the master and its web workers while a query runs (no handler of ours runs):
+    no query worker holds a TCP socket, none survives, the port is free at once, and a new
+    server starts on it. Before, an orphaned query worker kept the inherited listening socket:
+    the port stayed taken and a restart failed with "address already in use"."""
+    dataset = copy_faults_dataset(tmp_path / "kg")
+    options = ("--workers", "2", "--threads", "2", "--query-timeout", "60")
+    options += ("--server", http_server)
+    with served(*options, dataset=dataset, log=tmp_path / "log") as server:
+        port = int(server.root.rsplit(":", 1)[1].strip("/"))
+        pids = query_workers(server.pid)
+        assert len(pids) >= 2 * 2  # per web worker: its spawner and two query workers
+        assert {pid: tcp_sockets(pid) for pid in pids} == {pid: set() for pid in pids}
+        client = start_runaway(server, 60)
+        for pid in [server.pid, *server.workers()]:
+            os.kill(pid, signal.SIGKILL)
+        server.process.wait(timeout=30)
+        client.join()
+        wait_for(lambda: not any(alive(p) for p in pids), what="no ictkg-query left")
+        wait_for(lambda: port_is_free(port), what=f"port {port} free")
+    with served(*options, dataset=dataset, log=tmp_path / "log2", port=port) as again:
+        assert editions(again.root) == ("1", "1")
 
 
 def test_no_snapshot_outlives_the_server(tmp_path) -> None:
