@@ -5,34 +5,47 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test install lint validate clean bench load
+.PHONY: run test install install-runtime install-test lint validate clean bench load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# Two installs, one per command: `make run` needs the runtime only (the package, no extras);
+# `make test` adds the test extra and the programs the tests drive. Each is done once (a stamp
+# file), again when pyproject.toml changes.
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.runtime
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# The live-server tests check headers with curl, as consumers do: install it if it is missing.
-install: $(VENV)/.installed
-	@command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl; } \
-		|| { sudo apt-get update -qq && sudo apt-get install -y -qq curl; }
-# The browser tests (tests/test_e2e_browser.py) drive Debian's Chromium through Playwright.
-	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; } \
-		|| { sudo apt-get update -qq && sudo apt-get install -y -qq chromium; }
-# The static export is checked against the live app through Debian's nginx (test_export_site).
-	@test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq nginx-light; } \
-		|| { sudo apt-get update -qq && sudo apt-get install -y -qq nginx-light; }
+# APT: install Debian packages $(1) unless the file $(2) exists (as root, or through sudo).
+APT = test -e $(2) || { apt-get update -qq && apt-get install -y -qq $(1); } \
+	|| { sudo apt-get update -qq && sudo apt-get install -y -qq $(1); }
 
-validate: install
+install-runtime: $(VENV)/.runtime
+
+install-test: $(VENV)/.test
+# The live-server tests check headers with curl, as consumers do.
+	@$(call APT,curl,/usr/bin/curl)
+# The browser tests (tests/test_e2e_browser.py) drive Debian's Chromium through Playwright.
+	@$(call APT,chromium,/usr/bin/chromium)
+# The static export is checked against the live app through Debian's nginx (test_export_site).
+	@$(call APT,nginx-light,/usr/sbin/nginx)
+
+# Everything: the runtime and what the tests need.
+install: install-runtime install-test
+
+validate: install-runtime
 	$(BIN)/ictkg validate
 
 run: validate
 	$(BIN)/ictkg serve --host $(HOST) --port $(PORT)
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -46,7 +59,7 @@ SCALES  ?= 1e3 1e5 1e6
 ROUNDS  ?= 3
 SECONDS ?= 4
 BENCH_ARGS ?=
-bench: install
+bench: install-test
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } \
 		|| { sudo apt-get update -qq && sudo apt-get install -y -qq wrk; }
@@ -54,7 +67,7 @@ bench: install
 
 # The 60 s load test of issue 6 (CI runs the same test for 10 s): figures in test-artifacts/.
 LOAD_SECONDS ?= 60
-load: install
+load: install-test
 	ICTKG_LOAD_SECONDS=$(LOAD_SECONDS) $(BIN)/python -m pytest -s -o timeout=600 tests/test_load.py
 	@cat test-artifacts/load-*-$(LOAD_SECONDS)s*.json
 
