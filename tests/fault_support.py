@@ -185,3 +185,23 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def listening_pids(port: int) -> list[int]:
+    """The processes holding a socket listening on 127.0.0.1:``port`` (granian: its workers)."""
+    wanted = set()
+    for row in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = row.split()
+        if fields[1] == f"0100007F:{port:04X}" and fields[3] == "0A":
+            wanted.add(f"socket:[{fields[9]}]")
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            links = {os.readlink(fd) for fd in (proc / "fd").iterdir()}
+        except OSError:
+            continue
+        if links & wanted:
+            found.append(int(proc.name))
+    return sorted(found)
