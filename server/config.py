@@ -61,6 +61,9 @@ DEFAULTS: dict[str, object] = {
     "VALIDATE_ON_START": True,
     # Seconds between two looks at the data files under `ictkg serve --watch`.
     "RELOAD_WATCH_INTERVAL": 0.5,
+    # Seconds a web worker that is told to stop (the server stops, or a reload replaces it)
+    # may take to finish its requests before it is killed, under granian and gunicorn alike.
+    "GRACEFUL_TIMEOUT": 10.0,
     # The dataset description at /.well-known/void (VoID + DCAT).
     "DATASET_TITLE": "Belarus ICT Cooperation Knowledge Graph",
     "DATASET_DESCRIPTION": (

@@ -276,7 +276,7 @@ def granian_options(
         },
         # A worker that dies is replaced; one that dies again at once stops the server.
         "respawn_failed_workers": True,
-        "workers_kill_timeout": 10,
+        "workers_kill_timeout": float(config["GRACEFUL_TIMEOUT"]),
     }
 
 
@@ -343,6 +343,7 @@ NUMBERS: dict[str, tuple[type, float]] = {
     "QUERY_TIMEOUT": (float, 0.001),
     "REMOTE_TIMEOUT": (float, 0.001),
     "RELOAD_WATCH_INTERVAL": (float, 0.01),
+    "GRACEFUL_TIMEOUT": (float, 0.1),
     "RESULT_ROW_LIMIT": (int, 1),
     "MAX_QUERY_LENGTH": (int, 1),
     "MAX_CONTENT_LENGTH": (int, 1),
@@ -478,7 +479,7 @@ def gunicorn_options(
         "worker_class": "gthread",
         # A worker is silent for at most a query's wait for a worker plus its run.
         "timeout": max(30, int(3 * float(config["QUERY_TIMEOUT"]))),
-        "graceful_timeout": 10,
+        "graceful_timeout": math.ceil(float(config["GRACEFUL_TIMEOUT"])),
         # Request lines are bounded at gunicorn's maximum, 8190 bytes (0 would mean no bound at
         # all: a client could make a worker buffer any amount); longer lines get 414, and longer
         # queries go in a POST body, bounded by MAX_QUERY_LENGTH / MAX_CONTENT_LENGTH.

@@ -294,7 +294,9 @@ def test_no_query_worker_outlives_the_server(tmp_path, http_server) -> None:
     master, as systemd and the tests stop it) is ended with it, not left running."""
     dataset = copy_faults_dataset(tmp_path / "kg")
     options = ("--workers", "1", "--query-timeout", "60", "--server", http_server)
-    with served(*options, dataset=dataset, log=tmp_path / "log") as server:
+    # The busy worker is killed after GRACEFUL_TIMEOUT: one second here, not the default ten.
+    env = {"ICTKG_GRACEFUL_TIMEOUT": "1"}
+    with served(*options, dataset=dataset, env=env, log=tmp_path / "log") as server:
         pids = query_workers(server.pid)
         client = start_runaway(server, 60)
         server.process.send_signal(signal.SIGTERM)
