@@ -1,18 +1,20 @@
 """User queries run in worker processes, each under a time limit.
 
 pyoxigraph cannot interrupt a running query, and a thread cannot be killed; a process can. A
-:class:`QueryPool` keeps a few pre-forked worker processes that inherit the loaded store
-copy-on-write (an on-disk store is reopened read-only in each child, see ``Store.after_fork``).
-A query is handed to an idle worker through a pipe; the worker runs it, serializes the results
-itself and sends back bytes. When the answer does not come within the time limit the worker is
-killed (``SIGKILL``) and replaced by a fresh fork, and the client gets 503: one runaway query
-never stalls the others. Pre-forking matters for speed: a fork costs milliseconds, a pipe round
-trip tens of microseconds (``tests/test_sparql_safety.py`` measures both).
+:class:`QueryPool` keeps a few worker processes ready, which share the loaded store copy-on-write
+(an on-disk store is reopened read-only in each child, see ``Store.after_fork``). A query is
+handed to an idle worker through a pipe; the worker runs it, serializes the results itself and
+sends back bytes. When the answer does not come within the time limit the worker is killed
+(``SIGKILL``) and replaced by a fresh one, and the client gets 503: one runaway query never
+stalls the others. Workers kept ready matter for speed: a fork costs milliseconds, a pipe round
+trip tens of microseconds (``make bench`` reports both, ``bench/figures.py``).
 
-Each web worker has its own pool, forked when the app is created (before the worker starts its
-threads). A worker checks every second that its parent is alive and exits when it is not, or
-when its pipe closes; one busy with a query when its web worker is killed is ended by the
-server's master (:mod:`server.orphans`).
+Each web worker has its own pool, made when the app is created (before the worker starts its
+threads); every query worker, the first ones and their replacements, is forked by the pool's
+:class:`Spawner`, a process forked at that moment, never by a request thread. Query workers hold
+no inherited socket or pipe but their own pipe, and are killed by the kernel when their parent
+dies (:func:`server.orphans.die_with_parent`); a worker also checks every second that its parent
+is alive, and exits when its pipe closes.
 
 Results beyond the row cap are cut (see :func:`execute`). Workers run at a lower priority
 (``QUERY_WORKER_NICE``): while runaway queries use every core until they are killed, the web
