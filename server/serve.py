@@ -317,7 +317,12 @@ def run_gunicorn(
         "watch": watch,
         "master": os.getpid(),
     }
-    sys.argv = ["gunicorn", "--config", "python:server.gunicorn_config", f"{__name__}:worker_app()"]
+    sys.argv = [
+        "gunicorn",
+        "--config",
+        f"python:{__package__}.gunicorn_config",
+        f"{__name__}:worker_app()",
+    ]
     run(prog="ictkg serve")
 
 
