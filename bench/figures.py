@@ -9,7 +9,7 @@ target, ``met`` or ``MISSED`` (the exit status is 1 if any target is missed):
   of the server's processes after the second half of the run against after the first (Pss;
   target: under 10 % growth, i.e. no leak).
 - ``prefork``: a query on a pre-forked query worker against a fork per query (target: the
-  pre-forked round trip is faster; the reason the pool exists, :mod:`server.query_worker`).
+  pre-forked round trip is faster; the reason the pool exists, :mod:`server.workers.query`).
 
     .venv/bin/python -m bench.figures load [--seconds 60]
     .venv/bin/python -m bench.figures prefork
@@ -62,8 +62,8 @@ def load(seconds: float) -> bool:
 def prefork(rounds: int = 5) -> bool:
     """Median time of a fork of a new pool plus its first query, and of a query on a ready
     worker, on the SPARQL test fixture."""
-    from server.query_worker import Job, QueryPool
-    from server.store import Store
+    from server.store.embedded import Store
+    from server.workers.query import Job, QueryPool
 
     fixtures = Path(__file__).parent.parent / "tests" / "fixtures" / "sparql"
     store = Store("https://example.org/sq/", [fixtures / "ontology"])

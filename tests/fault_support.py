@@ -133,7 +133,7 @@ def pss_kib(pids: list[int]) -> int:
 
 def query_workers(pid: int) -> list[int]:
     """The ``ictkg-query`` processes below ``pid`` (query workers, and their spawners)."""
-    from server.orphans import QUERY_WORKER_NAME, process_name
+    from server.workers.orphans import QUERY_WORKER_NAME, process_name
 
     return [p for p in descendants(pid) if process_name(p) == QUERY_WORKER_NAME]
 

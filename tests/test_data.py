@@ -13,8 +13,8 @@ import pytest
 from rdflib import RDF, Graph, Literal, URIRef
 
 from server.config import BASE_IRI, DEFAULTS
-from server.store import rdf_files
-from server.validation import validate
+from server.store.embedded import rdf_files
+from server.validation.shacl import validate
 
 ROOT = Path(__file__).parent.parent
 ONTOLOGY = sorted(rdf_files([DEFAULTS["ONTOLOGY_DIR"]]))

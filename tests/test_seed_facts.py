@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from server.config import BASE_IRI, DEFAULTS
-from server.store import Store
+from server.store.embedded import Store
 
 PREFIXES = f"""
 PREFIX ictkg: <{BASE_IRI}ontology#>

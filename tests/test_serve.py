@@ -230,7 +230,7 @@ def test_the_access_log(tmp_path, options, logged) -> None:
 def test_a_retired_worker_closes_each_connection_after_its_answer() -> None:
     """After a reload the old workers answer ``Connection: close`` (RFC 9112 §9.6), so kept-alive
     clients reconnect to the new workers instead of being served the old data."""
-    from server.serve import closing_when
+    from server.serving.serve import closing_when
 
     def app(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain")])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from server.validation import validate
+from server.validation.shacl import validate
 
 HERE = Path(__file__).parent / "shapes"
 ROOT = Path(__file__).parent.parent
