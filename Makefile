@@ -66,6 +66,7 @@ bench: install-test
 		|| { sudo apt-get update -qq && sudo apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.run --scales "$(SCALES)" --rounds $(ROUNDS) --seconds $(SECONDS) $(BENCH_ARGS)
 	$(BIN)/python -m bench.figures prefork
+	$(BIN)/python -m bench.reload
 
 # The 60 s load test of issue 6 (`make test` runs the same test for 6 s): figures in
 # test-artifacts/, then the latency and memory figures against their targets (bench/figures.py).
