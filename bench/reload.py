@@ -5,7 +5,9 @@ on a copy of the fault fixture, clients requesting a document and a SPARQL query
 on kept-alive connections (no retry: every error counts), while the data is changed and the
 master sent ``SIGHUP`` ``--reloads`` times; each reload is complete when the new edition is
 served and every worker has been replaced. Printed per server: reloads, requests, failed
-requests (refused, reset, or a status other than 200) and the target: none failed. granian's
+requests (refused, reset, or a status other than 200) and the target: none failed, and the
+requests per second during the reloads (gunicorn stops its old workers gracefully: a client
+kept alive on one waits for it). granian's
 workers each listen on a socket of their own, so connections queued at a stopping worker can
 be reset (unless ``net.ipv4.tcp_migrate_req=1``); gunicorn's master holds the one socket.
 
@@ -44,7 +46,10 @@ def free_port() -> int:
 def children(pid: int) -> set[int]:
     found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found |= {int(p) for p in (task / "children").read_text().split()}
+        try:
+            found |= {int(p) for p in (task / "children").read_text().split()}
+        except OSError:  # a thread that ended meanwhile
+            continue
     return found
 
 
@@ -86,7 +91,7 @@ class Clients:
                         self.outcomes[type(error).__name__] += 1
 
 
-def measure(server: str, reloads: int, clients: int) -> tuple[int, Counter[str]]:
+def measure(server: str, reloads: int, clients: int) -> tuple[float, Counter[str]]:
     work = Path(tempfile.mkdtemp(prefix="ictkg-reload-bench-"))
     try:
         for name in ("ontology", "data", "shapes"):
@@ -105,6 +110,7 @@ def measure(server: str, reloads: int, clients: int) -> tuple[int, Counter[str]]
         try:
             wait(lambda: edition(root) == "1", 60, "the server")
             load = Clients(root, clients)
+            started = time.monotonic()
             for thread in load.threads:
                 thread.start()
             for number in range(reloads):
@@ -117,10 +123,11 @@ def measure(server: str, reloads: int, clients: int) -> tuple[int, Counter[str]]
                 wanted = "2" if version == "v2" else "1"
                 wait(lambda wanted=wanted: edition(root) == wanted, 60, "the new edition")
                 wait(lambda w=workers: not children(process.pid) & w, 60, "every worker new")
+                print(f"{server}: reload {number + 1} done, {dict(load.outcomes)}", file=sys.stderr)
             load.stop.set()
             for thread in load.threads:
                 thread.join()
-            return reloads, load.outcomes
+            return time.monotonic() - started, load.outcomes
         finally:
             process.send_signal(signal.SIGTERM)
             try:
@@ -139,12 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args(argv)
     for server in ("granian", "gunicorn"):
-        reloads, outcomes = measure(server, args.reloads, args.clients)
+        seconds, outcomes = measure(server, args.reloads, args.clients)
         failed = sum(n for kind, n in outcomes.items() if kind != "ok")
         total = sum(outcomes.values())
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(outcomes.items()) if k != "ok")
         print(
-            f"{server:<9} {reloads} reloads: {total} requests, {failed} failed"
+            f"{server:<9} {args.reloads} reloads in {seconds:.1f} s: {total} requests "
+            f"({total / seconds:.0f}/s), {failed} failed"
             f"{f' ({kinds})' if kinds else ''}   target 0 failed: "
             f"{'met' if failed == 0 else 'MISSED'}"
         )
