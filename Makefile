@@ -67,6 +67,7 @@ bench: install-test
 	$(BIN)/python -m bench.run --scales "$(SCALES)" --rounds $(ROUNDS) --seconds $(SECONDS) $(BENCH_ARGS)
 	$(BIN)/python -m bench.figures prefork
 	$(BIN)/python -m bench.reload
+	$(BIN)/python bench/validate_speed.py
 
 # The 60 s load test of issue 6 (`make test` runs the same test for 6 s): figures in
 # test-artifacts/, then the latency and memory figures against their targets (bench/figures.py).
