@@ -35,6 +35,13 @@ install-test: $(VENV)/.test
 	@$(call APT,chromium,/usr/bin/chromium)
 # The static export is checked against the live app through Debian's nginx (test_export_site).
 	@$(call APT,nginx-light,/usr/sbin/nginx)
+# Real clients (tests/test_real_clients.py): Debian's raptor (rapper) and rasqal (roqet), and
+# Comunica from npm, installed from tests/clients/package-lock.json into tests/clients/.
+	@$(call APT,raptor2-utils,/usr/bin/rapper)
+	@$(call APT,rasqal-utils,/usr/bin/roqet)
+	@{ command -v node && command -v npm; } >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; } \
+		|| { sudo apt-get update -qq && sudo apt-get install -y -qq nodejs npm; }
+	@test -d tests/clients/node_modules || npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error
 
 # Everything: the runtime and what the tests need.
 install: install-runtime install-test
@@ -68,6 +75,7 @@ bench: install-test
 	$(BIN)/python -m bench.figures prefork
 	$(BIN)/python -m bench.reload
 	$(BIN)/python bench/validate_speed.py
+	$(BIN)/python -m bench.iri_mapping --scales "1e3 1e5"
 
 # The 60 s load test of issue 6 (`make test` runs the same test for 6 s): figures in
 # test-artifacts/, then the latency and memory figures against their targets (bench/figures.py).

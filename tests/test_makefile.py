@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
-TEST_ONLY = ("[test]", "chromium", "nginx", "curl", "playwright")
+TEST_ONLY = ("[test]", "chromium", "nginx", "curl", "playwright", "raptor2", "rasqal", "npm")
 
 
 def planned(target: str) -> str:
@@ -29,5 +29,5 @@ def test_make_run_installs_the_runtime_only() -> None:
 
 def test_make_test_adds_what_the_tests_need() -> None:
     commands = planned("test")
-    for word in ("-e '.[test]'", "chromium", "nginx-light", "curl", "pytest"):
+    for word in ("-e '.[test]'", "chromium", "nginx-light", "curl", "raptor2", "npm", "pytest"):
         assert word in commands

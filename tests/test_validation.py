@@ -445,6 +445,7 @@ JSON_RESULT_KEYS = {
     "constraint",
     "file",
     "line",
+    "column",
 }
 
 

@@ -38,6 +38,7 @@ class ICTKG(DefinedNamespace):
     Attendance: URIRef
     Award: URIRef
     City: URIRef
+    Claim: URIRef
     Competition: URIRef
     Declaration: URIRef
     Document: URIRef
@@ -48,6 +49,7 @@ class ICTKG(DefinedNamespace):
     Forum: URIRef
     GovernmentBody: URIRef
     IntergovernmentalOrganization: URIRef
+    Membership: URIRef
     Organization: URIRef
     OrganizationalUnit: URIRef
     Participation: URIRef
@@ -67,14 +69,17 @@ class ICTKG(DefinedNamespace):
     Statement: URIRef
     Summit: URIRef
     SummitPhase: URIRef
+    Tenure: URIRef
     Venue: URIRef
 
     # Properties
+    accessDate: URIRef
     addressesThreat: URIRef
     adoptedAt: URIRef
     adoptedBy: URIRef
     adoptionDate: URIRef
     aim: URIRef
+    approximateAttendeeCount: URIRef
     attendance: URIRef
     attendeeCount: URIRef
     attendeeCountExceeds: URIRef
@@ -85,20 +90,31 @@ class ICTKG(DefinedNamespace):
     awardedTo: URIRef
     category: URIRef
     confirmsRelevanceOf: URIRef
+    countryCount: URIRef
+    definedIn: URIRef
     deliveredAt: URIRef
     deliveredBy: URIRef
     deliveryDate: URIRef
+    disagreesWith: URIRef
     documentSymbol: URIRef
+    editionNumber: URIRef
     editionOf: URIRef
     endDate: URIRef
+    heldAtTheTimeOf: URIRef
     heldBy: URIRef
     heldIn: URIRef
     heldWithin: URIRef
+    holder: URIRef
+    host: URIRef
     inCapacityOf: URIRef
     inCompetition: URIRef
     initiatedBy: URIRef
     involvesGroup: URIRef
+    jointDeclarationOfStatesOf: URIRef
     locatedIn: URIRef
+    member: URIRef
+    memberOf: URIRef
+    nationalInitiativeOf: URIRef
     organizer: URIRef
     outcomeOf: URIRef
     outcomeSummary: URIRef
@@ -120,4 +136,5 @@ class ICTKG(DefinedNamespace):
     significance: URIRef
     startDate: URIRef
     supports: URIRef
+    tenureOf: URIRef
     unitOf: URIRef
