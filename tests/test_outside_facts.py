@@ -439,6 +439,25 @@ UNASSERTED: list[tuple[str, str]] = [
     ("countries-at-belarus-igf-2017", "attendance:belarus-igf-2017 ictkg:countryCount ?n ."),
     ("number-of-the-2020-forum", "event:belarus-igf-2020 ictkg:editionNumber ?n ."),
     ("number-of-the-2023-forum", "event:belarus-igf-2023 ictkg:editionNumber ?n ."),
+    # The seed's 11.12.2003 against the earlier text's 12 December: only sourced values.
+    ("day-of-the-statement-at-wsis", "doc:lukashenko-statement-wsis-2003 ictkg:deliveryDate ?d ."),
+    # The seed's "more than 400" against ITU News' "some 350": one attendance node per source,
+    # no count on the summit itself and neither count on the other source's node.
+    (
+        "participants-of-connect-cis-on-the-summit",
+        "event:connect-cis-summit-2009"
+        " ictkg:attendeeCount|ictkg:approximateAttendeeCount|ictkg:attendeeCountExceeds ?n .",
+    ),
+    (
+        "itu-count-on-the-seeds-attendance",
+        "attendance:connect-cis-summit-2009"
+        " ictkg:approximateAttendeeCount|ictkg:attendeeCount ?n .",
+    ),
+    (
+        "seed-count-on-itus-attendance",
+        "attendance:connect-cis-summit-2009-itu-news"
+        " ictkg:attendeeCountExceeds|ictkg:attendeeCount ?n .",
+    ),
 ]
 
 
