@@ -413,6 +413,15 @@ FACTS: list[tuple[str, str]] = [
     ),
     # The bodies.
     (
+        "itu-council-resolutions-ru-itus-own-russian-name",
+        """
+        orgn:itu rdfs:label "Международный союз электросвязи"@ru ;
+            dcterms:source source:itu-council-resolutions-ru-page-155 .
+        source:itu-council-resolutions-ru-page-155 dcterms:publisher orgn:itu ;
+            dcterms:language <http://id.loc.gov/vocabulary/iso639-1/ru> .
+    """,
+    ),
+    (
         "trend-rcc-founded-17-december-1991",
         """
         orgn:rcc rdfs:label "Региональное содружество в области связи"@ru ;
