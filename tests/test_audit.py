@@ -186,3 +186,43 @@ def test_a_quoted_sentence_is_credited_to_the_source_that_says_it(union: Graph):
             credited.setdefault(said, {}).setdefault(address, f"{path.name}:{number} ({source})")
     shared = {q: rows for q, rows in credited.items() if len(rows) > 1}
     assert shared == {}, "one sentence credited to sources at different addresses"
+
+
+#: Properties whose values are facts about the world (who, when, how many, where): a row for one
+#: of them rests on what a source says or on an inference from it, never on our own structure.
+WORLD_FACTS = frozenset(
+    {
+        "dcterms:publisher",
+        "dcterms:creator",
+        "dcterms:issued",
+        "ictkg:startDate",
+        "ictkg:endDate",
+        "ictkg:adoptionDate",
+        "ictkg:deliveryDate",
+        "schema:foundingDate",
+        "ictkg:organizer",
+        "ictkg:host",
+        "ictkg:heldIn",
+        "ictkg:member",
+        "ictkg:memberOf",
+        "ictkg:awardedTo",
+        "ictkg:editionNumber",
+        "ictkg:attendeeCount",
+        "ictkg:approximateAttendeeCount",
+        "ictkg:attendeeCountExceeds",
+        "ictkg:countryCount",
+        "rdf:object",
+    }
+)
+
+
+def test_no_fact_about_the_world_is_marked_editorial():
+    """'editorial' is for our structure (classes, names and notes we write), not for claims."""
+    hidden = [
+        f"{path.name}:{number}: {subject} {prop} {value}"
+        for path in sorted(AUDIT_DIR.glob("*.md"))
+        if path.name != "README.md"
+        for number, (subject, prop, value, _source, _quote, kind) in table(path)
+        if kind == "editorial" and prop in WORLD_FACTS
+    ]
+    assert hidden == [], "claims about the world marked editorial:\n" + "\n".join(hidden)
