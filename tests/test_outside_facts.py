@@ -411,6 +411,15 @@ FACTS: list[tuple[str, str]] = [
             dcterms:relation process:wsis ; dcterms:source source:ecosoc-cstd-16th-session .
     """,
     ),
+    (
+        "wsis-ae-c1-wording-beside-digital-watchs",
+        """
+        concept:wsis-action-line-c1 skos:prefLabel ?digwatch ; skos:altLabel ?wsisae ;
+            dcterms:source source:digwatch-geneva-plan-of-action , source:wsis-ae-action-lines .
+        FILTER (CONTAINS(?digwatch, "role of governments")
+            && CONTAINS(?wsisae, "role of public governance authorities"))
+    """,
+    ),
     # The bodies.
     (
         "itu-council-resolutions-ru-itus-own-russian-name",
