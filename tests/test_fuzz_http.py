@@ -210,10 +210,11 @@ def test_the_data_is_unchanged_after_fuzzing(app, original) -> None:
 
 @pytest.fixture(scope="module")
 def live():
-    # Validated before serving, as in production (the default): /validation answers the
-    # report computed then, instead of validating at the first request.
+    # Not validated before serving: the SPARQL fixture's tiny vocabulary is not an ontology the
+    # validator knows (its terms are not declared), so it would refuse to start. /validation then
+    # builds its report at the first request, and the fuzzing below asks for it too.
     options = ("--workers", "1", "--threads", "4", "--query-timeout", str(TIMEOUT))
-    with ictkg_serve(*options, env={"ICTKG_VALIDATE_ON_START": "true"}) as root:
+    with ictkg_serve(*options, env={"ICTKG_VALIDATE_ON_START": "false"}) as root:
         yield root
 
 

@@ -309,8 +309,16 @@ OVERSIZE = {
         b"",
         414,
     ),
-    # RFC 6585 §5: a request line and headers over HEAD_LIMIT (64 KiB) bytes, before the app.
-    "431 a request line over 64 KiB": (
+    # RFC 9110 §15.5.15: a request target over granian's bound (hyper's, 65 534 bytes).
+    "414 a request target over 65 534 bytes": (
+        b"GET /sparql?query=" + b"a" * (65_535 - len("/sparql?query=")) + b" HTTP/1.1",
+        [],
+        b"",
+        414,
+    ),
+    # RFC 6585 §5: a request line and headers over HEAD_LIMIT (128 KiB) bytes, before the app,
+    # however long the request target.
+    "431 a request line over HEAD_LIMIT": (
         b"GET /sparql?query=" + b"a" * HEAD_LIMIT + b" HTTP/1.1",
         [],
         b"",
@@ -329,9 +337,9 @@ OVERSIZE = {
         b"query=ASK+%7B%7D" + b"+" * (MAX_QUERY + 10),
         413,
     ),
-    "431 headers over 64 KiB": (
+    "431 headers over HEAD_LIMIT": (
         b"GET /health HTTP/1.1",
-        [b"X-Big-%d: " % i + b"b" * 8000 for i in range(9)],
+        [b"X-Big-%d: " % i + b"b" * 8000 for i in range(HEAD_LIMIT // 8000 + 1)],
         b"",
         431,
     ),

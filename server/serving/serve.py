@@ -23,17 +23,15 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import math
 import os
 import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 
-from server.config import DEFAULTS, PROJECT_ROOT
+from server.config import DEFAULTS, PROJECT_ROOT, SettingError, check
 
 
 class StartupError(click.ClickException):
@@ -246,11 +244,11 @@ def granian_options(
 
 
 #: Bytes of request line and headers together that a worker buffers at most: beyond, granian
-#: answers 431 without a body (RFC 6585 §5). Below the 65 534-byte bound of a URI in granian's
-#: HTTP library, so an over-long request target is a 431 too, never a bare 414; the app answers
-#: 414 for a query over MAX_QUERY_LENGTH in a shorter one. Long queries go in a POST body,
-#: bounded by MAX_CONTENT_LENGTH.
-HEAD_LIMIT = 64 * 1024
+#: answers 431 without a body (RFC 6585 §5). Twice the 65 534-byte bound of a request target in
+#: granian's HTTP library (hyper), so an over-long target gets that library's 414 (RFC 9110
+#: §15.5.15) as under gunicorn (whose bound is 8 190 bytes), never a 431: a GET query over
+#: MAX_QUERY_LENGTH is a 414 under both. Long queries go in a POST body (MAX_CONTENT_LENGTH).
+HEAD_LIMIT = 128 * 1024
 
 
 def run_gunicorn(
@@ -346,24 +344,6 @@ def settings(overrides: dict[str, Any]) -> dict[str, Any]:
 
 # --- checks before anything starts --------------------------------------------------------------
 
-#: Numeric settings: (type, smallest allowed value). Everything else keeps its own checks.
-NUMBERS: dict[str, tuple[type, float]] = {
-    "QUERY_TIMEOUT": (float, 0.001),
-    "REMOTE_TIMEOUT": (float, 0.001),
-    "RELOAD_WATCH_INTERVAL": (float, 0.01),
-    "RESULT_ROW_LIMIT": (int, 1),
-    "MAX_QUERY_LENGTH": (int, 1),
-    "MAX_CONTENT_LENGTH": (int, 1),
-    "QUERY_WORKERS": (int, 1),
-    "QUERY_WORKER_NICE": (int, 0),
-    "TRUSTED_PROXIES": (int, 0),
-    "BACKLINKS_PAGE_SIZE": (int, 1),
-    "REPRESENTATION_CACHE_SIZE": (int, 1),
-    "RESPONSE_CACHE_SIZE": (int, 0),
-    "RESPONSE_CACHE_BYTES": (int, 0),
-    "RESPONSE_CACHE_MAX_BODY": (int, 0),
-}
-FLAGS = ("VALIDATE_ON_START", "REWRITE_IRIS")
 #: The option that sets a configuration key, to name it in messages.
 OPTION_OF = {
     "QUERY_TIMEOUT": "--query-timeout",
@@ -386,43 +366,17 @@ def origin(key: str, overrides: Mapping[str, Any]) -> str:
     return f"{key} (default)"
 
 
-def check_settings(config: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
-    """Raise :class:`StartupError` for the first value the server could not run with."""
-    for key, (kind, least) in NUMBERS.items():
-        value = config.get(key)
-        if key not in config:
-            continue
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if ok and kind is int:
-            ok = float(value).is_integer()
-        if not ok or not math.isfinite(value) or value < least:
-            what = "an integer" if kind is int else "a number"
-            raise StartupError(
-                f"{key} from {origin(key, overrides)} must be {what} >= {least:g}, not {value!r}"
-            )
-    for key in FLAGS:
-        if not isinstance(config.get(key), bool):
-            raise StartupError(
-                f"{key} from {origin(key, overrides)} must be true or false, "
-                f"not {config.get(key)!r}"
-            )
-    base = config.get("BASE_IRI")
-    if not (isinstance(base, str) and is_http_url(base) and base.endswith(("/", "#"))):
-        raise StartupError(
-            f"BASE_IRI from {origin('BASE_IRI', overrides)} must be an http(s) IRI ending in "
-            f"'/', not {base!r}"
-        )
-    endpoint = config.get("SPARQL_ENDPOINT")
-    if endpoint is not None and not (isinstance(endpoint, str) and is_http_url(endpoint)):
-        raise StartupError(
-            f"SPARQL_ENDPOINT from {origin('SPARQL_ENDPOINT', overrides)} must be an http(s) "
-            f"URL, not {endpoint!r}"
-        )
+def check_settings(config: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+    """Parse every setting in ``config`` (in place); :class:`StartupError` for a bad one.
 
-
-def is_http_url(text: str) -> bool:
-    parts = urlsplit(text)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in text
+    The table of settings and their ranges is :data:`server.config.SETTINGS`; the app factory
+    checks the same table in every worker (a worker cannot print a clean message, so the
+    master checks first, whichever server runs).
+    """
+    try:
+        config.update(check(config, overrides, OPTION_OF))
+    except SettingError as error:
+        raise StartupError(str(error)) from None
 
 
 def check_directories(config: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
