@@ -386,6 +386,17 @@ FACTS: list[tuple[str, str]] = [
     """,
     ),
     (
+        "president-gov-by-belarusian-names",
+        """
+        person:aleksandr-lukashenko rdfs:label "Аляксандр Лукашэнка"@be ;
+            dcterms:source source:president-gov-by-visit-switzerland-2003 .
+        place:geneva rdfs:label "Жэнева"@be ;
+            dcterms:source source:president-gov-by-visit-switzerland-2003 .
+        state:switzerland skos:altLabel "Швейцарская Канфедэрацыя"@be ;
+            dcterms:source source:president-gov-by-visit-switzerland-2003 .
+    """,
+    ),
+    (
         "un-wsis10-high-level-meeting-in-new-york",
         """
         event:wsis10-high-level-meeting-2015 ictkg:startDate "2015-12-15"^^xsd:date ;
