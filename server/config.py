@@ -249,6 +249,17 @@ SETTINGS: tuple[Setting, ...] = (
         3600,
         "seconds",
     ),
+    # How long a web worker told to stop (the server stops, or a reload replaces it) may take to
+    # finish its requests before it is killed, under granian and gunicorn alike.
+    Setting(
+        "GRACEFUL_TIMEOUT",
+        10.0,
+        "float",
+        "a stopping worker's time to finish its requests",
+        0.1,
+        3600,
+        "seconds",
+    ),
     # The dataset description at /.well-known/void (VoID + DCAT).
     Setting("DATASET_TITLE", "Belarus ICT Cooperation Knowledge Graph", "text", "dataset title"),
     Setting(

@@ -17,11 +17,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
+import tempfile
 from pathlib import Path
 
 import pytest
-from support import free_port
+import requests
+from support import free_port, serving
 
 FAULTS = Path(__file__).parent / "fixtures" / "faults"
 BIN = Path(sys.executable).parent
@@ -243,7 +244,6 @@ def test_start_up_error_is_one_line_and_exit_2(
         command = UNPRIVILEGED + command
     env = {**os.environ, "ICTKG_VALIDATE_ON_START": "false"}
     env.update({k: v.format(**fill) for k, v in environment.items()})
-    start = time.monotonic()
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     finally:
@@ -256,7 +256,6 @@ def test_start_up_error_is_one_line_and_exit_2(
     for word in words:
         assert word.format(**fill) in lines[0]
     assert "Traceback" not in done.stderr + done.stdout
-    assert time.monotonic() - start < 30
 
 
 def test_a_good_start_passes_every_check(dataset) -> None:
@@ -266,21 +265,24 @@ def test_a_good_start_passes_every_check(dataset) -> None:
     for name in ("ontology", "data", "shapes"):
         command += [f"--{name}", str(dataset / name)]
     env = {**os.environ, "ICTKG_VALIDATE_ON_START": "true"}
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and process.poll() is None:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        assert process.poll() is None, process.communicate()[0]
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=20)[0]
-    assert "Traceback" not in output
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+        def output() -> str:
+            log.seek(0)
+            return log.read().decode(errors="replace")
+
+        root = f"http://127.0.0.1:{port}/"
+        with serving(
+            process,
+            lambda: requests.get(root + "health", timeout=2).status_code == 200,
+            "ictkg serve",
+            60,
+            message=lambda: f"ictkg serve did not start:\n{output()}",
+            group=False,
+        ):
+            assert requests.get(root + "health", timeout=10).json()["status"] == "ok"
+        assert "Traceback" not in output()
 
 
 @pytest.mark.parametrize("server", [["--server", "granian"], ["--server", "gunicorn"], ["--dev"]])
