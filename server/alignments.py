@@ -118,7 +118,9 @@ class Alignments:
 
     def vocabularies(self) -> set[str]:
         """The namespaces of every term that can be entailed."""
-        terms = {t for targets in (*self.classes.values(), *self.properties.values()) for t in targets}
+        terms = {
+            t for targets in (*self.classes.values(), *self.properties.values()) for t in targets
+        }
         return {namespace_of(t) for t in terms}
 
 

@@ -271,12 +271,14 @@ def void_graph(rw: Rewriter) -> Graph:
         GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT {EXAMPLES}"""
     for row in source.query(examples):
         graph.add((dataset, VOID.exampleResource, URIRef(row["x"].value)))
-    sources = """
+    # The graphs the entailed graph was derived from (server.alignments) are not sources.
+    sources = f"""
         PREFIX dcterms: <http://purl.org/dc/terms/>
         PREFIX prov: <http://www.w3.org/ns/prov#>
-        SELECT DISTINCT ?src WHERE {
-          ?s dcterms:source|prov:wasDerivedFrom|prov:hadPrimarySource ?src FILTER(isIRI(?src))
-        } ORDER BY ?src"""
+        SELECT DISTINCT ?src WHERE {{
+          ?s dcterms:source|prov:wasDerivedFrom|prov:hadPrimarySource ?src
+          FILTER(isIRI(?src) && !STRSTARTS(STR(?src), "{base}graph/"))
+        }} ORDER BY ?src"""
     for row in source.query(sources):
         graph.add((dataset, DCTERMS.source, to_rdflib(row["src"])))
         graph.add((dataset, PROV.wasDerivedFrom, to_rdflib(row["src"])))
