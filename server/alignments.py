@@ -226,8 +226,9 @@ def description(graph: str, sources: Iterable[str], rules: Alignments) -> list[o
             node,
             ox.NamedNode(DCTERMS + "description"),
             ox.Literal(
-                "Derived, not stated: the schema.org, W3C ORG, FOAF, Dublin Core, SKOS and "
-                "PROV-O types and properties that the ontology's rdfs:subClassOf, "
+                "Derived, not stated: the types and properties of other vocabularies (those "
+                "listed with void:vocabulary, among schema.org, W3C ORG, FOAF, Dublin Core, "
+                "SKOS and PROV-O) that the ontology's rdfs:subClassOf, "
                 "rdfs:subPropertyOf, owl:equivalentClass and owl:equivalentProperty axioms "
                 "entail for the data (skos:*Match mappings excepted), computed when the store "
                 "is loaded. Partial dates are stated only where the target's range admits "

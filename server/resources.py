@@ -119,7 +119,8 @@ def own_query(iri: str, depth: int = BLANK_DEPTH) -> str:
 #: Links stated here, not entailed (:mod:`server.alignments`): each entailed link restates a
 #: stated one, in the linking resource's own document.
 INCOMING = """
-  {{ ?s ?p <{iri}> . FILTER(isIRI(?s)) FILTER NOT EXISTS {{ GRAPH <{entailed}> {{ ?s ?p <{iri}> }} }} }}
+  {{ ?s ?p <{iri}> . FILTER(isIRI(?s))
+     FILTER NOT EXISTS {{ GRAPH <{entailed}> {{ ?s ?p <{iri}> }} }} }}
   UNION
   {{ ?s ?p ?b . ?b ?q <{iri}> . FILTER(isIRI(?s) && isBlank(?b))
      FILTER NOT EXISTS {{ GRAPH <{entailed}> {{ ?b ?q <{iri}> }} }}

@@ -34,6 +34,7 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
 
+from server import alignments
 from server.conneg import DATASET_OFFERS, HTML, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
 from server.conneg import negotiate as best
 from server.http import content_type
@@ -276,4 +277,5 @@ def sd_triples(store: Any) -> list[ox.Triple]:
         request.root_url,
         timeout=float(config["QUERY_TIMEOUT"]),
         row_limit=int(config["RESULT_ROW_LIMIT"]),
+        entailed=alignments.graph_iri(config["BASE_IRI"]),
     )
