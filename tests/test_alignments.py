@@ -19,7 +19,7 @@ import pyoxigraph as ox
 import pytest
 from alignment_support import entailment, load
 from pyshacl import validate as shacl
-from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from support import fixture_config
 
 from server import alignments, create_app
@@ -29,6 +29,7 @@ from server.store import VERSION_FILE, Store
 from server.validation import validate
 
 SCHEMA = "https://schema.org/"
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 ORG = "http://www.w3.org/ns/org#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 PROV = "http://www.w3.org/ns/prov#"
@@ -298,3 +299,40 @@ def test_a_remote_store_loaded_from_the_dump_answers_alike(tmp_path):
     assert (
         ours == theirs == sorted(FIXTURE_BASE + "id/" + x for x in ("edition", "forum", "summit"))
     )
+
+
+def test_the_page_shows_what_is_stated_and_the_embedded_json_ld_everything(client, real_graph):
+    """A page is for reading: an entailed fact restates a stated one in another vocabulary, so
+    the page leaves it out; the JSON-LD embedded for machines keeps it."""
+    subject, _ = min(expected_rows(real_graph, URIRef(SCHEMA + "startDate"), None))
+    html = client.get(subject.replace(BASE_IRI + "id/", "/doc/") + ".html").get_data(as_text=True)
+    page, _, embedded = html.partition('<script type="application/ld+json">')
+    assert "schema:startDate" in embedded
+    assert "schema:startDate" not in page
+    assert SCHEMA + "startDate" not in page
+    assert "schema:Event" not in page
+
+
+def test_incoming_links_are_the_stated_ones(client):
+    """ "Referenced by" (and the document's hydra:totalItems) counts the links stated in the
+    files: an entailed link restates one of them, in the linking resource's own document."""
+    stated = load(REAL)
+    target = URIRef(BASE_IRI + "id/event/wsis-tunis-2005")
+    direct = {(s, p) for s, p in stated.subject_predicates(target) if isinstance(s, URIRef)}
+    nested = {
+        (s, p, q)
+        for b, q in stated.subject_predicates(target)
+        if isinstance(b, BNode)
+        for s, p in stated.subject_predicates(b)
+    }
+    served = Graph().parse(data=client.get("/doc/event/wsis-tunis-2005.ttl").data, format="turtle")
+    total = served.value(
+        URIRef("http://localhost/doc/event/wsis-tunis-2005#incoming"), HYDRA.totalItems
+    )
+    assert int(total) == len(direct) + len(nested)
+    entailed_in = expected_rows(real_graph_of(stated), URIRef(PROV + "wasGeneratedBy"), target)
+    assert entailed_in, "some link to it is entailed, else this test would check nothing"
+
+
+def real_graph_of(stated: Graph) -> Graph:
+    return stated + entailment(stated, BASE_IRI + "ontology#")
