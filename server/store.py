@@ -158,7 +158,7 @@ def prepare_disk_store(path: str | Path, graphs: Mapping[str, Path], base_iri: s
             engine.bulk_load(
                 path=file, format=RDF_SUFFIXES[file.suffix], to_graph=ox.NamedNode(name)
             )
-        alignments.materialize(engine, base_iri)
+        alignments.materialize(engine, base_iri, bulk=True)
         engine.flush()
     finally:
         del engine  # closes RocksDB, releasing its lock for the read-only openers

@@ -336,3 +336,20 @@ def test_incoming_links_are_the_stated_ones(client):
 
 def real_graph_of(stated: Graph) -> Graph:
     return stated + entailment(stated, BASE_IRI + "ontology#")
+
+
+@pytest.mark.parametrize("on_disk", [False, True], ids=["memory", "disk"])
+def test_entailed_values_of_a_blank_node_stay_on_that_node(tmp_path, on_disk):
+    """An n-ary relation written as a blank node (the deref fixture's participation, whose
+    ``kg:event`` ⊑ ``schema:about``) gets its entailed value on the same node, in memory and
+    in the on-disk store (written by pyoxigraph's bulk writer there)."""
+    base = "https://example.org/kg/"
+    fixtures = Path(__file__).parent / "fixtures" / "deref"
+    store = Store(
+        base,
+        [fixtures / "ontology", fixtures / "data"],
+        path=str(tmp_path / "store") if on_disk else None,
+    )
+    query = f"""SELECT ?event WHERE {{ ?state <{base}ontology#participation> ?b .
+        ?b <{base}ontology#event> ?event ; <{SCHEMA}about> ?event FILTER(isBlank(?b)) }}"""
+    assert [r["event"].value for r in store.query(query)] == [base + "id/event/wsis-geneva"]
