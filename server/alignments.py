@@ -217,24 +217,49 @@ def update(rules: Alignments, graph: str) -> str:
     )
 
 
-def constructs(rules: Alignments) -> list[str]:
-    """The same rules as CONSTRUCT queries, for pyoxigraph's bulk writer (an on-disk store:
-    RocksDB writes a large update transaction several times slower)."""
-    return [f"CONSTRUCT {{ {t} }} WHERE {{ {w} }}" for t, w in rules_sparql(rules)]
+#: Splits the entailed triples: those with a blank node go through Python (a parser would give
+#: the node a new identity), the others through the serializer and the bulk loader.
+WITH_BLANK = "FILTER(isBlank(?s) || (BOUND(?o) && isBlank(?o)))"
+WITHOUT_BLANK = "FILTER(!isBlank(?s) && (!BOUND(?o) || !isBlank(?o)))"
+
+
+def bulk_write(engine: ox.Store, rules: Alignments, graph: ox.NamedNode) -> None:
+    """Write what ``rules`` entail with pyoxigraph's bulk loader, for an on-disk store (RocksDB
+    takes a large update transaction several times slower): the engine serializes the triples
+    without blank nodes and loads them back; the few with a blank node, whose identity a
+    parser would not keep, are written from Python."""
+    for template, where in rules_sparql(rules):
+        plain = engine.query(f"CONSTRUCT {{ {template} }} WHERE {{ {where} {WITHOUT_BLANK} }}")
+        engine.bulk_load(
+            plain.serialize(format=ox.RdfFormat.N_TRIPLES),
+            format=ox.RdfFormat.N_TRIPLES,
+            to_graph=graph,
+        )
+        blank = engine.query(f"CONSTRUCT {{ {template} }} WHERE {{ {where} {WITH_BLANK} }}")
+        engine.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in blank)
 
 
 def remove_stated(engine: ox.Store, rules: Alignments, graph: ox.NamedNode) -> None:
     """Take out of ``graph`` the triples another graph states (the union default graph would
-    show them twice). One index scan per target term: targets are external terms, which our
-    data states rarely, so this is cheaper than asking the engine about every entailed triple.
+    show them twice). One query for the target terms that other graphs state: external terms,
+    which our data states rarely, so this is cheaper than asking about each entailed triple.
     """
-    targets = [(None, ox.NamedNode(q)) for q in {q for qs in rules.properties.values() for q in qs}]
-    targets += [(ox.NamedNode(d), TYPE) for d in {d for ds in rules.classes.values() for d in ds}]
-    stated = []
-    for cls, predicate in targets:
-        for quad in engine.quads_for_pattern(None, predicate, cls):
-            if quad.graph_name != graph:
-                stated.append(ox.Quad(quad.subject, quad.predicate, quad.object, graph))
+    properties = " ".join(
+        f"<{q}>" for q in sorted({q for t in rules.properties.values() for q in t})
+    )
+    classes = " ".join(f"<{d}>" for d in sorted({d for t in rules.classes.values() for d in t}))
+    parts = []
+    if properties:
+        parts.append(f"{{ VALUES ?q {{ {properties} }} GRAPH ?g {{ ?s ?q ?o }} }}")
+    if classes:
+        parts.append(
+            f"{{ VALUES ?o {{ {classes} }} BIND(<{RDF}type> AS ?q) GRAPH ?g {{ ?s ?q ?o }} }}"
+        )
+    query = (
+        f"SELECT ?s ?q ?o WHERE {{ {' UNION '.join(parts)} "
+        f"FILTER(?g != <{graph.value}>) GRAPH <{graph.value}> {{ ?s ?q ?o }} }}"
+    )
+    stated = [ox.Quad(r["s"], r["q"], r["o"], graph) for r in engine.query(query)]
     for quad in stated:
         engine.remove(quad)
 
@@ -290,9 +315,7 @@ def materialize(engine: ox.Store, base_iri: str, *, bulk: bool = False) -> int:
     if not rules:
         return 0
     if bulk:
-        for query in constructs(rules):
-            found = engine.query(query)
-            engine.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in found)
+        bulk_write(engine, rules, target)
     else:
         engine.update(update(rules, name))
     remove_stated(engine, rules, target)
@@ -302,4 +325,5 @@ def materialize(engine: ox.Store, base_iri: str, *, bulk: bool = False) -> int:
     engine.extend(
         ox.Quad(t.subject, t.predicate, t.object, target) for t in description(name, sources, rules)
     )
-    return sum(1 for _ in engine.quads_for_pattern(None, None, None, target))
+    size = engine.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
+    return int(next(iter(size))["n"].value)
