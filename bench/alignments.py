@@ -1,7 +1,7 @@
-"""What materializing the alignments costs at load (``server/alignments.py``), measured.
+"""What materializing the alignments costs at load (``server/rdf/alignments.py``), measured.
 
 Loads the ontology and a data directory into an in-memory pyoxigraph store as the server does,
-then times :func:`server.alignments.materialize` alone, median of ``--runs`` fresh loads, and
+then times :func:`server.rdf.alignments.materialize` alone, median of ``--runs`` fresh loads, and
 prints the figures for BENCHMARKS.md / README:
 
     .venv/bin/python -m bench.generate 1e5 bench/results/data-1e5
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from server import alignments
 from server.config import BASE_IRI, PROJECT_ROOT
-from server.store import RDF_SUFFIXES, graph_files
+from server.rdf import alignments
+from server.store.embedded import RDF_SUFFIXES, graph_files
 
 
 def measure(data: Path, ontology: Path, runs: int) -> dict[str, float]:

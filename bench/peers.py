@@ -32,7 +32,7 @@ from pathlib import Path
 
 from bench.wrk import Request
 from server.config import BASE_IRI, PROJECT_ROOT
-from server.export_site import standalone_config
+from server.export.site import standalone_config
 
 BIN = Path(sys.executable).parent
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"

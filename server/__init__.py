@@ -5,48 +5,10 @@ environment variables, then the caller's overrides), builds the store once, keep
 ``app.extensions["ictkg"]`` and lets each concern register itself with ``init_app``. Nothing
 changes the configuration after the factory returns.
 
-The package imports nothing heavy at module level: ``ictkg validate`` imports ``server.validation``,
-and must not pay for Flask and the web modules it never uses.
+The package imports nothing heavy at module level: ``ictkg validate`` imports
+``server.validation.shacl``, and must not pay for Flask and the web modules it never uses.
 """
 
-from __future__ import annotations
+from server.app.factory import create_app
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from flask import Flask
-
-
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    from flask import Flask
-
-    from server import cache, dataset, health, http, ontology_doc, openapi, resources, sparql, web
-    from server.config import DEFAULTS
-    from server.store import open_store
-
-    app = Flask(__name__)
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_prefixed_env("ICTKG")
-    if test_config:
-        app.config.from_mapping(test_config)
-
-    # In memory, on disk (STORE_PATH) or a remote SPARQL endpoint (SPARQL_ENDPOINT).
-    app.extensions["ictkg"] = open_store(app.config)
-    # Data that does not conform to the shapes is never published (raises DataNotConforming).
-    if app.config["VALIDATE_ON_START"]:
-        dataset.check_on_start(app)
-    # Dereferencing: headers and CORS for every response, then /id → /doc, VoID, dumps.
-    http.init_app(app)
-    resources.init_app(app)
-    dataset.init_app(app)
-    ontology_doc.init_app(app)
-    # /sparql (forks its query workers now, before any server thread starts) and /health.
-    health.init_app(app)
-    sparql.init_app(app)
-    # Pages for people: home, lists, search, the query page; CSP on HTML.
-    web.init_app(app)
-    # /openapi.json: the HTTP interface described (tests run schemathesis against it).
-    openapi.init_app(app)
-    # Last, outermost: repeated identical GETs answered from memory within a dataset version.
-    cache.init_app(app)
-    return app
+__all__ = ["create_app"]

@@ -19,8 +19,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The canonical base IRI of the dataset. Things are ``{BASE_IRI}id/{kind}/{slug}``.
 BASE_IRI = "https://w3id.org/belarus-ict/"
 
-#: The ontology namespace (a hash namespace: ``{BASE_IRI}ontology`` is its document).
-ONTOLOGY_NS = BASE_IRI + "ontology#"
+
+def ontology_namespace(base_iri: str) -> str:
+    """The ontology's hash namespace under a base IRI: ``{base}ontology#``.
+
+    A hash namespace, so ``{base}ontology`` is the one document of every term. Any base given
+    with ``--base-iri`` gets its namespace from here, never by writing the suffix again.
+    """
+    return base_iri + "ontology#"
+
+
+#: The ontology namespace under the canonical base.
+ONTOLOGY_NS = ontology_namespace(BASE_IRI)
 
 DEFAULTS: dict[str, object] = {
     "BASE_IRI": BASE_IRI,
@@ -35,7 +45,7 @@ DEFAULTS: dict[str, object] = {
     "RESULT_ROW_LIMIT": 10_000,
     "MAX_QUERY_LENGTH": 64 * 1024,  # characters
     "MAX_CONTENT_LENGTH": 256 * 1024,  # bytes of request body
-    # Query worker processes per web worker (server/query_worker.py): each runs one query at a
+    # Query worker processes per web worker (server/workers/query.py): each runs one query at a
     # time and is killed when it runs over QUERY_TIMEOUT. A remote store's requests time out
     # after REMOTE_TIMEOUT seconds (queries of the server's own pages; user queries stop earlier).
     "QUERY_WORKERS": 2,
@@ -44,20 +54,23 @@ DEFAULTS: dict[str, object] = {
     "REMOTE_TIMEOUT": 30.0,
     # Incoming links shown per page of a description.
     "BACKLINKS_PAGE_SIZE": 50,
-    # Dereferencing (server/http.py, server/rewrite.py): documents rewrite IRIs under BASE_IRI to
-    # the request's root URL so clients stay on the server they asked; turn off behind the
-    # canonical host. Representations (per version, root, document, format) kept in memory.
+    # Dereferencing (server/http/responses.py, server/rdf/iris.py): documents rewrite IRIs under
+    # BASE_IRI to the request's root URL so clients stay on the server they asked; turn off
+    # behind the canonical host. Representations (per version, root, document, format) kept in
+    # memory.
     "REWRITE_IRIS": True,
     "REPRESENTATION_CACHE_SIZE": 512,
     # Whole responses to repeated GETs of /sparql, /id/ and /doc/ within a dataset version,
-    # replayed without running the app (server/cache.py): entries (0: off), bytes, largest body.
+    # replayed without running the app (server/http/cache.py): entries (0: off), bytes, largest
+    # body.
     "RESPONSE_CACHE_SIZE": 4096,
     "RESPONSE_CACHE_BYTES": 64 * 1024 * 1024,
     "RESPONSE_CACHE_MAX_BODY": 1024 * 1024,
     # Extra response headers exposed to cross-origin scripts, beyond ETag, Link, Location…
     "CORS_EXPOSE_HEADERS": ["X-ICTKG-Result-Truncated", "X-ICTKG-Result-Row-Limit"],
-    # Refuse to start when the data does not conform to the shapes (server/dataset.py); a
-    # reload (SIGHUP, `ictkg serve --watch`) is refused on the same terms (server/reload.py).
+    # Refuse to start when the data does not conform to the shapes (server/dataset/views.py); a
+    # reload (SIGHUP, `ictkg serve --watch`) is refused on the same terms
+    # (server/serving/reload.py).
     "VALIDATE_ON_START": True,
     # Seconds between two looks at the data files under `ictkg serve --watch`.
     "RELOAD_WATCH_INTERVAL": 0.5,

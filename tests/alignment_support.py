@@ -1,5 +1,5 @@
 """What the ontology's alignment axioms entail, computed here with rdflib, independently of
-:mod:`server.alignments`, so that tests compare the served graph with the axioms rather than
+:mod:`server.rdf.alignments`, so that tests compare the served graph with the axioms rather than
 with the server's own reading of them.
 
 The rules as the README states them: ``rdf:type`` along ``rdfs:subClassOf`` /

@@ -27,7 +27,7 @@ import requests
 from support import BIN, fixture_config, free_port, serving, wait_until
 
 from server import create_app
-from server.store import graph_files
+from server.store.embedded import graph_files
 
 SPARQL_FIXTURES = Path(__file__).parent / "fixtures" / "sparql"
 SPARQL_BASE = "https://example.org/sq/"

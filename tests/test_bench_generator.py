@@ -15,7 +15,7 @@ import pytest
 
 from bench.generate import SOURCE, generate
 from server.config import DEFAULTS
-from server.validation import validate
+from server.validation.shacl import validate
 
 ICTKG = "https://w3id.org/belarus-ict/ontology#"
 PREFIXES = f"""

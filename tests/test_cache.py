@@ -13,7 +13,7 @@ from deref_support import make_app
 from werkzeug.test import Client
 from werkzeug.wrappers import Request, Response
 
-from server.cache import ResponseCache
+from server.http.cache import ResponseCache
 
 
 class Origin:

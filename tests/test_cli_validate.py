@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from server.cli import main
+from server.cli.main import main
 from server.config import DEFAULTS
-from server.validation import display_path
+from server.validation.shacl import display_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validation"
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,8 +13,8 @@ import pytest
 from rdflib import RDF, Graph, Literal, URIRef
 
 from server.config import BASE_IRI, DEFAULTS
-from server.store import rdf_files
-from server.validation import validate
+from server.store.embedded import graph_iri, rdf_files
+from server.validation.shacl import validate
 
 ROOT = Path(__file__).parent.parent
 ONTOLOGY = sorted(rdf_files([DEFAULTS["ONTOLOGY_DIR"]]))
@@ -93,3 +93,27 @@ def test_the_data_readme_maps_every_resource():
     }
     assert resources
     assert sorted(r for r in resources if f"`{r}`" not in readme) == []
+
+
+def test_every_named_graph_is_described():
+    """data/graphs.ttl describes the named graph of every data file: title, licence, date of change
+    and (for files of facts) the sources its facts come from."""
+    graphs = Graph().parse(ROOT / "data" / "graphs.ttl")
+    dcterms = "http://purl.org/dc/terms/"
+    root = Path(DEFAULTS["DATA_DIR"])
+    problems = []
+    for file in DATA:
+        name = URIRef(graph_iri(BASE_IRI, root, file))
+        for term in ("title", "license", "modified"):
+            if graphs.value(name, URIRef(dcterms + term)) is None:
+                problems.append(f"{file.name}: no dcterms:{term} for <{name}> in data/graphs.ttl")
+        cited = {
+            o
+            for s, o in Graph().parse(file).subject_objects(URIRef(dcterms + "source"))
+            if not str(s).startswith(BASE_IRI + "graph/")
+        }
+        described = set(graphs.objects(name, URIRef(dcterms + "source")))
+        problems += [
+            f"{file.name}: <{name}> does not list its source <{s}>" for s in cited - described
+        ]
+    assert problems == [], "\n".join(problems)

@@ -20,8 +20,9 @@ from deref_support import BASE, FIXTURES, assert_isomorphic, make_app
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, SH, VOID
 
-from server.dataset import DUMPS, DataNotConforming
-from server.resources import to_rdflib
+from server.dataset.views import DataNotConforming
+from server.rdf.formats import DUMPS
+from server.rdf.terms import to_rdflib
 
 ROOT = "http://localhost/"
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -223,7 +224,7 @@ def test_the_validation_report_is_published(client):
 
 
 def test_the_server_refuses_to_start_on_data_that_does_not_conform():
-    """GUIDE (safety): data that does not validate never replaces data being served."""
+    """README, Design decisions (safety): data that does not validate is never served."""
     with pytest.raises(DataNotConforming, match="A country needs a label"):
         make_app(DATA_DIR=str(FIXTURES / "invalid-data"))
 

@@ -25,10 +25,10 @@ from deref_support import BASE, FIXTURES, assert_isomorphic, make_app
 from rdflib import Graph
 from support import free_port, serving
 
-from server import alignments
-from server.cli import main
-from server.export_site import export_site, standalone_config
-from server.resources import graph_of
+from server.cli.main import main
+from server.export.site import export_site, standalone_config
+from server.rdf import alignments
+from server.rdf.terms import graph_of
 
 RDF_TYPES = {
     "text/turtle": "turtle",
@@ -80,7 +80,7 @@ def nginx(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 
 def things(live) -> list[str]:
-    from server.export_site import things as found
+    from server.export.site import things as found
 
     return found(live)
 

@@ -308,8 +308,8 @@ def nothing(data: Path) -> None:
 
 
 REFUSALS = {
-    # (change to data/, words of the problem line): GUIDE.md, "a data file that does not parse
-    # or does not validate never replaces data being served".
+    # (change to data/, words of the problem line): README (Design decisions), "a data file that
+    # does not parse or does not validate never replaces data being served".
     "Turtle that does not parse (RDF 1.1 Turtle §6.5 grammar)": (
         lambda data: shutil.copy(FAULTS / "broken" / "b.ttl", data / "b.ttl"),
         ["b.ttl:7:", "Unexpected end of file"],
@@ -331,7 +331,7 @@ REFUSALS = {
 
 @pytest.mark.parametrize(("change", "words"), REFUSALS.values(), ids=REFUSALS.keys())
 def test_a_snapshot_is_refused_with_file_and_line(tmp_path, change, words) -> None:
-    from server.reload import Snapshots
+    from server.serving.reload import Snapshots
 
     dataset = copy_faults_dataset(tmp_path / "kg")
     config = {
@@ -359,7 +359,7 @@ def test_a_snapshot_is_refused_with_file_and_line(tmp_path, change, words) -> No
 
 
 def test_an_accepted_snapshot_changes_the_version_and_unchanged_data_does_not(tmp_path) -> None:
-    from server.reload import Snapshots
+    from server.serving.reload import Snapshots
 
     dataset = copy_faults_dataset(tmp_path / "kg")
     config = {

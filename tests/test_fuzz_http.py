@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from server import create_app
-from server.store import dataset_hash
+from server.store.embedded import dataset_hash
 
 TIMEOUT = 1.0
 CONFIG = {**SPARQL_CONFIG, "QUERY_TIMEOUT": TIMEOUT, "MAX_QUERY_LENGTH": 4000}

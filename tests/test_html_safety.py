@@ -1,4 +1,5 @@
-"""Nothing from the data executes and nothing non-http is linked (issue 4, GUIDE "Safety").
+"""Nothing from the data executes and nothing non-http is linked (issue 4; README, "Design
+decisions: safety").
 
 The fixture (``tests/fixtures/web/``) labels things with ``<script>`` and attribute-breaking
 text and links ``javascript:``, ``data:`` and ``vbscript:`` IRIs. Each page is checked twice:
@@ -53,7 +54,7 @@ def test_markup_from_the_data_is_escaped(pages, name):
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_only_http_iris_are_links(pages, name):
-    """GUIDE: javascript:, data:, vbscript: IRIs are shown as text, never as href."""
+    """README, Design decisions: javascript:, data:, vbscript: IRIs are text, never href."""
     html = pages[name].get_data(as_text=True)
     for href in HREF.findall(html):
         assert href.startswith(("http://", "https://", "/", "#", "?")) or href == "data:,", href

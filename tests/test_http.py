@@ -16,7 +16,7 @@ from deref_support import BASE, assert_isomorphic, live_server, make_app
 from rdflib import Graph, URIRef
 from werkzeug.http import parse_options_header
 
-from server.resources import DOC_OFFERS
+from server.describe.resources import DOC_OFFERS
 
 ROOT = "http://localhost/"
 #: rdflib 7.6's JSON-LD parser builds a ConjunctiveGraph internally and warns about itself.
@@ -184,7 +184,7 @@ def test_jsonld_is_compact_against_the_published_context(client):
     assert context["kg"] == ROOT + "ontology#"
     assert context["Country"] == ROOT + "ontology#Country"
     belarus = next(n for n in body["@graph"] if n["@id"] == ROOT + "id/state/belarus")
-    # kg:Country, and schema:Country that the ontology's alignment entails (server/alignments.py)
+    # kg:Country, and schema:Country that the ontology's alignment entails (rdf/alignments.py)
     assert set(belarus["@type"]) == {"Country", "schema:Country"}
     assert "participation" in belarus
 
@@ -210,7 +210,7 @@ REWRITE = [
 
 @pytest.mark.parametrize("root", REWRITE)
 def test_iris_are_rewritten_to_the_request_host(app, root):
-    """Any host serves the same paths, and documents link to that host (GUIDE: URIs)."""
+    """Any host serves the same paths, and documents link to that host (README: URIs)."""
     client = app.test_client()
     response = client.get("/doc/state/belarus.nt", base_url=root)
     graph = Graph().parse(data=response.data, format="nt")

@@ -1,4 +1,4 @@
-"""The checked namespace (``server.namespace.ICTKG``) lists exactly the ontology's terms."""
+"""The checked namespace (``server.rdf.namespaces.ICTKG``) lists exactly the ontology's terms."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from rdflib import OWL, RDF, Graph
 
 from server.config import DEFAULTS, ONTOLOGY_NS
-from server.namespace import ICTKG
-from server.store import rdf_files
+from server.rdf.namespaces import ICTKG
+from server.store.embedded import rdf_files
 
 
 def declared_terms() -> list[str]:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from server.config import BASE_IRI, PROJECT_ROOT
-from server.examples import load
-from server.store import Store
+from server.pages.examples import load
+from server.store.embedded import Store
 
 QUERIES = PROJECT_ROOT / "queries"
 FILES = sorted(QUERIES.glob("*.rq"))

@@ -13,8 +13,9 @@ import pytest
 from conftest import SPARQL_BASE, SPARQL_CONFIG, SPARQL_FIXTURES, Oxigraph, free_port
 
 from server import create_app
-from server.remote_store import RemoteStore
-from server.store import Store, StoreUnavailable
+from server.store.base import StoreUnavailable
+from server.store.embedded import Store
+from server.store.remote import RemoteStore
 
 DIRS = [SPARQL_FIXTURES / "ontology", SPARQL_FIXTURES / "data"]
 

@@ -14,7 +14,7 @@ from deref_support import BASE, FIXTURES, assert_isomorphic, live_server, make_a
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from support import CountingStore
 
-from server.resources import DOC_OFFERS
+from server.describe.resources import DOC_OFFERS
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -170,7 +170,7 @@ def test_descriptions_are_cached_per_version():
 
 
 def test_html_page_is_escaped_and_links_only_http(client):
-    """GUIDE: everything shown in HTML is escaped; javascript: IRIs are never links."""
+    """README, Design decisions: everything in HTML is escaped; javascript: IRIs are not links."""
     html = client.get("/doc/state/belarus.html").get_data(as_text=True)
     assert "<b>not markup</b>" not in html
     assert "&lt;b&gt;not markup&lt;/b&gt;" in html

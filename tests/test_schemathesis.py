@@ -29,8 +29,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from server import create_app
+from server.app.openapi import description
 from server.config import BASE_IRI
-from server.openapi import description
 
 CHECKS = [
     not_a_server_error,

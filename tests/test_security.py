@@ -1,4 +1,4 @@
-"""Security checks, one row each (issue 6, "Bad input"; GUIDE.md "Safety by default").
+"""Security checks, one row each (issue 6, "Bad input"; README, "Design decisions: safety").
 
 Against a live ``ictkg serve`` (granian) on the fault fixture plus hostile strings
 (``tests/fixtures/faults/hostile/c.ttl``), with raw sockets where a client library would
@@ -26,7 +26,7 @@ from conftest import Listener
 from fault_support import FAULTS, FAULTS_BASE, copy_faults_dataset, served
 
 from server import create_app
-from server.serve import HEAD_LIMIT
+from server.serving.serve import HEAD_LIMIT
 
 FT = FAULTS_BASE + "ontology#"
 HOSTILE = f"{FAULTS_BASE}id/item/hostile"

@@ -10,10 +10,11 @@ from __future__ import annotations
 import pytest
 
 from server.config import BASE_IRI, DEFAULTS
-from server.store import Store
+from server.store.embedded import Store
 
 PREFIXES = f"""
 PREFIX ictkg: <{BASE_IRI}ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -31,6 +32,8 @@ PREFIX doc: <{BASE_IRI}id/document/>
 PREFIX source: <{BASE_IRI}id/source/>
 PREFIX project: <{BASE_IRI}id/project/>
 PREFIX concept: <{BASE_IRI}id/concept/>
+PREFIX tenure: <{BASE_IRI}id/tenure/>
+PREFIX membership: <{BASE_IRI}id/membership/>
 PREFIX scheme: <{BASE_IRI}id/scheme/>
 """
 
@@ -84,13 +87,19 @@ FACTS: list[tuple[str, str]] = [
            dcterms:language <http://id.loc.gov/vocabulary/iso639-1/ru> .
         post:president-of-belarus ictkg:postIn state:belarus ;
             ictkg:heldBy person:aleksandr-lukashenko .
+        ?tenure ictkg:holder person:aleksandr-lukashenko ;
+            ictkg:tenureOf post:president-of-belarus ;
+            ictkg:heldAtTheTimeOf event:wsis-geneva-2003 .
+        FILTER NOT EXISTS { ?tenure ictkg:startDate|ictkg:endDate ?unsourced }
     """,
     ),
     (
         "p3-statement-11-12-2003-geneva-switzerland",
         """
-        ?s ictkg:deliveredBy person:aleksandr-lukashenko ;
-           ictkg:deliveryDate "2003-12-11"^^xsd:date ; ictkg:deliveredAt ?phase .
+        ?s ictkg:deliveredBy person:aleksandr-lukashenko ; ictkg:deliveredAt ?phase .
+        ?date a ictkg:Claim ; rdf:subject ?s ; rdf:predicate ictkg:deliveryDate ;
+            rdf:object "2003-12-11"^^xsd:date ;
+            dcterms:source source:mfa-information-technologies .
         ?phase ictkg:phaseOf event:wsis ; ictkg:heldIn place:geneva .
         place:geneva ictkg:locatedIn state:switzerland .
     """,
@@ -141,7 +150,8 @@ FACTS: list[tuple[str, str]] = [
         """
         ?x ictkg:participant state:belarus ; ictkg:participatedIn ?review .
         ?review a ictkg:Review ;
-            ictkg:reviews event:wsis-geneva-2003 , event:wsis-tunis-2005 .
+            ictkg:reviews event:wsis-geneva-2003 , event:wsis-tunis-2005 ;
+            ictkg:partOfProcess process:wsis .
     """,
     ),
     (
@@ -209,9 +219,11 @@ FACTS: list[tuple[str, str]] = [
     (
         "p7-belarus-igf-since-2016",
         """
-        series:belarus-igf a ictkg:Forum ; ictkg:organizer state:belarus ;
+        series:belarus-igf a ictkg:Forum ; ictkg:host state:belarus ;
+            ictkg:nationalInitiativeOf series:igf ;
             ictkg:startDate "2016"^^xsd:gYear ; ictkg:purpose ?p .
         FILTER (CONTAINS(?p, "public-private partnership"))
+        FILTER NOT EXISTS { series:belarus-igf ictkg:organizer state:belarus }
     """,
     ),
     # 8. The Connect CIS Summit: when, where, who.
@@ -235,7 +247,8 @@ FACTS: list[tuple[str, str]] = [
         event:connect-cis-summit-2009 ictkg:attendance ?a .
         ?a ictkg:attendeeCountExceeds 400 ;
            ictkg:attendeeGroup concept:scientific-circles , concept:technical-circles ,
-               concept:business-circles .
+               concept:business-circles ;
+           dcterms:source source:mfa-information-technologies .
     """,
     ),
     (
@@ -309,8 +322,78 @@ FACTS: list[tuple[str, str]] = [
         "p10-declaration-towards-a-digital-future",
         """
         doc:towards-a-digital-future ictkg:adoptedAt event:connect-cis-summit-2009 ;
-            ictkg:adoptedBy orgn:cis ; ictkg:supports process:wsis ;
+            ictkg:jointDeclarationOfStatesOf orgn:cis ; ictkg:supports process:wsis ;
             rdfs:label "Towards a digital future"@en .
+        FILTER NOT EXISTS { doc:towards-a-digital-future ictkg:adoptedBy orgn:cis }
+    """,
+    ),
+    # Outside facts, each with its own source; where a source disagrees with the seed, both values.
+    (
+        "out-connect-cis-some-350-participants-beside-the-seeds-more-than-400",
+        """
+        event:connect-cis-summit-2009 ictkg:attendance ?itu , ?seed .
+        ?itu ictkg:approximateAttendeeCount 350 ; dcterms:source source:itu-news-connect-cis ;
+            ictkg:disagreesWith ?seed .
+        ?seed ictkg:attendeeCountExceeds 400 ; dcterms:source source:mfa-information-technologies .
+    """,
+    ),
+    (
+        "out-statement-12-december-2003-beside-the-seeds-11-12-2003",
+        """
+        ?earlier a ictkg:Claim ; rdf:subject doc:lukashenko-statement-wsis-2003 ;
+            rdf:predicate ictkg:deliveryDate ; rdf:object "2003-12-12"^^xsd:date ;
+            dcterms:source source:mfa-information-technologies-earlier-version ;
+            ictkg:disagreesWith ?seed .
+        ?seed rdf:object "2003-12-11"^^xsd:date .
+        FILTER NOT EXISTS { doc:lukashenko-statement-wsis-2003 ictkg:deliveryDate ?preferred }
+    """,
+    ),
+    (
+        "out-belarus-member-of-itu-since-1947",
+        """
+        membership:belarus-itu a ictkg:Membership ; ictkg:member state:belarus ;
+            ictkg:memberOf orgn:itu ; ictkg:startDate "1947"^^xsd:gYear ;
+            dcterms:source source:mpt-cooperation-with-itu .
+        source:mpt-cooperation-with-itu schema:url <https://mpt.gov.by/en/node/218> .
+    """,
+    ),
+    (
+        "out-eleven-wsis-action-lines-defined-by-the-plan-of-action",
+        """
+        scheme:wsis-action-lines ictkg:definedIn doc:geneva-plan-of-action .
+        {
+            SELECT (COUNT(DISTINCT ?line) AS ?n) WHERE {
+                ?line skos:inScheme scheme:wsis-action-lines ; skos:notation ?code .
+            }
+        }
+        FILTER (?n = 11)
+        ?c1 skos:notation "C1" ; skos:prefLabel ?l .
+        FILTER (CONTAINS(?l, "all stakeholders in the promotion of ICTs for development"))
+    """,
+    ),
+    (
+        "out-belarus-member-of-ecosoc-2018-2020",
+        """
+        ?m a ictkg:Membership ; ictkg:member state:belarus ; ictkg:memberOf orgn:ecosoc ;
+            ictkg:startDate "2018"^^xsd:gYear ; ictkg:endDate "2020"^^xsd:gYear ;
+            dcterms:source source:mfa-belarus-elected-to-ecosoc .
+    """,
+    ),
+    (
+        "out-itu-official-russian-names",
+        """
+        event:wsis rdfs:label
+            "Всемирная встреча на высшем уровне по вопросам информационного общества"@ru .
+        series:wsis-forum rdfs:label "Форум ВВУИО"@ru .
+        scheme:wsis-action-lines skos:prefLabel "Направления деятельности ВВУИО"@ru .
+        GRAPH ?g { event:wsis dcterms:source source:itu-press-release-2017-pr25 }
+    """,
+    ),
+    (
+        "out-un-and-itu-symbols-as-identifiers",
+        """
+        source:un-a-res-70-125 dcterms:identifier "A/RES/70/125" .
+        source:itu-geneva-declaration-of-principles dcterms:identifier "WSIS-03/GENEVA/DOC/4-E" .
     """,
     ),
     # Provenance: the seed itself is a resource, and it backs the facts above.

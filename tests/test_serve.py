@@ -222,7 +222,7 @@ def test_a_retired_worker_closes_each_connection_after_its_answer() -> None:
     clients reconnect to the new workers instead of being served the old data."""
     from multiprocessing import RawValue
 
-    from server.serve import closing_when
+    from server.serving.serve import closing_when
 
     def app(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain")])

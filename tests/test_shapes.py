@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from server.validation import validate
+from server.validation.shacl import validate
 
 HERE = Path(__file__).parent / "shapes"
 ROOT = Path(__file__).parent.parent
@@ -169,11 +169,39 @@ EXPECTED: dict[str, tuple[str, str, str | None, str, str]] = {
         "ConceptShape",
     ),
     "21_main_entity_without_russian_label": (
-        "Warning",
+        "Violation",
         ID + "state/oceania",
         RDFS + "label",
         "QualifiedMinCountConstraintComponent",
         "RussianLabelShape",
+    ),
+    "27_ontology_property_without_domain": (
+        "Violation",
+        ICTKG + "sponsor",
+        f"(<{RDFS}domain>|<https://schema.org/domainIncludes>)",
+        "MinCountConstraintComponent",
+        "PropertyDomainRangeShape",
+    ),
+    "24_source_without_url": (
+        "Violation",
+        ID + "source/no-address",
+        "https://schema.org/url",
+        "MinCountConstraintComponent",
+        "SourceDocumentShape",
+    ),
+    "25_main_entity_without_belarusian_label": (
+        "Violation",
+        ID + "state/oceania",
+        RDFS + "label",
+        "QualifiedMinCountConstraintComponent",
+        "BelarusianLabelShape",
+    ),
+    "26_partial_date_where_a_full_date_is_needed": (
+        "Violation",
+        ID + "document/declaration",
+        ICTKG + "adoptionDate",
+        "DatatypeConstraintComponent",
+        "DocumentShape",
     ),
     "22_ontology_term_with_two_english_definitions": (
         "Violation",

@@ -1,6 +1,6 @@
 """The endpoint is read-only, calls nowhere, and bounds time, rows and sizes.
 
-GUIDE.md "Safety by default"; SPARQL 1.1 Protocol §2.2 (the update operation, which this
+README, "Design decisions: safety"; SPARQL 1.1 Protocol §2.2 (the update operation, which this
 endpoint does not offer) and §2.1.4 (dataset IRIs); SPARQL 1.1 Federated Query §3 (SERVICE).
 Connections are checked with a real TCP listener on 127.0.0.1 that must see none; the time
 limit with a real runaway query, on both stores.
@@ -16,9 +16,9 @@ import pyoxigraph as ox
 import pytest
 from conftest import SPARQL_CONFIG, SPARQL_FIXTURES, sparql_app_on
 
-from server.query_safety import QueryRefused, check_query
-from server.query_worker import Job, PoolBusy, QueryPool, QueryTimeout
-from server.store import Store
+from server.store.embedded import Store
+from server.store.safety import QueryRefused, check_query
+from server.workers.query import Job, PoolBusy, QueryPool, QueryTimeout
 
 VOC = "https://example.org/sq/vocab#"
 FORM = "application/x-www-form-urlencoded"

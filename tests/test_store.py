@@ -13,8 +13,9 @@ import pyoxigraph as ox
 import pytest
 from conftest import SPARQL_BASE, SPARQL_CONFIG, SPARQL_FIXTURES
 
-from server.remote_store import RemoteStore
-from server.store import VERSION_FILE, Store, open_store
+from server.store import open_store
+from server.store.embedded import VERSION_FILE, Store
+from server.store.remote import RemoteStore
 
 DIRS = [SPARQL_FIXTURES / "ontology", SPARQL_FIXTURES / "data"]
 EXTRA = ox.Quad(
@@ -115,7 +116,7 @@ def test_a_disk_store_reopened_on_unchanged_files_reads_none_of_them(tmp_path, m
     """The version recorded with the files' signature is trusted: no file is hashed again (at
     1e7 triples that is seconds of reading per process). The recorded version is faked here,
     so a store that hashed the files again would not report it."""
-    from server import store as store_module
+    from server.store import embedded as store_module
 
     dirs = copy_fixtures(tmp_path)
     path = tmp_path / "store"

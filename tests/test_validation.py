@@ -1,4 +1,4 @@
-"""The validation engine (``server.validation``), its source locations and its report formats.
+"""The validation engine (``server.validation.shacl``), its source locations and its report formats.
 
 Fixtures: ``tests/fixtures/validation/`` (see its README): one ontology, one shapes directory,
 and one data directory per situation. Every expectation names the focus node, the file:line,
@@ -16,8 +16,12 @@ import pytest
 from rdflib import RDFS, SH, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
-from server.sourcemap import scan
-from server.validation import (
+from server.validation.formats import (
+    github_command,
+    github_escape_data,
+    github_escape_property,
+)
+from server.validation.shacl import (
     EXIT_CONFORMS,
     EXIT_FAILS,
     EXIT_UNUSABLE,
@@ -29,11 +33,7 @@ from server.validation import (
     path_text,
     validate,
 )
-from server.validation_formats import (
-    github_command,
-    github_escape_data,
-    github_escape_property,
-)
+from server.validation.sourcemap import scan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validation"
 ONTOLOGY, SHAPES = FIXTURES / "ontology", FIXTURES / "shapes"

@@ -1,4 +1,4 @@
-"""The vocabulary lint (``server.vocabulary_lint``): unknown terms are caught, with file:line.
+"""The vocabulary lint (``server.validation.lint``): unknown terms are caught, with file:line.
 
 A misspelt SHACL, RDFS or OWL term is silently ignored by validators (an unknown predicate is
 just a triple), and an undeclared term of our own namespace is checked by no shape; these rows
@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from server.config import ONTOLOGY_NS
-from server.sourcemap import scan
-from server.validation import display_path, validate
-from server.vocabulary_lint import (
+from server.validation.lint import (
     UNDECLARED_PROJECT_TERM,
     UNKNOWN_W3C_TERM,
     check_term,
     lint,
 )
+from server.validation.shacl import display_path, validate
+from server.validation.sourcemap import scan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validation"
 SH = "http://www.w3.org/ns/shacl#"

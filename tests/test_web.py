@@ -14,9 +14,10 @@ import pytest
 from support import CountingStore
 from web_support import BASE, EVENT, PAGES, THING, make_app
 
-from server import diagram, labels, timeline
-from server.language import choose
-from server.values import format_date, format_number
+from server.i18n.language import choose
+from server.pages import diagram, timeline
+from server.pages.values import format_date, format_number
+from server.rdf import labels
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,1 @@
+"""The application: the factory that wires every concern, health, the OpenAPI description."""

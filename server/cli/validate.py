@@ -1,0 +1,103 @@
+"""``ictkg validate``: the CI gate for the Turtle sources.
+
+Exit status follows pyshacl's convention so CI can tell "the data is wrong" (1) from "the input
+could not be validated at all" (2): 0 conforms, 1 findings at or above ``--fail-on``, 2 unusable
+input (a file that does not parse, a missing or empty directory, a bad option: click's own usage
+errors also exit 2). Directory defaults come from ``server.config`` and, like the app's settings,
+can be overridden by ``ICTKG_ONTOLOGY_DIR``, ``ICTKG_DATA_DIR``, ``ICTKG_SHAPES_DIR`` and
+``ICTKG_BASE_IRI``, so the same command checks any knowledge graph laid out the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from server.config import DEFAULTS, ontology_namespace
+from server.validation.formats import RENDERERS, summary
+from server.validation.shacl import FAIL_ON, validate
+
+_DIRECTORY = click.Path(file_okay=False, path_type=Path)
+
+
+@click.command("validate")
+@click.option(
+    "--ontology",
+    "ontology_dir",
+    type=_DIRECTORY,
+    default=DEFAULTS["ONTOLOGY_DIR"],
+    envvar="ICTKG_ONTOLOGY_DIR",
+    show_default=True,
+    help="Directory of the ontology's Turtle files (checked by the meta-shapes).",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=_DIRECTORY,
+    default=DEFAULTS["DATA_DIR"],
+    envvar="ICTKG_DATA_DIR",
+    show_default=True,
+    help="Directory of the data's Turtle files.",
+)
+@click.option(
+    "--shapes",
+    "shapes_dir",
+    type=_DIRECTORY,
+    default=DEFAULTS["SHAPES_DIR"],
+    envvar="ICTKG_SHAPES_DIR",
+    show_default=True,
+    help="Directory of the SHACL shapes.",
+)
+@click.option(
+    "--base-iri",
+    default=DEFAULTS["BASE_IRI"],
+    envvar="ICTKG_BASE_IRI",
+    show_default=True,
+    help="Base IRI of the dataset: the lint holds {base}ontology# to be the project's namespace.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(RENDERERS)),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs, junit for CI dashboards, github for annotations.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(list(FAIL_ON)),
+    default="violation",
+    show_default=True,
+    help="The least grave severity that makes the run fail (exit 1).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the report to this file (a one-line summary still goes to standard output).",
+)
+def validate_command(
+    ontology_dir: Path,
+    data_dir: Path,
+    shapes_dir: Path,
+    base_iri: str,
+    fmt: str,
+    fail_on: str,
+    output: Path | None,
+) -> None:
+    """Validate the data and the ontology against the SHACL shapes, and lint the vocabulary.
+
+    Exit status: 0 conforms, 1 findings at or above --fail-on, 2 unusable input.
+    """
+    report = validate(ontology_dir, data_dir, shapes_dir, project_ns=ontology_namespace(base_iri))
+    rendered = report.render(fmt, fail_on)
+    if output is None:
+        click.echo(rendered, nl=False)
+    else:
+        try:
+            output.write_text(rendered, encoding="utf-8")
+        except OSError as error:
+            message = f"cannot write {output}: {error.strerror}"
+            raise click.BadParameter(message, param_hint="--output") from error
+        click.echo(summary(report, fail_on))
+    click.get_current_context().exit(report.exit_code(fail_on))

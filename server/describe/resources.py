@@ -1,0 +1,317 @@
+"""Things and the documents that describe them: ``/id/…`` → 303 → ``/doc/…``.
+
+Cool URIs for the Semantic Web (W3C Interest Group Note, 2008), section 4.3: a thing's URI
+``/id/{kind}/{slug}`` answers ``303 See Other`` to a document about it, chosen by ``Accept``
+(HTML for browsers, Turtle for ``*/*`` and RDF clients); each document also has per-format URLs
+(``/doc/{kind}/{slug}.ttl`` …) and ``/doc/{kind}/{slug}`` negotiates.
+
+A description is built with three SPARQL queries through ``store.query``, whatever the number
+of links: the resource's own triples with its blank nodes followed (a CONSTRUCT nesting one
+OPTIONAL per level, down to :data:`BLANK_DEPTH` levels — portable to any SPARQL 1.1 store),
+one page of incoming links together with their number (a count sub-query joined to the page
+sub-query), and one batched ``VALUES`` query for the labels and types of every resource it links
+to, the labels of its terms, and which sources back which of its facts (the ``dcterms:source``
+stated in the same named graph, i.e. the same file, as the fact). Incoming links are links from
+IRIs, or from a blank node of another resource (an n-ary relation), shown from that resource.
+The HTML page is rendered from the description alone (see
+:mod:`server.pages.resource_page`): no page needs more than these three queries.
+
+Paging of incoming links is told in the RDF with the Hydra Core vocabulary, a W3C Community
+Group vocabulary for exactly this (``hydra:Collection``, ``hydra:totalItems``,
+``hydra:PartialCollectionView`` with ``hydra:first`` / ``previous`` / ``next`` / ``last``):
+``<doc#incoming>`` is the collection of resources linking here and ``<doc?page=N>`` its pages.
+The document says what it is about with ``foaf:primaryTopic``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, request
+from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF
+from rdflib.term import Node
+
+from server.http.conneg import negotiate
+from server.http.responses import LRU, not_acceptable, represent, rewriter, store, url
+from server.rdf import alignments, scheme
+from server.rdf.formats import HTML, RDF_OFFERS, Offer, by_name
+from server.rdf.iris import Rewriter
+from server.rdf.labels import LABEL_PREDICATES
+from server.rdf.namespaces import HYDRA
+from server.rdf.scheme import SEGMENT, document_of, document_path
+from server.rdf.terms import graph_of, to_rdflib
+
+#: The formats of a document, Turtle first: it is the answer to ``*/*`` and to no ``Accept``.
+DOC_OFFERS: tuple[Offer, ...] = (*RDF_OFFERS, HTML)
+
+#: How deep blank nodes are followed from a resource (nested n-ary relations, notes…).
+BLANK_DEPTH = 6
+
+#: Predicates whose values name a resource, best first.
+
+
+bp = Blueprint("resources", __name__)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["ictkg.descriptions"] = LRU(int(app.config["REPRESENTATION_CACHE_SIZE"]))
+    app.register_blueprint(bp)
+
+
+# --- the queries ------------------------------------------------------------------------------
+
+
+def own_query(iri: str, depth: int = BLANK_DEPTH) -> str:
+    """CONSTRUCT the resource's triples and, level by level, those of its blank nodes."""
+    template = [f"<{iri}> ?p0 ?o0 ."]
+    where = f"<{iri}> ?p0 ?o0 ."
+    nested = ""
+    for level in range(depth, 0, -1):
+        prev = level - 1
+        nested = f" OPTIONAL {{ FILTER(isBlank(?o{prev})) ?o{prev} ?p{level} ?o{level} .{nested} }}"
+    template += [f"?o{i - 1} ?p{i} ?o{i} ." for i in range(1, depth + 1)]
+    return f"CONSTRUCT {{ {' '.join(template)} }} WHERE {{ {where}{nested} }}"
+
+
+#: Links stated here, not entailed (:mod:`server.rdf.alignments`): each entailed link restates a
+#: stated one, in the linking resource's own document.
+INCOMING = """
+  {{ ?s ?p <{iri}> . FILTER(isIRI(?s))
+     FILTER NOT EXISTS {{ GRAPH <{entailed}> {{ ?s ?p <{iri}> }} }} }}
+  UNION
+  {{ ?s ?p ?b . ?b ?q <{iri}> . FILTER(isIRI(?s) && isBlank(?b))
+     FILTER NOT EXISTS {{ GRAPH <{entailed}> {{ ?b ?q <{iri}> }} }}
+     FILTER NOT EXISTS {{ GRAPH <{entailed}> {{ ?s ?p ?b }} }} }}
+"""
+
+
+def count_query(iri: str, entailed: str) -> str:
+    pattern = INCOMING.format(iri=iri, entailed=entailed)
+    return f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?b ?q WHERE {{ {pattern} }} }}"
+
+
+def page_query(iri: str, size: int, page: int, entailed: str) -> str:
+    """One page of incoming links, each row also carrying ``?n``, their total number.
+
+    The count sub-query has one row; the page is joined to it in an OPTIONAL, so an empty page
+    still gives the total (one query instead of two). ``entailed`` names the graph of entailed
+    triples, whose links are not listed.
+    """
+    pattern = INCOMING.format(iri=iri, entailed=entailed)
+    return (
+        f"SELECT ?n ?s ?p ?b ?q WHERE {{ {{ {count_query(iri, entailed)} }} OPTIONAL {{ "
+        f"SELECT DISTINCT ?s ?p ?b ?q WHERE {{ {pattern} }} "
+        f"ORDER BY ?s ?p ?q ?b LIMIT {size} OFFSET {(page - 1) * size} }} }} "
+        "ORDER BY ?s ?p ?q ?b"
+    )
+
+
+def labels_query(
+    linked: Iterable[URIRef],
+    vocabulary: Iterable[URIRef],
+    topic: str | None = None,
+    entailed: str | None = None,
+) -> str | None:
+    """One query for the labels and types of linked resources, the labels of terms and, when
+    ``topic`` is given, the sources backing each of its facts: rows with ``?g`` bound are
+    (predicate ``?x``, object ``?p``, source ``?v``), a source stated in the fact's own graph;
+    with ``entailed`` (the graph of entailed triples), rows with ``?e`` bound are its facts
+    (predicate ``?x``, object ``?p``) found only there."""
+    linked_values = " ".join(f"<{x}>" for x in sorted(set(linked)))
+    vocab_values = " ".join(f"<{x}>" for x in sorted(set(vocabulary)))
+    labels = " ".join(f"<{p}>" for p in LABEL_PREDICATES)
+    # ``FILTER(?p IN …)``, not a second ``VALUES ?p``: with two VALUES blocks pyoxigraph scans
+    # every triple (640 ms at 1e6 triples, 1 ms this way; BENCHMARKS.md).
+    parts = []
+    if linked_values:
+        parts.append(
+            f"{{ VALUES ?x {{ {linked_values} }} ?x ?p ?v "
+            f"FILTER(?p IN ({', '.join([*labels.split(), f'<{RDF.type}>'])})) }}"
+        )
+    if vocab_values:
+        only_labels = ", ".join(labels.split())
+        parts.append(f"{{ VALUES ?x {{ {vocab_values} }} ?x ?p ?v FILTER(?p IN ({only_labels})) }}")
+    if topic and parts:
+        parts.append(f"{{ GRAPH ?g {{ <{topic}> ?x ?p . <{topic}> <{DCTERMS.source}> ?v }} }}")
+        if entailed:
+            parts.append(f"{{ GRAPH <{entailed}> {{ <{topic}> ?x ?p }} BIND(true AS ?e) }}")
+    if not parts:
+        return None
+    return f"SELECT ?x ?p ?v ?g ?e WHERE {{ {' UNION '.join(parts)} }}"
+
+
+# --- descriptions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Description:
+    """A resource's description in canonical IRIs, with its paging of incoming links."""
+
+    iri: str
+    document: str
+    graph: Graph
+    total: int
+    page: int
+    pages: int
+    #: Which sources back which own fact: ``(predicate, object)`` → sources; a blank object is
+    #: keyed as ``(predicate, None)`` (blank nodes of separate queries cannot be matched).
+    provenance: dict[tuple[Node, Node | None], frozenset[Node]] = field(default_factory=dict)
+    #: The own facts that are entailed, not stated (:mod:`server.rdf.alignments`), keyed alike: the
+    #: RDF documents state them, the HTML page leaves them out (it shows what was stated).
+    entailed: frozenset[tuple[Node, Node | None]] = frozenset()
+
+
+def describe(source: Any, base: str, iri: str, page: int, size: int) -> Description | None:
+    """The description of ``iri`` (page ``page`` of its incoming links), or None if unknown.
+
+    Returns a description with ``page > pages`` when the page is out of range.
+    """
+    graph = graph_of(source.query(own_query(iri)), "o")
+    entailed_graph = alignments.graph_iri(base)
+    rows = list(source.query(page_query(iri, size, page, entailed_graph)))
+    total = int(rows[0]["n"].value) if rows else 0
+    if not graph and total == 0:
+        return None
+    pages = max(1, math.ceil(total / size))
+    document = document_of(base, iri)
+    topic = URIRef(iri)
+    if page > pages:
+        return Description(iri, document, graph, total, page, pages)
+
+    incoming: list[URIRef] = []
+    for row in rows:
+        if row["s"] is None:
+            continue
+        subject = to_rdflib(row["s"])
+        if row["b"] is None:
+            graph.add((subject, to_rdflib(row["p"]), topic))
+        else:
+            blank = to_rdflib(row["b"], "i")
+            graph.add((subject, to_rdflib(row["p"]), blank))
+            graph.add((blank, to_rdflib(row["q"]), topic))
+        incoming.append(subject)
+
+    linked = {o for o in graph.objects() if isinstance(o, URIRef)} | set(incoming)
+    classes = set(graph.objects(None, RDF.type))
+    vocabulary = set(graph.predicates()) | classes
+    query = labels_query(linked - classes - {topic}, vocabulary, iri, entailed_graph)
+    backing: dict[tuple[Node, Node | None], set[Node]] = {}
+    entailed: set[tuple[Node, Node | None]] = set()
+    if query:
+        for row in source.query(query):
+            if row["e"] is not None:
+                p, o = to_rdflib(row["x"]), to_rdflib(row["p"])
+                entailed.add((p, None if isinstance(o, BNode) else o))
+                continue
+            x, p, v = to_rdflib(row["x"]), to_rdflib(row["p"]), to_rdflib(row["v"])
+            if row["g"] is None:
+                graph.add((x, p, v))
+            else:
+                backing.setdefault((x, None if isinstance(p, BNode) else p), set()).add(v)
+    provenance = {fact: frozenset(sources) for fact, sources in backing.items()}
+
+    doc = URIRef(document)
+    graph.add((doc, RDF.type, FOAF.Document))
+    graph.add((doc, FOAF.primaryTopic, topic))
+    collection = URIRef(document + "#incoming")
+    graph.add((collection, RDF.type, HYDRA.Collection))
+    graph.add((collection, HYDRA.totalItems, Literal(total)))
+    for subject in incoming:
+        graph.add((collection, HYDRA.member, subject))
+    if pages > 1:
+        view = URIRef(f"{document}?page={page}")
+        graph.add((collection, HYDRA.view, view))
+        graph.add((view, RDF.type, HYDRA.PartialCollectionView))
+        graph.add((view, HYDRA.first, URIRef(f"{document}?page=1")))
+        graph.add((view, HYDRA.last, URIRef(f"{document}?page={pages}")))
+        if page > 1:
+            graph.add((view, HYDRA.previous, URIRef(f"{document}?page={page - 1}")))
+        if page < pages:
+            graph.add((view, HYDRA.next, URIRef(f"{document}?page={page + 1}")))
+    return Description(iri, document, graph, total, page, pages, provenance, frozenset(entailed))
+
+
+def cached_description(iri: str, page: int) -> Description | None:
+    config = current_app.config
+    source = store()
+    key = (source.version, iri, page)
+    return current_app.extensions["ictkg.descriptions"].get_or_build(
+        key,
+        lambda: describe(source, config["BASE_IRI"], iri, page, int(config["BACKLINKS_PAGE_SIZE"])),
+    )
+
+
+# --- HTML (see server.pages.values and server.pages.resource_page) -------------------------
+
+
+def render_description(description: Description, graph: Graph, rw: Rewriter) -> str:
+    """The HTML page of a description (``graph`` is its local-IRI version)."""
+    from server.pages import resource_page
+
+    return resource_page.render(description, graph, rw)
+
+
+# --- views ------------------------------------------------------------------------------------
+
+
+def thing_iri(kind: str, slug: str) -> str | None:
+    if not (SEGMENT.fullmatch(kind) and SEGMENT.fullmatch(slug)):
+        return None
+    return scheme.thing_iri(current_app.config["BASE_IRI"], kind, slug)
+
+
+def not_found(what: str) -> tuple[str, int, dict[str, str]]:
+    return f"404 Not Found: {what}\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.get("/id/<kind>/<slug>")
+def thing(kind: str, slug: str):
+    """303 See Other to the document, in the format the client prefers (Cool URIs §4.3)."""
+    iri = thing_iri(kind, slug)
+    if iri is None or not store().query(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}"):
+        return not_found(f"no resource /id/{kind}/{slug}")
+    rw = rewriter()
+    path = document_path(kind, slug)
+    query = request.query_string.decode("ascii", "replace")
+    offer = negotiate(request.accept_mimetypes, DOC_OFFERS)
+    if offer is None:
+        return not_acceptable(rw, path, DOC_OFFERS, query)
+    response = current_app.response_class(status=303)
+    response.headers["Location"] = url(rw, path, offer, query)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/doc/<kind>/<name>")
+def document(kind: str, name: str):
+    """The description of ``/id/{kind}/{slug}``: negotiated, or per format by extension."""
+    slug, _, extension = name.rpartition(".")
+    if not slug or by_name(DOC_OFFERS, extension) is None:
+        slug, extension = name, None
+    iri = thing_iri(kind, slug)
+    raw_page = request.args.get("page")
+    if raw_page is not None and not (raw_page.isdigit() and int(raw_page) >= 1):
+        return (
+            "400 Bad Request: page must be a positive integer\n",
+            400,
+            {"Content-Type": "text/plain"},
+        )
+    page = int(raw_page or 1)
+    description = cached_description(iri, page) if iri else None
+    if description is None:
+        return not_found(f"no resource /id/{kind}/{slug}")
+    if page > description.pages:
+        return not_found(f"page {page} of {description.pages}")
+    return represent(
+        document_path(kind, slug),
+        DOC_OFFERS,
+        lambda: description.graph,
+        html=lambda graph, rw: render_description(description, graph, rw),
+        extension=extension,
+        topic=iri,
+        query=f"page={raw_page}" if raw_page is not None else "",
+    )

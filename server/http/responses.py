@@ -1,0 +1,287 @@
+"""From graphs and bytes to HTTP responses: one place for every header.
+
+Views build graphs in canonical IRIs and hand them to :func:`represent` (or bytes to
+:func:`respond`); nothing else picks a serializer or sets caching headers. What a response
+carries, and why:
+
+- the format from :mod:`server.http.conneg` (``Accept``, or the per-format URL's extension), with
+  ``Vary: Accept`` on negotiated responses and 406 listing what is available (RFC 9110 §12.5.1,
+  §15.5.7);
+- ``Content-Location`` naming the per-format document actually sent (RFC 9110 §8.7) and
+  ``Link: <…>; rel="alternate"; type="…"`` for every other format (RFC 8288);
+- a strong ``ETag`` hashed from the dataset version (``store.version``) and the bytes sent, and
+  ``Last-Modified`` (the newest loaded file, else the load time), so ``make_conditional``
+  answers ``If-None-Match`` / ``If-Modified-Since`` with 304 (RFC 9110 §13) and caches
+  revalidate (``Cache-Control: no-cache``, RFC 9111 §5.2.2.4); HEAD is answered by Werkzeug
+  from the same response without its body (RFC 9110 §9.3.2);
+- CORS on every response of the app, redirects and errors included, and answers to preflight
+  ``OPTIONS`` requests (Fetch standard §3.2): see :func:`cors`.
+
+Representations are computed once per (dataset version, root URL, document, format) and kept in
+a bounded LRU with their ETag: the data only changes when the server reloads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+from rdflib import OWL, Graph, URIRef
+
+from server.http.conneg import negotiate
+from server.i18n import language
+from server.rdf import jsonld
+from server.rdf.formats import Offer, by_name
+from server.rdf.iris import Rewriter
+
+
+class LRU:
+    """A small thread-safe least-recently-used cache of computed values."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_build(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = build()
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+@dataclass(frozen=True)
+class Representation:
+    body: bytes
+    content_type: str
+    etag: str
+
+
+@dataclass
+class HttpState:
+    """What this module keeps per app: the caches and the dataset's modification time."""
+
+    graphs: LRU
+    bodies: LRU
+    last_modified: datetime
+    contexts: LRU
+
+
+def init_app(app: Flask) -> None:
+    size = int(app.config["REPRESENTATION_CACHE_SIZE"])
+    app.extensions["ictkg.http"] = HttpState(
+        graphs=LRU(size),
+        bodies=LRU(size),
+        last_modified=dataset_mtime(app.extensions["ictkg"]),
+        contexts=LRU(8),
+    )
+    app.add_url_rule("/context.jsonld", "jsonld_context", context_view)
+
+
+def dataset_mtime(store: Any) -> datetime:
+    """The newest modification time of the loaded files, else now (whole seconds, UTC)."""
+    files: Sequence[Path] = getattr(store, "files", None) or []
+    stamp = max((f.stat().st_mtime for f in files), default=time.time())
+    return datetime.fromtimestamp(int(stamp), tz=UTC)
+
+
+def state() -> HttpState:
+    return current_app.extensions["ictkg.http"]
+
+
+def store() -> Any:
+    return current_app.extensions["ictkg"]
+
+
+def rewriter() -> Rewriter:
+    """The IRI mapping for the current request (identity when ``REWRITE_IRIS`` is off)."""
+    base = current_app.config["BASE_IRI"]
+    return Rewriter(base, request.root_url if current_app.config["REWRITE_IRIS"] else base)
+
+
+def context(rw: Rewriter) -> dict[str, Any]:
+    """The JSON-LD context for this root, built once per dataset version."""
+    key = (store().version, rw.root)
+
+    def build() -> dict[str, Any]:
+        return jsonld.local_context(
+            jsonld.canonical_context(store(), current_app.config["BASE_IRI"]), rw
+        )
+
+    return state().contexts.get_or_build(key, build)
+
+
+def prefixes(rw: Rewriter) -> dict[str, str]:
+    """The namespace prefixes of this root's context, for Turtle and RDF/XML."""
+    return {
+        prefix: namespace
+        for prefix, namespace in context(rw).items()
+        if isinstance(namespace, str) and namespace.endswith(("#", "/"))
+    }
+
+
+def context_url(rw: Rewriter) -> str:
+    return rw.root + "context.jsonld"
+
+
+def serialize(graph: Graph, offer: Offer, rw: Rewriter) -> bytes:
+    """The bytes of ``graph`` (already in local IRIs) in the offer's RDF format."""
+    if offer.media_type == "application/ld+json":
+        return jsonld.compact(graph, context(rw), context_url(rw))
+    for prefix, namespace in prefixes(rw).items():
+        graph.bind(prefix, URIRef(namespace), override=True, replace=True)
+    return graph.serialize(format=offer.rdflib_format, encoding="utf-8")
+
+
+def etag_for(body: bytes) -> str:
+    """A strong validator: changes with the dataset version and with the bytes sent."""
+    digest = hashlib.sha256(store().version.encode() + b"\0" + body)
+    return digest.hexdigest()[:40]
+
+
+def content_type(media_type: str) -> str:
+    if media_type.startswith("text/") or media_type.endswith(("+json", "+xml", "/n-triples")):
+        return f"{media_type}; charset=utf-8"
+    return media_type
+
+
+def url(rw: Rewriter, path: str, offer: Offer | None = None, query: str = "") -> str:
+    """The local URL of a document (``path`` relative to the root), per format if given."""
+    target = rw.root + path + (f".{offer.extension}" if offer else "")
+    return f"{target}?{query}" if query else target
+
+
+def alternates(rw: Rewriter, path: str, offers: Sequence[Offer], query: str, but: Offer | None):
+    return ", ".join(
+        f'<{url(rw, path, o, query)}>; rel="alternate"; type="{o.media_type}"'
+        for o in offers
+        if o != but
+    )
+
+
+def not_acceptable(rw: Rewriter, path: str, offers: Sequence[Offer], query: str = "") -> Response:
+    """406 with the list of what is available (RFC 9110 §15.5.7), as text and as Link."""
+    lines = ["406 Not Acceptable: none of the formats offered here matches the Accept header."]
+    lines.append("Available:")
+    lines += [f"  {o.media_type}  {url(rw, path, o, query)}" for o in offers]
+    response = Response("\n".join(lines) + "\n", 406, content_type="text/plain; charset=utf-8")
+    response.headers["Vary"] = "Accept"
+    response.headers["Link"] = alternates(rw, path, offers, query, None)
+    return response
+
+
+def choose(offers: Sequence[Offer], extension: str | None) -> Offer | None:
+    """The offer for a per-format URL's extension, or the negotiated one."""
+    if extension is not None:
+        return by_name(tuple(offers), extension)
+    return negotiate(request.accept_mimetypes, tuple(offers))
+
+
+def represent(
+    path: str,
+    offers: Sequence[Offer],
+    build: Callable[[], Graph],
+    *,
+    html: Callable[[Graph, Rewriter], str] | None = None,
+    extension: str | None = None,
+    topic: str | None = None,
+    query: str = "",
+) -> Response:
+    """The response for a document: a graph in canonical IRIs, in the negotiated format.
+
+    ``path`` is the document's path without extension (``doc/state/belarus``); ``extension`` is
+    the per-format URL's (``ttl``) or ``None`` to negotiate; ``query`` is kept in every URL we
+    send (``page=2``). ``build`` is called at most once per dataset version and root; ``html``
+    renders the local graph for people. ``topic`` (canonical) gets ``owl:sameAs`` from its local
+    name when the two differ (see :mod:`server.rdf.iris`).
+    """
+    rw = rewriter()
+    offer = choose(offers, extension)
+    if offer is None:
+        if extension is not None:
+            return Response("No such format here.\n", 404, content_type="text/plain")
+        return not_acceptable(rw, path, offers, query)
+    version = store().version
+
+    def local_graph() -> Graph:
+        # Prefixes are bound when an RDF format is written (serialize): HTML needs none, so
+        # a page does not pay for the context's queries.
+        graph = rw.graph(build())
+        if topic and rw.local(topic) != topic:
+            graph.add((URIRef(rw.local(topic)), OWL.sameAs, URIRef(topic)))
+        return graph
+
+    def body() -> Representation:
+        graph = state().graphs.get_or_build((version, rw.root, path, query), local_graph)
+        if offer.media_type == "text/html":
+            if html is None:
+                raise LookupError(f"no HTML for {path}")
+            data = html(graph, rw).encode()
+        else:
+            data = serialize(graph, offer, rw)
+        return Representation(data, content_type(offer.media_type), etag_for(data))
+
+    # HTML speaks the reader's language (?lang= or Accept-Language): one body per language.
+    variant = language.current() if offer.media_type == "text/html" else None
+    key = (version, rw.root, path, query, offer.name, variant)
+    representation = state().bodies.get_or_build(key, body)
+    response = finish(representation, url(rw, path, offer, query))
+    response.headers["Link"] = alternates(rw, path, offers, query, offer)
+    if extension is None:
+        response.vary.add("Accept")
+    if variant is not None and not variant.explicit:
+        response.vary.add("Accept-Language")
+    return response
+
+
+def respond(
+    key: Hashable, build: Callable[[], bytes], media_type: str, *, filename: str | None = None
+) -> Response:
+    """The response for fixed bytes (a dump, the context), built once per version and key."""
+
+    def body() -> Representation:
+        data = build()
+        return Representation(data, content_type(media_type), etag_for(data))
+
+    representation = state().bodies.get_or_build((store().version, key), body)
+    response = finish(representation, request.base_url)
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def finish(representation: Representation, location: str) -> Response:
+    """Validators and caching headers, then 304 when the client's copy is current."""
+    response = Response(representation.body, content_type=representation.content_type)
+    response.headers["Content-Location"] = location
+    response.set_etag(representation.etag)
+    response.last_modified = state().last_modified
+    response.cache_control.public = True
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)
+
+
+def context_view() -> Response:
+    """``/context.jsonld``: the context every JSON-LD document of this root references."""
+    rw = rewriter()
+    return respond(
+        ("context", rw.root), lambda: jsonld.context_document(context(rw)), "application/ld+json"
+    )

@@ -1,0 +1,90 @@
+"""The answer to a query as the browser page shows it: a table with named links.
+
+The page works as a plain HTML form: ``/query?query=…`` runs the query through the endpoint's
+own worker pool (:mod:`server.workers.query`: the same time limit, row cap and ``SERVICE``
+refusal as ``/sparql``), asks for SPARQL JSON (or N-Triples for graphs), reads it back with
+pyoxigraph and shows at most ``QUERY_PAGE_ROWS`` rows, with one batched label query for the
+IRIs shown (:mod:`server.rdf.labels`). Downloads are links to ``/sparql?query=…&format=…``: the
+endpoint writes every result format itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from server.i18n.language import Choice
+from server.pages.values import literal_view
+from server.rdf import labels
+from server.rdf.formats import DATASET_OFFERS, RDF_OFFERS, RESULTS_OFFERS, Offer
+from server.rdf.iris import Rewriter, is_link
+from server.rdf.terms import to_rdflib
+from server.workers.query import Job
+
+#: Download formats of a CONSTRUCT / DESCRIBE answer (those of the endpoint).
+GRAPH_FORMATS: tuple[Offer, ...] = RDF_OFFERS + DATASET_OFFERS
+
+
+@dataclass
+class Answer:
+    """What the page shows for one query."""
+
+    kind: str  # "select" | "ask" | "graph"
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[dict[str, Any] | None]] = field(default_factory=list)
+    boolean: bool | None = None
+    truncated: bool = False
+    formats: tuple[Offer, ...] = ()
+
+
+def cell(term: Any, names: Graph, rw: Rewriter, choice: Choice) -> dict[str, Any] | None:
+    """One result term for the table: a named link, a formatted literal or a blank node."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        local = rw.local(term.value)
+        node = to_rdflib(term)
+        found = labels.label(names, node, choice.chain)
+        return {
+            "kind": "iri",
+            "iri": local,
+            "href": local if is_link(node) else None,
+            "label": found or local,
+            "named": found is not None,
+        }
+    if isinstance(term, ox.BlankNode):
+        return {"kind": "bnode", "text": f"_:{term.value}"}
+    if isinstance(term, ox.Triple):
+        return {"kind": "bnode", "text": str(term)}
+    return literal_view(to_rdflib(term), choice)
+
+
+def run(pool: Any, store: Any, query: str, config: Any, rw: Rewriter, choice: Choice) -> Answer:
+    """The answer to ``query`` for the page; raises the pool's errors (see ``QueryPool.run``)."""
+    limit = int(config["QUERY_PAGE_ROWS"])
+    job = Job(
+        sparql=query,
+        results_type="application/sparql-results+json",
+        graph_type="application/n-triples",
+        row_limit=min(limit, int(config["RESULT_ROW_LIMIT"])),
+    )
+    result = pool.run(job, float(config["QUERY_TIMEOUT"]))
+    if result.form == "graph":
+        triples = ox.parse(result.body, format=ox.RdfFormat.N_TRIPLES)
+        columns = ["subject", "predicate", "object"]
+        raw = [[t.subject, t.predicate, t.object] for t in triples]
+        kind, formats = "graph", GRAPH_FORMATS
+    else:
+        parsed = ox.parse_query_results(result.body, format=ox.QueryResultsFormat.JSON)
+        if isinstance(parsed, ox.QueryBoolean):
+            return Answer("ask", boolean=bool(parsed), formats=RESULTS_OFFERS)
+        columns = [v.value for v in parsed.variables]
+        raw = [[solution[c] for c in columns] for solution in parsed]
+        kind, formats = "select", RESULTS_OFFERS
+    iris = {t.value for row in raw for t in row if isinstance(t, ox.NamedNode)}
+    names = labels.fetch(store, iris)
+    rows = [[cell(t, names, rw, choice) for t in row] for row in raw]
+    return Answer(kind, columns, rows, truncated=result.truncated, formats=formats)

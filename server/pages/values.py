@@ -1,0 +1,260 @@
+"""How one RDF value reads on a page: a named link, a formatted date or number, or a text.
+
+Everything here returns plain data for the templates (Jinja autoescapes all of it). Only
+http(s) IRIs become links (:func:`server.rdf.iris.is_link`); any other IRI (``javascript:``,
+``data:``, ``urn:``) is shown as text. Links to this server keep the reader's explicit
+language choice (:func:`server.i18n.language.with_lang`). Dates are shown in the reader's language
+with the lexical value kept in ``<time datetime>``; numbers get digit grouping.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from server.i18n.language import Choice, current, with_lang
+from server.rdf import labels
+from server.rdf.iris import Rewriter, is_link
+from server.rdf.jsonld import PREFIXES
+
+#: How deep nested blank nodes are shown inline.
+MAX_DEPTH = 8
+
+MONTHS = {
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "ru": [
+        "января",
+        "февраля",
+        "марта",
+        "апреля",
+        "мая",
+        "июня",
+        "июля",
+        "августа",
+        "сентября",
+        "октября",
+        "ноября",
+        "декабря",
+    ],
+    "be": [
+        "студзеня",
+        "лютага",
+        "сакавіка",
+        "красавіка",
+        "мая",
+        "чэрвеня",
+        "ліпеня",
+        "жніўня",
+        "верасня",
+        "кастрычніка",
+        "лістапада",
+        "снежня",
+    ],
+}
+#: Month names standing alone (``May 2016``): the nominative in Russian and Belarusian.
+MONTHS_ALONE = {
+    "en": MONTHS["en"],
+    "ru": [
+        "январь",
+        "февраль",
+        "март",
+        "апрель",
+        "май",
+        "июнь",
+        "июль",
+        "август",
+        "сентябрь",
+        "октябрь",
+        "ноябрь",
+        "декабрь",
+    ],
+    "be": [
+        "студзень",
+        "люты",
+        "сакавік",
+        "красавік",
+        "май",
+        "чэрвень",
+        "ліпень",
+        "жнівень",
+        "верасень",
+        "кастрычнік",
+        "лістапад",
+        "снежань",
+    ],
+}
+
+DATE = re.compile(r"(-?\d{4,})-(\d{2})-(\d{2})")
+YEAR_MONTH = re.compile(r"(-?\d{4,})-(\d{2})")
+YEAR = re.compile(r"-?\d{4,}")
+NUMBERS = {
+    XSD.integer,
+    XSD.int,
+    XSD.long,
+    XSD.short,
+    XSD.nonNegativeInteger,
+    XSD.positiveInteger,
+    XSD.decimal,
+    XSD.double,
+    XSD.float,
+}
+DATES = {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.dateTime}
+
+
+def format_date(lexical: str, datatype: URIRef, lang: str) -> str | None:
+    """A typed date in words (``10 December 2003``), or None when it is not well-formed."""
+    text = lexical.strip()
+    if datatype == XSD.dateTime:
+        day, _, time = text.partition("T")
+        formatted = format_date(day, XSD.date, lang)
+        return f"{formatted} {time[:5]}" if formatted and time else formatted
+    if datatype == XSD.date and (m := DATE.match(text)):
+        year, month, day = m.groups()
+        if 1 <= int(month) <= 12:
+            if lang == "en":
+                return f"{int(day)} {MONTHS['en'][int(month) - 1]} {year}"
+            return f"{int(day)} {MONTHS[lang][int(month) - 1]} {year}"
+    if datatype == XSD.gYearMonth and (m := YEAR_MONTH.match(text)):
+        year, month = m.groups()
+        if 1 <= int(month) <= 12:
+            return f"{MONTHS_ALONE[lang][int(month) - 1]} {year}"
+    if datatype == XSD.gYear and YEAR.match(text):
+        return text[:4] if not text.startswith("-") else text
+    return None
+
+
+def format_number(lexical: str, lang: str) -> str | None:
+    """Digit groups (``12,345`` in English, ``12 345`` in Russian), or None if not a number."""
+    try:
+        number = Decimal(lexical.strip())
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    text = f"{number:,}"
+    if lang != "en":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
+def short_name(node: Node) -> str:
+    """A CURIE for an IRI in a well-known namespace, else the IRI."""
+    text = str(node)
+    for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: len(item[1]), reverse=True):
+        if text.startswith(namespace) and len(text) > len(namespace):
+            return f"{prefix}:{text[len(namespace) :]}"
+    return text
+
+
+def readable_name(iri: str) -> str:
+    """A name for an unlabelled IRI: a CURIE in a well-known namespace, else its local name."""
+    curie = short_name(URIRef(iri))
+    return curie if curie != iri else labels.local_name(iri)
+
+
+def literal_view(node: Literal, choice: Choice) -> dict[str, Any]:
+    datatype = node.datatype
+    view: dict[str, Any] = {
+        "kind": "literal",
+        "text": str(node),
+        "raw": str(node),
+        "lang": node.language,
+        "datatype": short_name(datatype) if datatype else None,
+        "time": False,
+    }
+    if datatype in DATES:
+        formatted = format_date(str(node), datatype, choice.code)
+        if formatted:
+            view.update(text=formatted, time=True, datatype=None)
+    elif datatype in NUMBERS:
+        formatted = format_number(str(node), choice.code)
+        if formatted:
+            view.update(text=formatted, datatype=None)
+    elif datatype == XSD.boolean:
+        view["datatype"] = None
+    return view
+
+
+def iri_view(graph: Graph, node: Node, rw: Rewriter, choice: Choice) -> dict[str, Any]:
+    text = str(node)
+    href = None
+    if is_link(node):
+        href = with_lang(text, choice) if text.startswith(rw.root) else text
+    found = labels.label(graph, node, choice.chain)
+    return {
+        "kind": "iri",
+        "iri": text,
+        "href": href,
+        "label": found or readable_name(text),
+        "named": found is not None,
+    }
+
+
+def best_label(graph: Graph, node: Node) -> str | None:
+    """The node's label in the page's language, following its fallback chain."""
+    return labels.label(graph, node, current().chain)
+
+
+def value_view(
+    graph: Graph, node: Node, rw: Rewriter, depth: int = 0, choice: Choice | None = None
+) -> dict[str, Any]:
+    """What a template needs to show one value: a link, a literal or a nested blank node."""
+    choice = choice or current()
+    if isinstance(node, Literal):
+        return literal_view(node, choice)
+    if isinstance(node, BNode):
+        rows = properties_view(graph, node, rw, depth + 1, choice) if depth < MAX_DEPTH else []
+        return {"kind": "blank", "rows": rows}
+    return iri_view(graph, node, rw, choice)
+
+
+def sort_key(view: dict[str, Any], choice: Choice) -> tuple:
+    """Values in a stable order: the page's language first, then by what is shown."""
+    if view["kind"] == "literal":
+        lang = view["lang"] or ""
+        return (0, lang not in choice.chain[:1], lang, view["raw"])
+    if view["kind"] == "iri":
+        return (1, False, "", view["label"].lower())
+    return (2, False, "", "")
+
+
+def properties_view(
+    graph: Graph,
+    subject: Node,
+    rw: Rewriter,
+    depth: int = 0,
+    choice: Choice | None = None,
+    only: set[URIRef] | None = None,
+) -> list[dict[str, Any]]:
+    """The subject's properties, one row per predicate, named by its label, types first."""
+    choice = choice or current()
+    rows = []
+    for predicate in set(graph.predicates(subject)):
+        if only is not None and predicate not in only:
+            continue
+        values = [
+            value_view(graph, v, rw, depth, choice) for v in graph.objects(subject, predicate)
+        ]
+        values.sort(key=lambda v: sort_key(v, choice))
+        rows.append({"predicate": iri_view(graph, predicate, rw, choice), "values": values})
+    rows.sort(
+        key=lambda r: (r["predicate"]["iri"] != str(RDF.type), r["predicate"]["label"].lower())
+    )
+    return rows

@@ -1,0 +1,445 @@
+"""Pages for people: home, lists, search and the query page, and what every page shares.
+
+Every page is rendered in at most three SPARQL queries (``tests/test_web.py`` counts them):
+the home page asks for the kinds with their counts, the dated events, and the sources; a list
+asks for one page of instances with their total and sort keys, then for their labels; search
+asks for the matches, then for their labels. Labels always come in one batched query
+(:mod:`server.rdf.labels`), in the reader's language (:mod:`server.i18n.language`).
+
+The pages load nothing from another host and run no inline script (the JSON-LD ``<script>``
+blocks are data, not executed): the Content-Security-Policy of :mod:`server.http.middleware`
+holds them to that.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
+
+from server.config import PROJECT_ROOT, ontology_namespace
+from server.http.conneg import negotiate
+from server.http.responses import rewriter, store
+from server.i18n import language
+from server.pages import examples, query_page, timeline
+from server.pages.values import iri_view, literal_view
+from server.rdf import labels
+from server.rdf.formats import HTML, Offer
+from server.rdf.scheme import things_prefix
+from server.rdf.terms import to_rdflib
+from server.store.base import StoreUnavailable
+from server.store.safety import QueryRefused
+from server.workers.query import PoolBusy, QueryFailed, QueryTimeout
+
+JSON = Offer("application/json", "json", "json")
+SEARCH_OFFERS = (HTML, JSON)
+
+#: Defaults of this module's settings (``server.config`` may override them).
+SETTINGS: dict[str, Any] = {
+    "QUERIES_DIR": str(PROJECT_ROOT / "queries"),
+    "LIST_PAGE_SIZE": 50,
+    "SEARCH_LIMIT": 50,
+    "QUERY_PAGE_ROWS": 1000,
+}
+
+bp = Blueprint("web", __name__)
+
+
+def init_app(app: Flask) -> None:
+    for key, value in SETTINGS.items():
+        app.config.setdefault(key, value)
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(
+        t=language.message,
+        page_language=language.current,
+        languages=language.NAMES,
+        switch_url=language.switch_url,
+        with_lang=language.with_lang,
+    )
+
+
+def sparql_str(text: str) -> str:
+    """A SPARQL string literal for any text (escaped by pyoxigraph's term writer)."""
+    return str(Literal(text).n3())
+
+
+def html(template: str, **context: Any) -> Response:
+    response = Response(render_template(template, **context), content_type="text/html")
+    response.vary.add("Accept-Language")
+    response.cache_control.no_cache = True
+    return response
+
+
+# --- home ---------------------------------------------------------------------------------------
+
+LABEL_VALUES = " ".join(f"<{p}>" for p in labels.LABEL_PREDICATES)
+
+
+def kinds_query(base: str) -> str:
+    """Instances per class (sub-classes included), with the class labels and super-classes."""
+    return f"""
+SELECT ?c ?n ?lp ?l ?sup WHERE {{
+  {{ SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+      ?s a ?t . ?t <{RDFS.subClassOf}>* ?c .
+      FILTER(isIRI(?s) && STRSTARTS(STR(?s), {sparql_str(things_prefix(base))}) && isIRI(?c))
+      FILTER(STRSTARTS(STR(?c), {sparql_str(base)}) || EXISTS {{ ?any a ?c }})
+  }} GROUP BY ?c }}
+  OPTIONAL {{ VALUES ?lp {{ {LABEL_VALUES} }} ?c ?lp ?l }}
+  OPTIONAL {{ ?c <{RDFS.subClassOf}> ?sup FILTER(isIRI(?sup)) }}
+}}"""
+
+
+def dates_query(config: Any) -> str:
+    ns = ontology_namespace(config["BASE_IRI"])
+    return f"""
+SELECT ?e ?start ?end ?lp ?l WHERE {{
+  VALUES ?sp {{ <{ns}startDate> <https://schema.org/startDate> }}
+  ?e ?sp ?start . FILTER(isIRI(?e))
+  OPTIONAL {{ VALUES ?ep {{ <{ns}endDate> <https://schema.org/endDate> }} ?e ?ep ?end }}
+  OPTIONAL {{ VALUES ?lp {{ {LABEL_VALUES} }} ?e ?lp ?l }}
+}}"""
+
+
+SOURCES_QUERY = f"""
+SELECT ?src ?n ?lp ?l WHERE {{
+  {{ SELECT ?src (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+      ?s <http://purl.org/dc/terms/source> ?src FILTER(isIRI(?src)) }} GROUP BY ?src }}
+  OPTIONAL {{ VALUES ?lp {{ {LABEL_VALUES} }} ?src ?lp ?l }}
+}}"""
+
+
+def rows_graph(rows: Any, subject: str, *values: tuple[str, URIRef | str]) -> Graph:
+    """A graph of label/other triples from result rows (``?lp``/``?l`` become labels)."""
+    graph = Graph(bind_namespaces="none")
+    for row in rows:
+        node = to_rdflib(row[subject])
+        if row["l"] is not None:
+            graph.add((node, to_rdflib(row["lp"]), to_rdflib(row["l"])))
+        for var, predicate in values:
+            if row[var] is not None:
+                graph.add((node, URIRef(predicate), to_rdflib(row[var])))
+    return graph
+
+
+COUNT = "urn:x-ictkg:count"
+START = "urn:x-ictkg:start"
+END = "urn:x-ictkg:end"
+
+
+def kinds(source: Any, base: str, rw: Any, choice: language.Choice) -> list[dict[str, Any]]:
+    """Top kinds (no super-class among the counted ones) with their sub-kinds, by count."""
+    graph = rows_graph(source.query(kinds_query(base)), "c", ("n", COUNT), ("sup", RDFS.subClassOf))
+    counted = set(graph.subjects(URIRef(COUNT), None))
+
+    def view(cls: Any, seen: frozenset) -> dict[str, Any]:
+        subs = [
+            s
+            for s in graph.subjects(RDFS.subClassOf, cls)
+            if s in counted and s not in seen and s != cls
+        ]
+        return {
+            "label": labels.name(graph, cls, choice.chain),
+            "count": int(graph.value(cls, URIRef(COUNT))),
+            "href": language.with_lang(list_url(rw, str(cls)), choice),
+            "subs": sorted(
+                (view(s, seen | {s}) for s in subs), key=lambda v: (-v["count"], v["label"])
+            ),
+        }
+
+    tops = [
+        c
+        for c in counted
+        if not any(s in counted and s != c for s in graph.objects(c, RDFS.subClassOf))
+    ]
+    return sorted((view(c, frozenset({c})) for c in tops), key=lambda v: (-v["count"], v["label"]))
+
+
+def list_url(rw: Any, cls: str, **params: Any) -> str:
+    return f"{rw.root}list?" + urlencode({"class": rw.local(cls), **params})
+
+
+def events(source: Any, config: Any, rw: Any, choice: language.Choice) -> list[dict[str, Any]]:
+    graph = rows_graph(source.query(dates_query(config)), "e", ("start", START), ("end", END))
+    found = []
+    for node in set(graph.subjects(URIRef(START), None)):
+        start = min(str(v) for v in graph.objects(node, URIRef(START)))
+        ends = [str(v) for v in graph.objects(node, URIRef(END))]
+        view = iri_view(graph, URIRef(rw.local(str(node))), rw, choice)
+        view["label"] = labels.name(graph, node, choice.chain)
+        start_literal = graph.value(node, URIRef(START))
+        end_literal = graph.value(node, URIRef(END))
+        found.append(
+            {
+                **view,
+                "start": start,
+                "end": max(ends) if ends else None,
+                "start_text": literal_view(start_literal, choice)["text"],
+                "end_text": literal_view(end_literal, choice)["text"] if end_literal else None,
+            }
+        )
+    return sorted(found, key=lambda e: (e["start"], e["label"]))
+
+
+@bp.get("/")
+def home():
+    """What the dataset is, what is in it, its events in time, and where to go next."""
+    config = current_app.config
+    source = store()
+    rw = rewriter()
+    choice = language.current()
+    dated = events(source, config, rw, choice)
+    drawing = timeline.render(
+        [timeline.Event(e["href"], e["label"], e["start"], e["end"]) for e in dated],
+        language.message("timeline", choice),
+        date.today(),
+    )
+    source_graph = rows_graph(source.query(SOURCES_QUERY), "src", ("n", COUNT))
+    sources = sorted(
+        (
+            {
+                **iri_view(source_graph, URIRef(rw.local(str(s))), rw, choice),
+                "label": labels.name(source_graph, s, choice.chain),
+                "count": int(source_graph.value(s, URIRef(COUNT))),
+            }
+            for s in set(source_graph.subjects(URIRef(COUNT), None))
+        ),
+        key=lambda v: (-v["count"], v["label"]),
+    )
+    from server.rdf.formats import DUMPS
+
+    return html(
+        "home.html",
+        title=config["DATASET_TITLE"],
+        description=config["DATASET_DESCRIPTION"],
+        kinds=kinds(source, config["BASE_IRI"], rw, choice),
+        events=dated,
+        timeline=drawing,
+        sources=sources,
+        examples=[
+            {"slug": e.slug, "title": e.title(choice.chain)}
+            for e in examples.load(config["QUERIES_DIR"])
+        ],
+        dumps=DUMPS,
+        root=rw.root,
+    )
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+DATE_TYPES = " ".join(
+    f"<http://www.w3.org/2001/XMLSchema#{t}>" for t in ("date", "gYear", "gYearMonth", "dateTime")
+)
+
+
+def list_query(cls: str, base: str, chain: tuple[str, ...], sort: str, size: int, page: int) -> str:
+    """One page of the instances of ``cls`` (sub-classes included) with their total number.
+
+    Sort keys are computed in the query: the label in the first language of the chain that has
+    one (else any label, else the IRI), and the earliest date-typed value of the resource.
+    """
+    by_lang = []
+    keys = []
+    for i, lang in enumerate(chain):
+        by_lang.append(
+            f"OPTIONAL {{ VALUES ?lp{i} {{ {LABEL_VALUES} }} ?s ?lp{i} ?l{i} "
+            f"FILTER(langMatches(lang(?l{i}), {sparql_str(lang)})) }}"
+        )
+        keys.append(f"?l{i}")
+    member = f"?s a ?t . ?t <{RDFS.subClassOf}>* <{cls}> . FILTER(isIRI(?s))"
+    order = "?key ?s" if sort == "label" else "(!BOUND(?date)) ?date ?key ?s"
+    return f"""
+SELECT ?n ?s ?key ?date WHERE {{
+  {{ SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {member} }} }}
+  OPTIONAL {{
+    SELECT ?s (MIN(?k) AS ?key) (MIN(?d) AS ?date) WHERE {{
+      {member}
+      {" ".join(by_lang)}
+      OPTIONAL {{ VALUES ?lpx {{ {LABEL_VALUES} }} ?s ?lpx ?lx }}
+      OPTIONAL {{ ?s ?dp ?dv FILTER(datatype(?dv) IN ({DATE_TYPES.replace("> <", ">, <")})) }}
+      BIND(LCASE(STR(COALESCE({", ".join(keys)}, ?lx, STR(?s)))) AS ?k)
+      BIND(STR(?dv) AS ?d)
+    }} GROUP BY ?s ORDER BY {order} LIMIT {size} OFFSET {(page - 1) * size}
+  }}
+}} ORDER BY {order}"""
+
+
+@bp.get("/list")
+def instances():
+    """Every instance of a class, sortable by label or date, paged: two queries."""
+    config = current_app.config
+    rw = rewriter()
+    choice = language.current()
+    cls = rw.canonical(request.args.get("class", ""))
+    if labels.iri_ref(cls) is None:
+        abort(400, "class must be an IRI")
+    sort = request.args.get("sort", "label")
+    if sort not in ("label", "date"):
+        abort(400, "sort must be label or date")
+    raw_page = request.args.get("page", "1")
+    if not raw_page.isdigit() or int(raw_page) < 1:
+        abort(400, "page must be a positive integer")
+    page, size = int(raw_page), int(config["LIST_PAGE_SIZE"])
+    source = store()
+    rows = list(source.query(list_query(cls, config["BASE_IRI"], choice.chain, sort, size, page)))
+    total = int(rows[0]["n"].value) if rows else 0
+    members = [row for row in rows if row["s"] is not None]
+    if total == 0 or (page > 1 and not members):
+        abort(404)
+    names = labels.fetch(source, [cls, *(row["s"].value for row in members)])
+    items = []
+    for row in members:
+        node = to_rdflib(row["s"])
+        view = iri_view(names, URIRef(rw.local(str(node))), rw, choice)
+        view["label"] = labels.name(names, node, choice.chain)
+        view["date"] = (
+            literal_view(Literal(row["date"].value, datatype=_date_type(row["date"].value)), choice)
+            if row["date"] is not None
+            else None
+        )
+        view["kinds"] = sorted(
+            labels.name(names, t, choice.chain)
+            for t in names.objects(node, RDF.type)
+            if str(t) != cls
+        )
+        items.append(view)
+    pages = max(1, math.ceil(total / size))
+    title = labels.name(names, URIRef(cls), choice.chain)
+
+    def link(**params: Any) -> str:
+        return language.with_lang(list_url(rw, cls, **params), choice)
+
+    return html(
+        "list.html",
+        title=title,
+        cls=rw.local(cls),
+        items=items,
+        total=total,
+        page=page,
+        pages=pages,
+        first=(page - 1) * size + 1,
+        sort=sort,
+        sort_links={s: link(sort=s) for s in ("label", "date")},
+        previous=link(sort=sort, page=page - 1) if page > 1 else None,
+        next=link(sort=sort, page=page + 1) if page < pages else None,
+    )
+
+
+def _date_type(lexical: str) -> URIRef:
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    if "T" in lexical:
+        return URIRef(xsd + "dateTime")
+    return URIRef(xsd + {4: "gYear", 7: "gYearMonth"}.get(len(lexical), "date"))
+
+
+# --- search -------------------------------------------------------------------------------------
+
+
+def search_query(text: str, limit: int) -> str:
+    """Resources with a label or alternative name containing ``text`` (any case, language)."""
+    predicates = " ".join(f"<{p}>" for p in (*labels.LABEL_PREDICATES, *labels.ALT_PREDICATES))
+    needle = sparql_str(text.lower())
+    return f"""
+SELECT ?s (SAMPLE(?l) AS ?match) WHERE {{
+  VALUES ?p {{ {predicates} }}
+  ?s ?p ?l . FILTER(isIRI(?s) && isLiteral(?l) && CONTAINS(LCASE(STR(?l)), {needle}))
+}} GROUP BY ?s
+ORDER BY DESC(MAX(STRSTARTS(LCASE(STR(?l)), {needle}))) MIN(STRLEN(STR(?l))) ?s
+LIMIT {limit}"""
+
+
+@bp.get("/search")
+def search():
+    """Find resources by label in any language: HTML, or JSON for scripts (two queries)."""
+    rw = rewriter()
+    choice = language.current()
+    offer = negotiate(request.accept_mimetypes, SEARCH_OFFERS)
+    if offer is None:
+        response = Response("406 Not Acceptable: text/html or application/json\n", 406)
+        response.vary.add("Accept")
+        return response
+    text = request.args.get("q", "").strip()[:200]
+    results = []
+    if text:
+        source = store()
+        rows = list(source.query(search_query(text, int(current_app.config["SEARCH_LIMIT"]))))
+        names = labels.fetch(source, [row["s"].value for row in rows])
+        for row in rows:
+            node = to_rdflib(row["s"])
+            view = iri_view(names, URIRef(rw.local(str(node))), rw, choice)
+            view["label"] = labels.name(names, node, choice.chain)
+            view["match"] = row["match"].value
+            view["kinds"] = sorted(
+                labels.name(names, t, choice.chain) for t in names.objects(node, RDF.type)
+            )
+            results.append(view)
+    if offer is JSON:
+        response = jsonify(
+            {
+                "query": text,
+                "language": choice.code,
+                "results": [
+                    {
+                        "iri": r["iri"],
+                        "label": r["label"],
+                        "match": r["match"],
+                        "kinds": r["kinds"],
+                    }
+                    for r in results
+                ],
+            }
+        )
+    else:
+        response = html(
+            "search.html", title=language.message("search", choice), q=text, results=results
+        )
+    response.vary.add("Accept")
+    return response
+
+
+# --- the query page -----------------------------------------------------------------------------
+
+
+@bp.get("/query")
+def query():
+    """The query page: an editor with the examples; with ``query=``, the answer as a table."""
+    return query_page_response()
+
+
+def query_page_response() -> Response:
+    """The query page (also what ``/sparql`` shows a browser): form, examples, answer."""
+    config = current_app.config
+    rw = rewriter()
+    choice = language.current()
+    known = examples.load(config["QUERIES_DIR"])
+    chosen = request.args.get("example")
+    text = request.args.get("query")
+    if text is None and chosen:
+        text = next((e.text for e in known if e.slug == chosen), None)
+    answer, error, status = None, None, 200
+    if text and len(text) > int(config["MAX_QUERY_LENGTH"]):
+        error, status = f"The query is over {config['MAX_QUERY_LENGTH']} characters.", 414
+    elif text and request.path.endswith("/query"):
+        pool = current_app.extensions["ictkg.queries"]
+        try:
+            answer = query_page.run(pool, store(), text, config, rw, choice)
+        except (QueryRefused, SyntaxError) as exc:
+            error, status = str(exc), 400
+        except (QueryTimeout, PoolBusy, StoreUnavailable, QueryFailed) as exc:
+            error, status = str(exc), 503
+    response = html(
+        "query.html",
+        title=language.message("query", choice),
+        text=text or "",
+        examples=[{"slug": e.slug, "title": e.title(choice.chain), "text": e.text} for e in known],
+        answer=answer,
+        error=error,
+        endpoint=rw.root + "sparql",
+        timeout=config["QUERY_TIMEOUT"],
+        row_limit=config["RESULT_ROW_LIMIT"],
+    )
+    response.status_code = status
+    return response

@@ -1,0 +1,284 @@
+"""``/sparql``: the SPARQL 1.1 Protocol, read-only, with limits.
+
+The three query operations of SPARQL 1.1 Protocol §2.1 (GET, URL-encoded POST, direct POST) with
+the dataset parameters of §2.1.4 (graphs of our store: an IRI it does not hold is an empty graph,
+never fetched); ``GET`` without a query answers with the Service Description (or, for a browser,
+the query page). What is refused, and how:
+
+- an update request (``update=``, or an ``application/sparql-update`` body) — 403: the endpoint
+  does not implement the Update operation; an update inside ``query=`` is not a query, so it
+  fails to parse — 400 with the parser's message;
+- a malformed query — 400 with the parser's message (§2.1.1, "Query Request" failure, text/plain);
+  two ``query`` parameters — 400; no query in a POST — 400; ``SERVICE`` — 400
+  (:mod:`server.store.safety`);
+- another method — 405 with ``Allow``; another request media type — 415;
+- a body over ``MAX_CONTENT_LENGTH`` — 413 (Flask); a query over ``MAX_QUERY_LENGTH`` — 414 in
+  a GET URI, 413 in a POST body;
+- a query over ``QUERY_TIMEOUT`` — 503 (:mod:`server.workers.query`); a store that is down —
+  503 with ``Retry-After``.
+
+Results come from the worker as bytes pyoxigraph wrote, in the format chosen by ``format=`` /
+``output=`` (a short name or a media type) or else by ``Accept`` (q-values respected; no
+``Accept`` or ``*/*``: SPARQL JSON for SELECT/ASK, Turtle for graphs). CONSTRUCT / DESCRIBE
+results are one graph; TriG and N-Quads are offered too (the graph as a dataset's default
+graph) for clients that read only dataset formats. A result cut at ``RESULT_ROW_LIMIT`` rows
+says so in ``X-ICTKG-Result-Truncated: true`` (always sent, with ``X-ICTKG-Result-Row-Limit``)
+and, in SPARQL JSON / XML, in ``head.link`` (``{endpoint}#limits``); CSV, TSV and RDF formats
+have no place for it in the body, so the header is the only signal there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Flask, Response, current_app, request
+
+from server.http.conneg import negotiate as best
+from server.http.responses import content_type
+from server.rdf import alignments
+from server.rdf.formats import DATASET_OFFERS, HTML, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
+from server.sparql.service_description import PREFIXES, description
+from server.store.base import StoreUnavailable
+from server.store.safety import QueryRefused
+from server.workers.query import Job, PoolBusy, QueryFailed, QueryPool, QueryTimeout
+
+blueprint = Blueprint("sparql", __name__)
+
+#: CONSTRUCT / DESCRIBE results: RDF graph formats, then the dataset formats.
+GRAPH_OFFERS: tuple[Offer, ...] = RDF_OFFERS + DATASET_OFFERS
+#: The service description: RDF for machines, the query page for people.
+DESCRIPTION_OFFERS: tuple[Offer, ...] = (*RDF_OFFERS, HTML)
+#: ``format=json`` / ``format=xml`` for a graph mean its JSON and XML syntaxes.
+#: Names other endpoints and clients use for ``format=`` (SPARQLWrapper sends ``turtle``…).
+ALIASES = {
+    "turtle": "ttl",
+    "n-triples": "nt",
+    "ntriples": "nt",
+    "rdfxml": "rdf",
+    "rdf+xml": "rdf",
+    "json-ld": "jsonld",
+    "n-quads": "nq",
+    "nquads": "nq",
+}
+GRAPH_ALIASES = {**ALIASES, "json": "jsonld", "xml": "rdf"}
+
+TRUNCATED = "X-ICTKG-Result-Truncated"
+ROW_LIMIT = "X-ICTKG-Result-Row-Limit"
+ALLOW = "GET, HEAD, POST, OPTIONS"
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+
+
+def init_app(app: Flask) -> None:
+    """Register ``/sparql`` and fork the query workers of this process (before any thread)."""
+    app.register_blueprint(blueprint)
+    pool = QueryPool(
+        app.extensions["ictkg"],
+        int(app.config["QUERY_WORKERS"]),
+        nice=int(app.config.get("QUERY_WORKER_NICE", 0)),
+    )
+    app.extensions["ictkg.queries"] = pool
+
+
+class Refusal(Exception):
+    """A request answered with an error status and a plain-text reason."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
+
+
+def text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    body = message.rstrip("\n") + "\n"
+    response = Response(body, status, content_type="text/plain; charset=utf-8")
+    response.headers.update(headers or {})
+    return response
+
+
+@blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"], provide_automatic_options=False)
+def sparql() -> Response:
+    if request.method == "OPTIONS":
+        # CORS preflight and plain OPTIONS (RFC 9110 §9.3.7); CORS headers come from
+        # server.http.middleware.
+        response = Response(status=204)
+        del response.headers["Content-Type"]  # no content, so no type
+        response.headers["Allow"] = ALLOW
+        response.headers["Access-Control-Allow-Headers"] = request.headers.get(
+            "Access-Control-Request-Headers", "Accept, Content-Type"
+        )
+        return response
+    try:
+        operation = read_operation()
+        if operation is None:
+            return service_description()
+        return answer(*operation)
+    except Refusal as refusal:
+        return text(refusal.status, str(refusal), refusal.headers)
+
+
+def read_operation() -> tuple[str, list[str], list[str]] | None:
+    """The query and dataset of the request (§2.1), or ``None`` for a GET without a query."""
+    config = current_app.config
+    if request.method in ("GET", "HEAD"):
+        if "update" in request.args:
+            raise Refusal(403, "This endpoint is read-only: SPARQL Update is not accepted.")
+        queries = request.args.getlist("query")
+        if any(len(q) > config["MAX_QUERY_LENGTH"] for q in queries):
+            raise Refusal(414, f"The query is over {config['MAX_QUERY_LENGTH']} characters.")
+        if not queries:
+            return None
+        dataset = request.args
+    else:
+        media_type = request.mimetype
+        if media_type == UPDATE_TYPE:
+            raise Refusal(403, "This endpoint is read-only: SPARQL Update is not accepted.")
+        if media_type == FORM:
+            if "update" in request.form:
+                raise Refusal(403, "This endpoint is read-only: SPARQL Update is not accepted.")
+            queries = request.args.getlist("query") + request.form.getlist("query")
+            dataset = request.values
+        elif media_type == QUERY_TYPE:
+            charset = request.mimetype_params.get("charset", "utf-8")
+            try:
+                queries = [*request.args.getlist("query"), request.get_data().decode(charset)]
+            except (UnicodeDecodeError, LookupError) as error:
+                raise Refusal(400, f"The query is not in the declared encoding: {error}") from None
+            dataset = request.args
+        else:
+            raise Refusal(
+                415,
+                f"Send a query as {QUERY_TYPE} or {FORM} (SPARQL 1.1 Protocol §2.1.2, §2.1.3), "
+                f"not {media_type or 'no media type'}.",
+                {"Accept-Post": f"{QUERY_TYPE}, {FORM}"},
+            )
+        if not queries:
+            raise Refusal(400, "No query: send it in the 'query' parameter or as the body.")
+        if any(len(q) > config["MAX_QUERY_LENGTH"] for q in queries):
+            raise Refusal(413, f"The query is over {config['MAX_QUERY_LENGTH']} characters.")
+    if len(queries) > 1:
+        raise Refusal(400, "Exactly one 'query' is allowed (SPARQL 1.1 Protocol §2.1.1).")
+    graphs = {name: dataset.getlist(name) for name in ("default-graph-uri", "named-graph-uri")}
+    for name, iris in graphs.items():
+        for iri in iris:
+            try:
+                ox.NamedNode(iri)
+            except ValueError as error:
+                # Protocol §2.1.4: the parameters are IRIs; anything else is a malformed request.
+                raise Refusal(400, f"{name} {iri!r} is not an absolute IRI: {error}") from None
+    return queries[0], graphs["default-graph-uri"], graphs["named-graph-uri"]
+
+
+def requested_format() -> str | None:
+    values = request.args.getlist("format") + request.args.getlist("output")
+    if request.mimetype == FORM:
+        values += request.form.getlist("format") + request.form.getlist("output")
+    return values[0] if values else None
+
+
+def choose(offers: tuple[Offer, ...], name: str | None, aliases: dict[str, str]) -> Offer | None:
+    """The offer a ``format=`` names, else the negotiated one (``None``: not acceptable)."""
+    if name is not None:
+        return by_name(offers, aliases.get(name, name))
+    return best(request.accept_mimetypes, offers)
+
+
+def not_acceptable(offers: tuple[Offer, ...], what: str) -> Response:
+    """406 listing what is available (RFC 9110 §15.5.7)."""
+    lines = [f"Not acceptable: {what} are available as"]
+    lines += [f"  {o.media_type} (format={o.name})" for o in offers]
+    response = text(406, "\n".join(lines))
+    response.vary.add("Accept")
+    return response
+
+
+def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
+    """Run the query in a worker; the response in the chosen format, or the reason it failed."""
+    config = current_app.config
+    name = requested_format()
+    results_offer = choose(RESULTS_OFFERS, name, ALIASES)
+    graph_offer = choose(GRAPH_OFFERS, name, GRAPH_ALIASES)
+    if results_offer is None and graph_offer is None:
+        return not_acceptable(RESULTS_OFFERS + GRAPH_OFFERS, "query results")
+    row_limit = int(config["RESULT_ROW_LIMIT"])
+    job = Job(
+        sparql=sparql,
+        default_graph_uris=tuple(default_graphs),
+        named_graph_uris=tuple(named_graphs),
+        results_type=results_offer.media_type if results_offer else None,
+        graph_type=graph_offer.media_type if graph_offer else None,
+        row_limit=row_limit,
+        truncation_link=request.base_url + "#limits",
+    )
+    pool: QueryPool = current_app.extensions["ictkg.queries"]
+    timeout = float(config["QUERY_TIMEOUT"])
+    try:
+        result = pool.run(job, timeout)
+    except SyntaxError as error:
+        return text(400, f"Malformed query: {error}")
+    except QueryRefused as error:
+        return text(400, str(error))
+    except QueryTimeout:
+        return text(
+            503,
+            f"Query timeout: the query was stopped after {timeout:g} seconds, the time limit "
+            "of this endpoint. Narrow it down (a LIMIT, more specific patterns) and try again.",
+        )
+    except PoolBusy as error:
+        return text(503, f"The endpoint is busy ({error}); try again.", {"Retry-After": "1"})
+    except StoreUnavailable as error:
+        return unavailable(error)
+    except QueryFailed as error:
+        return text(500, f"The query failed in the engine: {error}")
+    if result.media_type is None:
+        if result.form == "graph":
+            return not_acceptable(GRAPH_OFFERS, "graphs (CONSTRUCT, DESCRIBE)")
+        return not_acceptable(RESULTS_OFFERS, "SELECT and ASK results")
+    response = Response(result.body, content_type=content_type(result.media_type))
+    response.headers[TRUNCATED] = "true" if result.truncated else "false"
+    response.headers[ROW_LIMIT] = str(row_limit)
+    response.vary.add("Accept")
+    return response
+
+
+def unavailable(error: Exception) -> Response:
+    return text(503, f"The store is unavailable: {error}", {"Retry-After": "5"})
+
+
+def service_description() -> Response:
+    """The Service Description in RDF, or the query page for a browser (conneg)."""
+    name = requested_format()
+    offer = choose(DESCRIPTION_OFFERS, name, ALIASES)
+    if offer is None:
+        return not_acceptable(DESCRIPTION_OFFERS, "the service description and query page")
+    if offer is HTML:
+        from server.pages.views import (
+            query_page_response,  # the query page for people (server/pages/views.py)
+        )
+
+        response = query_page_response()
+    else:
+        triples = sd_triples(current_app.extensions["ictkg"])
+        data = ox.serialize(triples, format=offer.rdf_format, prefixes=prefixes_for(offer))
+        response = Response(data, content_type=content_type(offer.media_type))
+    response.vary.add("Accept")
+    return response
+
+
+def prefixes_for(offer: Offer) -> dict[str, str] | None:
+    return PREFIXES if offer.rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+
+
+def sd_triples(store: Any) -> list[ox.Triple]:
+    config = current_app.config
+    return description(
+        store,
+        request.base_url,
+        request.root_url,
+        timeout=float(config["QUERY_TIMEOUT"]),
+        row_limit=int(config["RESULT_ROW_LIMIT"]),
+        entailed=alignments.graph_iri(config["BASE_IRI"]),
+    )

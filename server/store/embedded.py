@@ -1,0 +1,219 @@
+"""The engine behind one small interface.
+
+Everything the server asks of its data goes through :meth:`Store.query`, which returns
+pyoxigraph's own result objects (``QuerySolutions``, ``QueryBoolean``, or the triples of a
+``CONSTRUCT`` / ``DESCRIBE`` as ``QueryTriples``) so the endpoint can let the engine serialize
+results itself. The embedded store loads ``ontology/`` and ``data/`` with one named graph per file
+(``{base}graph/{dir}/{stem}``); queries see the union of all graphs as their default graph, as the
+SPARQL 1.1 Service Description of the endpoint says.
+
+Three stores answer the same interface (``query``, ``version``, ``graphs``, ``files``,
+``len()``, ``kind``): :class:`Store` in memory (the default), :class:`Store` on disk
+(``STORE_PATH``: bulk-loaded once, then opened read-only, and reopened without reloading while
+its files are unchanged) and :class:`server.store.remote.RemoteStore` (``SPARQL_ENDPOINT``).
+:func:`open_store` picks one from the configuration.
+
+Nothing here knows about Flask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from server.rdf import alignments
+from server.rdf.formats import SOURCE_FORMATS
+from server.store.base import QueryResult, QueryStore
+from server.store.safety import declares_dataset
+
+#: The pyoxigraph format of each kind of source file (see :data:`SOURCE_FORMATS`).
+RDF_SUFFIXES = {suffix: offer.rdf_format for suffix, offer in SOURCE_FORMATS.items()}
+
+#: The file, inside an on-disk store's directory, naming the dataset version it holds.
+VERSION_FILE = "ictkg-dataset-version"
+
+
+def rdf_files(directories: Iterable[str | Path]) -> list[Path]:
+    """The RDF files of the given directories, in a stable order (recursively, sorted)."""
+    files: list[Path] = []
+    for directory in directories:
+        root = Path(directory)
+        files.extend(sorted(p for p in root.rglob("*") if p.suffix in RDF_SUFFIXES))
+    return files
+
+
+def graph_iri(base_iri: str, root: Path, file: Path) -> str:
+    """The named graph a file is loaded into: ``{base}graph/{root name}/{path without suffix}``."""
+    relative = file.relative_to(root.parent).with_suffix("")
+    return f"{base_iri}graph/{relative.as_posix()}"
+
+
+def graph_files(base_iri: str, directories: Iterable[str | Path]) -> dict[str, Path]:
+    """Every file of the directories, keyed by the named graph it is loaded into."""
+    graphs: dict[str, Path] = {}
+    for directory in directories:
+        root = Path(directory)
+        for file in rdf_files([root]):
+            graphs[graph_iri(base_iri, root, file)] = file
+    return graphs
+
+
+def dataset_hash(files: Iterable[Path]) -> str:
+    """A content hash of the dataset: changes exactly when a byte of a loaded file changes, or
+    the rules that entail the alignments' triples from them (:data:`alignments.RULES_VERSION`).
+
+    Reading every byte takes seconds for 1e7 triples, so the hash is remembered for the files'
+    :func:`file_signature` within a process, and the processes forked from it (the server's
+    workers) inherit what it computed; an on-disk store records it too (:func:`prepare_disk_store`).
+    """
+    files = list(files)
+    signature = file_signature(files)
+    if signature not in _HASHES:
+        digest = hashlib.sha256(alignments.RULES_VERSION.encode())
+        for file in files:
+            digest.update(file.name.encode())
+            with file.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+        _HASHES[signature] = digest.hexdigest()
+    return _HASHES[signature]
+
+
+def file_signature(files: Iterable[Path]) -> str:
+    """Path, size and modification time (in ns) of each file: what a content change changes;
+    and the version of the entailment rules, which change what a store holds from the same files
+    (:mod:`server.rdf.alignments`)."""
+    entries = [alignments.RULES_VERSION]
+    for file in files:
+        stat = file.stat()
+        entries.append(f"{file}\t{stat.st_size}\t{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(entries).encode()).hexdigest()
+
+
+#: dataset_hash's memory: file signature -> content hash.
+_HASHES: dict[str, str] = {}
+
+
+def query_engine(
+    engine: ox.Store,
+    sparql: str,
+    default_graph_uris: list[str] | None,
+    named_graph_uris: list[str] | None,
+) -> QueryResult:
+    """Run a query on a pyoxigraph store with the SPARQL Protocol's dataset parameters.
+
+    The protocol's IRIs win over the query's ``FROM`` (SPARQL 1.1 Protocol §2.1.4); without
+    either, the default graph is the union of all graphs. The IRIs name graphs of this store
+    only: one it does not hold is an empty graph, never fetched.
+    """
+    kwargs: dict[str, Any] = {}
+    if default_graph_uris:
+        kwargs["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris]
+    elif not named_graph_uris and not declares_dataset(sparql):
+        kwargs["use_default_graph_as_union"] = True
+    if named_graph_uris:
+        kwargs["named_graphs"] = [ox.NamedNode(u) for u in named_graph_uris]
+    return engine.query(sparql, **kwargs)
+
+
+def prepare_disk_store(path: str | Path, graphs: Mapping[str, Path], base_iri: str) -> str:
+    """Make the store at ``path`` hold exactly ``graphs``: bulk-load them unless already there;
+    the dataset version it holds.
+
+    The store records the dataset version it was loaded from and the files' signature; while
+    the signature is the same, no file is read again (a restart on unchanged data takes as long
+    as opening the store), and while the version is the same, nothing is loaded again.
+    Otherwise the store is cleared and reloaded with pyoxigraph's bulk loader, and the entailed
+    graph of :mod:`server.rdf.alignments` is computed into it (the rules' version is part of the
+    signature and of the dataset version, so new rules reload the store). Run it once,
+    before web workers open the store read-only (``ictkg serve`` does it in the master process).
+    """
+    directory = Path(path)
+    marker = directory / VERSION_FILE
+    files = list(graphs.values())
+    signature = file_signature(files)
+    recorded = marker.read_text().split() if marker.is_file() else []
+    if len(recorded) == 2 and recorded[1] == signature:
+        _HASHES[signature] = recorded[0]
+    version = dataset_hash(files)
+    if recorded and recorded[0] == version:
+        if recorded[1:] != [signature]:  # same data, files touched: remember the new signature
+            marker.write_text(f"{version}\n{signature}\n")
+        return version
+    directory.mkdir(parents=True, exist_ok=True)
+    marker.unlink(missing_ok=True)
+    engine = ox.Store(str(directory))
+    try:
+        engine.clear()
+        for name, file in graphs.items():
+            engine.bulk_load(
+                path=file, format=RDF_SUFFIXES[file.suffix], to_graph=ox.NamedNode(name)
+            )
+        alignments.materialize(engine, base_iri, bulk=True)
+        engine.flush()
+    finally:
+        del engine  # closes RocksDB, releasing its lock for the read-only openers
+    marker.write_text(f"{version}\n{signature}\n")
+    return version
+
+
+@dataclass
+class Store(QueryStore):
+    """An embedded pyoxigraph store holding one named graph per source file.
+
+    In memory by default; with ``path``, on disk (loaded once, then opened read-only so that
+    any number of processes can share it).
+    """
+
+    base_iri: str
+    directories: list[Path]
+    path: str | None = None
+    files: list[Path] = field(default_factory=list)
+    graphs: dict[str, Path] = field(default_factory=dict)
+    version: str = ""
+
+    def __post_init__(self) -> None:
+        self.graphs = graph_files(self.base_iri, self.directories)
+        self.files = list(self.graphs.values())
+        if self.path:
+            self.version = prepare_disk_store(self.path, self.graphs, self.base_iri)
+            self.engine = ox.Store.read_only(str(self.path))
+        else:
+            self.version = dataset_hash(self.files)
+            self.engine = ox.Store()
+            for name, file in self.graphs.items():
+                self.engine.load(
+                    path=file, format=RDF_SUFFIXES[file.suffix], to_graph=ox.NamedNode(name)
+                )
+            alignments.materialize(self.engine, self.base_iri)
+
+    @property
+    def kind(self) -> str:
+        return "disk" if self.path else "memory"
+
+    def after_fork(self) -> None:
+        """In a freshly forked query worker: give it its own handle on an on-disk store.
+
+        RocksDB is not fork-safe, so a child never uses the parent's handle; the in-memory
+        store is plain memory, shared copy-on-write.
+        """
+        if self.path:
+            self.engine = ox.Store.read_only(str(self.path))
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graph_uris: list[str] | None = None,
+        named_graph_uris: list[str] | None = None,
+    ) -> QueryResult:
+        """Run a read-only query; the default graph is the union of all graphs unless told."""
+        return query_engine(self.engine, sparql, default_graph_uris, named_graph_uris)
+
+    def __len__(self) -> int:
+        return len(self.engine)

@@ -1,0 +1,101 @@
+"""Query workers never outlive the web worker that forked them.
+
+A web worker killed outright (``SIGKILL``, the OOM killer) cannot stop its query workers, and
+one busy with a runaway query would not notice for minutes (it checks its parent between jobs,
+:mod:`server.workers.query`). So each query worker names itself :data:`QUERY_WORKER_NAME` (the
+kernel's ``comm``), and the server's master process, a subreaper (Linux
+``PR_SET_CHILD_SUBREAPER``), inherits the orphans and ends them (:func:`reap_orphans`).
+
+A query worker is never the master's own child: any child of the master by that name is an
+orphan, whatever the HTTP server (gunicorn or granian) and however far its own bookkeeping of
+workers has got, so telling them apart needs no list of workers and has no race with a worker
+being started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import threading
+from pathlib import Path
+
+#: The process name (``/proc/<pid>/comm``, at most 15 bytes) of every query worker.
+QUERY_WORKER_NAME = "ictkg-query"
+
+PR_SET_NAME = 15
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _prctl(option: int, value: int | bytes) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(option, value, 0, 0, 0)
+
+
+def name_this_process(name: str) -> None:
+    """Set this process's name as ``ps`` and ``/proc/<pid>/comm`` show it (Linux only)."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: a convenience only there
+        _prctl(PR_SET_NAME, name.encode()[:15])
+
+
+def become_subreaper() -> None:
+    """Adopt the processes orphaned below this one instead of leaving them to init."""
+    with contextlib.suppress(OSError, AttributeError):
+        _prctl(PR_SET_CHILD_SUBREAPER, 1)
+
+
+def children(pid: int | None = None) -> list[int]:
+    """The child processes of ``pid`` (this process by default), from ``/proc``."""
+    tasks = Path(f"/proc/{pid or os.getpid()}/task")
+    try:
+        listed = " ".join((task / "children").read_text() for task in tasks.iterdir())
+    except OSError:  # not Linux, or /proc is not mounted: nothing adopted to look after
+        return []
+    return sorted({int(p) for p in listed.split()})
+
+
+def process_name(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return None
+
+
+def reap_orphans() -> list[int]:
+    """``SIGKILL`` and reap every query worker that is a child of this process; their pids."""
+    ended = []
+    for pid in children():
+        if process_name(pid) != QUERY_WORKER_NAME:
+            continue
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):  # gone, or reaped by someone else
+            pass
+        ended.append(pid)
+    return ended
+
+
+class OrphanReaper:
+    """A thread of the master that ends adopted query workers every ``interval`` seconds.
+
+    For granian, whose master offers no hook when a worker dies; gunicorn's master calls
+    :func:`reap_orphans` itself each time it reaps a worker.
+    """
+
+    def __init__(self, interval: float = 0.5) -> None:
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ictkg-reaper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            reap_orphans()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
