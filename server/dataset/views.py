@@ -46,7 +46,7 @@ from server.pages.values import best_label, properties_view
 from server.rdf.formats import DUMPS, HTML, RDF_OFFERS, Dump, Offer, by_name
 from server.rdf.iris import Rewriter
 from server.rdf.jsonld import compact
-from server.rdf.namespaces import SD, SPDX
+from server.rdf.namespaces import SD, SPDX, namespace_of
 from server.rdf.scheme import things_prefix
 from server.rdf.terms import graph_of, to_rdflib
 from server.validation.shacl import Report, validation_report
@@ -164,11 +164,6 @@ def dump_bytes(dump: Dump, rw: Rewriter) -> bytes:
 
 def count(source: Any, query: str) -> int:
     return int(next(iter(source.query(query)))["n"].value)
-
-
-def namespace_of(iri: str) -> str:
-    cut = max(iri.rfind("#"), iri.rfind("/"))
-    return iri[: cut + 1]
 
 
 def void_graph(rw: Rewriter) -> Graph:

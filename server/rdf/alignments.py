@@ -36,9 +36,10 @@ date (``xsd:gYear``, ``xsd:gYearMonth``…) is not a schema.org ``Date`` ("A dat
 encoding W3CDTF, which has ``YYYY`` and ``YYYY-MM``) take it; PROV's ``*AtTime`` properties take
 only ``xsd:dateTime``. See :func:`date_policy`.
 
-The engine computes it, with one SPARQL 1.1 Update (:func:`update`): its cost is about that of
-loading the triples it adds; README gives it measured on the real data and at 1e5 triples
-(``bench/alignments.py``).
+The engine evaluates the rules, written in SPARQL (:func:`rules_sparql`): one SPARQL 1.1 Update
+for a store in memory (:func:`update`), the bulk loader for one on disk (:func:`bulk_write`).
+The cost is about that of loading the triples it adds; README gives it measured on the real data
+and at 1e5 triples (``bench/alignments.py``).
 """
 
 from __future__ import annotations
@@ -47,13 +48,24 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
+from rdflib import namespace
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-DCTERMS = "http://purl.org/dc/terms/"
-PROV = "http://www.w3.org/ns/prov#"
+from server.config import ontology_namespace
+from server.rdf.namespaces import namespace_of
+
+# The namespaces as strings (this module speaks pyoxigraph, not rdflib).
+RDF, RDFS, OWL, XSD, DCTERMS, PROV = (
+    str(n)
+    for n in (
+        namespace.RDF,
+        namespace.RDFS,
+        namespace.OWL,
+        namespace.XSD,
+        namespace.DCTERMS,
+        namespace.PROV,
+    )
+)
+VOID = str(namespace.VOID)
 
 #: Changes whenever the rules below change what is entailed, so that a store loaded with the
 #: old rules (an on-disk store records it with its files' signature) is loaded again.
@@ -121,12 +133,6 @@ class Alignments:
             t for targets in (*self.classes.values(), *self.properties.values()) for t in targets
         }
         return {namespace_of(t) for t in terms}
-
-
-def namespace_of(iri: str) -> str:
-    """The namespace of a term: its IRI up to the last ``#`` or ``/``."""
-    cut = max(iri.rfind("#"), iri.rfind("/"))
-    return iri[: cut + 1]
 
 
 def _closure(edges: Mapping[str, set[str]], own: str) -> dict[str, tuple[str, ...]]:
@@ -294,7 +300,7 @@ def description(graph: str, sources: Iterable[str], rules: Alignments) -> list[o
         for s in sorted(sources)
     ]
     triples += [
-        ox.Triple(node, ox.NamedNode("http://rdfs.org/ns/void#vocabulary"), ox.NamedNode(v))
+        ox.Triple(node, ox.NamedNode(VOID + "vocabulary"), ox.NamedNode(v))
         for v in sorted(rules.vocabularies())
     ]
     return triples
@@ -311,7 +317,7 @@ def materialize(engine: ox.Store, base_iri: str, *, bulk: bool = False) -> int:
     target = ox.NamedNode(name)
     if engine.contains_named_graph(target):
         engine.remove_graph(target)
-    rules = ontology_alignments(engine, base_iri + "ontology#")
+    rules = ontology_alignments(engine, ontology_namespace(base_iri))
     if not rules:
         return 0
     if bulk:
