@@ -270,11 +270,16 @@ def remove_stated(engine: ox.Store, rules: Alignments, graph: ox.NamedNode) -> N
         engine.remove(quad)
 
 
-def description(graph: str, sources: Iterable[str], rules: Alignments) -> list[ox.Triple]:
-    """What the entailed graph says of itself: derived, from which graphs, which vocabularies."""
+def description(
+    graph: str, sources: Iterable[str], rules: Alignments, dataset: str
+) -> list[ox.Triple]:
+    """What the entailed graph says of itself: derived, from which graphs, which vocabularies;
+    a subset of ``dataset`` (VoID), as ``data/graphs.ttl`` describes the graph of each file."""
     node = ox.NamedNode(graph)
     triples = [
         ox.Triple(node, TYPE, ox.NamedNode(PROV + "Entity")),
+        ox.Triple(node, TYPE, ox.NamedNode(VOID + "Dataset")),
+        ox.Triple(node, ox.NamedNode(DCTERMS + "isPartOf"), ox.NamedNode(dataset)),
         ox.Triple(
             node,
             ox.NamedNode(DCTERMS + "title"),
@@ -329,7 +334,8 @@ def materialize(engine: ox.Store, base_iri: str, *, bulk: bool = False) -> int:
         return 0
     sources = [g.value for g in engine.named_graphs() if g != target]
     engine.extend(
-        ox.Quad(t.subject, t.predicate, t.object, target) for t in description(name, sources, rules)
+        ox.Quad(t.subject, t.predicate, t.object, target)
+        for t in description(name, sources, rules, base_iri + ".well-known/void#dataset")
     )
     size = engine.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
     return int(next(iter(size))["n"].value)
