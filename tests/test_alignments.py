@@ -363,3 +363,19 @@ def test_entailed_values_of_a_blank_node_stay_on_that_node(tmp_path, on_disk):
     query = f"""SELECT ?event WHERE {{ ?state <{base}ontology#participation> ?b .
         ?b <{base}ontology#event> ?event ; <{SCHEMA}about> ?event FILTER(isBlank(?b)) }}"""
     assert [r["event"].value for r in store.query(query)] == [base + "id/event/wsis-geneva"]
+
+
+def test_the_home_page_kinds_are_stated_ones_and_lists_follow_the_alignments(client, real_graph):
+    """The home page counts our kinds (and outside classes the data states), not classes only
+    entailed; a list of an outside class, asked for, has every instance the axioms give it."""
+    home = client.get("/").get_data(as_text=True)
+    assert "list?class=https%3A%2F%2Fschema.org%2FEvent" not in home
+    assert "list?class=http%3A%2F%2Flocalhost%2Fontology%23Event" in home
+    events = expected_rows(real_graph, RDF.type, URIRef(SCHEMA + "Event"))
+    body = ""
+    for number in range(1, len(events) // 50 + 2):  # LIST_PAGE_SIZE 50
+        page = client.get("/list", query_string={"class": SCHEMA + "Event", "page": number})
+        assert page.status_code == 200
+        body += page.get_data(as_text=True)
+    for subject, _ in events:
+        assert subject.replace(BASE_IRI, "http://localhost/") in body
