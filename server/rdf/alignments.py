@@ -44,8 +44,10 @@ and at 1e5 triples (``bench/alignments.py``).
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import namespace
@@ -229,27 +231,74 @@ WITH_BLANK = "FILTER(isBlank(?s) || (BOUND(?o) && isBlank(?o)))"
 WITHOUT_BLANK = "FILTER(!isBlank(?s) && (!BOUND(?o) || !isBlank(?o)))"
 
 
-def bulk_write(engine: ox.Store, rules: Alignments, graph: ox.NamedNode) -> None:
+#: The bytes that can begin a blank node: ``_:b`` in N-Triples and N-Quads; also ``[ … ]`` and a
+#: collection ``( … )`` in Turtle and TriG. A file without any of them has no blank node; a
+#: false alarm (in a string, a comment) only takes the slower path.
+BLANK_MARKS = {
+    ox.RdfFormat.N_TRIPLES: (b"_:",),
+    ox.RdfFormat.N_QUADS: (b"_:",),
+}
+TURTLE_BLANK_MARKS = (b"_:", b"[", b"(")
+
+
+def may_hold_blank_nodes(file: Path, rdf_format: ox.RdfFormat) -> bool:
+    data = file.read_bytes()
+    return any(mark in data for mark in BLANK_MARKS.get(rdf_format, TURTLE_BLANK_MARKS))
+
+
+def bulk_write(
+    engine: ox.Store,
+    rules: Alignments,
+    graph: ox.NamedNode,
+    sources: Mapping[str, tuple[Path, ox.RdfFormat]],
+) -> None:
     """Write what ``rules`` entail with pyoxigraph's bulk loader, for an on-disk store (RocksDB
-    takes a large update transaction several times slower): the engine serializes the triples
-    without blank nodes and loads them back; the few with a blank node, whose identity a
-    parser would not keep, are written from Python."""
+    takes a large update transaction several times slower, and reads slower than memory).
+
+    Entailment here is triple by triple, so each source file is read on its own into a small
+    in-memory store, the rules run there, and the engine serializes what they give for the
+    bulk loader: nothing crosses into Python. A blank node would get a new identity in that
+    round trip, so the graphs of files that may hold one are done in the on-disk store itself:
+    its triples without blank nodes the same way, the others from Python.
+    """
+    blank = []
+    with tempfile.TemporaryDirectory(prefix="ictkg-entailed-") as directory:
+        entailed = Path(directory) / "entailed.nt"
+        with entailed.open("wb") as output:
+            for name, (file, rdf_format) in sources.items():
+                if may_hold_blank_nodes(file, rdf_format):
+                    blank.append(name)
+                    continue
+                scratch = ox.Store()
+                scratch.load(path=file, format=rdf_format, to_graph=ox.NamedNode(name))
+                for template, where in rules_sparql(rules):
+                    found = scratch.query(f"CONSTRUCT {{ {template} }} WHERE {{ {where} }}")
+                    found.serialize(output, format=ox.RdfFormat.N_TRIPLES)
+        # One bulk load for all (each writes its own files into the store).
+        engine.bulk_load(path=entailed, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+    if not blank:
+        return
+    only = "VALUES ?g { " + " ".join(f"<{name}>" for name in blank) + " }"
     for template, where in rules_sparql(rules):
-        plain = engine.query(f"CONSTRUCT {{ {template} }} WHERE {{ {where} {WITHOUT_BLANK} }}")
+        plain = engine.query(
+            f"CONSTRUCT {{ {template} }} WHERE {{ {only} {where} {WITHOUT_BLANK} }}"
+        )
         engine.bulk_load(
             plain.serialize(format=ox.RdfFormat.N_TRIPLES),
             format=ox.RdfFormat.N_TRIPLES,
             to_graph=graph,
         )
-        blank = engine.query(f"CONSTRUCT {{ {template} }} WHERE {{ {where} {WITH_BLANK} }}")
-        engine.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in blank)
+        nodes = engine.query(f"CONSTRUCT {{ {template} }} WHERE {{ {only} {where} {WITH_BLANK} }}")
+        engine.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in nodes)
 
 
 def remove_stated(engine: ox.Store, rules: Alignments, graph: ox.NamedNode) -> None:
     """Take out of ``graph`` the triples another graph states (the union default graph would
-    show them twice). One query for the target terms that other graphs state: external terms,
-    which our data states rarely, so this is cheaper than asking about each entailed triple.
+    show them twice). One query for the target terms that the other graphs state (each looked
+    up by graph and term): external terms, which our data states rarely, so this is cheaper
+    than asking about each entailed triple.
     """
+    others = " ".join(f"<{g.value}>" for g in engine.named_graphs() if g != graph)
     properties = " ".join(
         f"<{q}>" for q in sorted({q for t in rules.properties.values() for q in t})
     )
@@ -262,8 +311,8 @@ def remove_stated(engine: ox.Store, rules: Alignments, graph: ox.NamedNode) -> N
             f"{{ VALUES ?o {{ {classes} }} BIND(<{RDF}type> AS ?q) GRAPH ?g {{ ?s ?q ?o }} }}"
         )
     query = (
-        f"SELECT ?s ?q ?o WHERE {{ {' UNION '.join(parts)} "
-        f"FILTER(?g != <{graph.value}>) GRAPH <{graph.value}> {{ ?s ?q ?o }} }}"
+        f"SELECT ?s ?q ?o WHERE {{ VALUES ?g {{ {others} }} {{ {' UNION '.join(parts)} }} "
+        f"GRAPH <{graph.value}> {{ ?s ?q ?o }} }}"
     )
     stated = [ox.Quad(r["s"], r["q"], r["o"], graph) for r in engine.query(query)]
     for quad in stated:
@@ -311,10 +360,15 @@ def description(
     return triples
 
 
-def materialize(engine: ox.Store, base_iri: str, *, bulk: bool = False) -> int:
+def materialize(
+    engine: ox.Store,
+    base_iri: str,
+    *,
+    sources: Mapping[str, tuple[Path, ox.RdfFormat]] | None = None,
+) -> int:
     """Compute the entailed graph of a writable store and (re)place it; how many triples it
-    has (0: nothing is entailed and the store holds no such graph). ``bulk`` for an on-disk
-    store (see :func:`constructs`).
+    has (0: nothing is entailed and the store holds no such graph). For an on-disk store, give
+    the ``sources`` it was loaded from (graph name -> file and format): see :func:`bulk_write`.
 
     Idempotent: the graph is computed from the other graphs only, and replaced as a whole.
     """
@@ -325,8 +379,8 @@ def materialize(engine: ox.Store, base_iri: str, *, bulk: bool = False) -> int:
     rules = ontology_alignments(engine, ontology_namespace(base_iri))
     if not rules:
         return 0
-    if bulk:
-        bulk_write(engine, rules, target)
+    if sources is not None:
+        bulk_write(engine, rules, target, sources)
     else:
         engine.update(update(rules, name))
     remove_stated(engine, rules, target)

@@ -154,7 +154,8 @@ def prepare_disk_store(path: str | Path, graphs: Mapping[str, Path], base_iri: s
             engine.bulk_load(
                 path=file, format=RDF_SUFFIXES[file.suffix], to_graph=ox.NamedNode(name)
             )
-        alignments.materialize(engine, base_iri, bulk=True)
+        sources = {name: (file, RDF_SUFFIXES[file.suffix]) for name, file in graphs.items()}
+        alignments.materialize(engine, base_iri, sources=sources)
         engine.flush()
     finally:
         del engine  # closes RocksDB, releasing its lock for the read-only openers
