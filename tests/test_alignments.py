@@ -13,14 +13,16 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from alignment_support import entailment, load, supers
+from conftest import Oxigraph
 from pyshacl import validate as shacl
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
-from support import fixture_config
+from support import BIN, fixture_config
 
 from server import create_app
 from server.config import BASE_IRI, PROJECT_ROOT
@@ -250,7 +252,7 @@ def test_the_fixture_entailment_matches_the_axioms():
     served = fixture_entailed(Store(FIXTURE_BASE, [FIXTURE / "ontology", FIXTURE / "data"]))
     assert {(s, p) for s, p, _ in served} == {(s, p) for s, p, _ in expected}
     assert len(served) == len(expected)
-    summit = FIXTURE_BASE + "id/summit"
+    summit = FIXTURE_BASE + "id/event/summit"
     assert (summit, str(RDF.type), f"<{SCHEMA}Event>") in served  # Summit ⊑ Meeting ≡ Event
     assert (summit, FOAF + "name", '"The summit"@en') in served
     assert not any(p == SCHEMA + "about" for _, p, _ in served)  # skos:exactMatch: no entailment
@@ -263,7 +265,7 @@ def test_a_new_alignment_axiom_yields_a_new_triple(tmp_path):
     for d in dirs:
         shutil.copytree(FIXTURE / d.name, d)
     before = fixture_entailed(Store(FIXTURE_BASE, dirs))
-    new = (FIXTURE_BASE + "id/body", str(RDF.type), f"<{SCHEMA}Organization>")
+    new = (FIXTURE_BASE + "id/organization/body", str(RDF.type), f"<{SCHEMA}Organization>")
     assert new not in before
     ontology = dirs[0] / "ex.ttl"
     ontology.write_text(ontology.read_text() + "\nex:Body rdfs:subClassOf schema:Organization .\n")
@@ -317,7 +319,9 @@ def test_a_remote_store_loaded_from_the_dump_answers_alike(tmp_path):
     ours = [r["e"].value for r in embedded.query(query)]
     theirs = [r["e"].value for r in operator.query(query, use_default_graph_as_union=True)]
     assert (
-        ours == theirs == sorted(FIXTURE_BASE + "id/" + x for x in ("edition", "forum", "summit"))
+        ours
+        == theirs
+        == sorted(FIXTURE_BASE + "id/event/" + x for x in ("edition", "forum", "summit"))
     )
 
 
@@ -389,3 +393,47 @@ def test_the_home_page_kinds_are_stated_ones_and_lists_follow_the_alignments(cli
         body += page.get_data(as_text=True)
     for subject, _ in events:
         assert subject.replace(BASE_IRI, "http://localhost/") in body
+
+
+def test_a_real_remote_store_loaded_with_the_quad_dump_serves_the_entailed_triples(tmp_path):
+    """README, "Serving": the operator of a remote store loads the N-Quads dump (every named
+    graph, the entailed one included) with ``oxigraph load``; the server in front of
+    ``oxigraph serve-read-only`` then answers the consumers' questions, in /sparql and in the
+    resource's document, as the embedded store does."""
+    embedded = Store(FIXTURE_BASE, [FIXTURE / "ontology", FIXTURE / "data"])
+    dump = tmp_path / "dataset.nq"
+    dump.write_bytes(ox.serialize(embedded.engine, format=ox.RdfFormat.N_QUADS))
+    remote = Oxigraph(tmp_path / "oxigraph", [], base=FIXTURE_BASE)
+    subprocess.run(
+        [BIN / "oxigraph", "load", "--location", remote.location, "--file", dump],
+        check=True,
+        capture_output=True,
+    )
+    remote.start()
+    app = create_app(
+        fixture_config(
+            "alignments",
+            FIXTURE_BASE,
+            VALIDATE_ON_START=False,
+            SPARQL_ENDPOINT=remote.endpoint,
+            REWRITE_IRIS=False,
+        )
+    )
+    try:
+        client = app.test_client()
+        query = f"SELECT ?e WHERE {{ ?e a <{SCHEMA}Event> }} ORDER BY ?e"
+        response = client.get(
+            "/sparql",
+            query_string={"query": query},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        served = [b["e"]["value"] for b in response.get_json()["results"]["bindings"]]
+        assert served == [r["e"].value for r in embedded.query(query)]
+        assert served
+        document = Graph().parse(data=client.get("/doc/event/summit.ttl").data, format="turtle")
+        summit = URIRef(FIXTURE_BASE + "id/event/summit")
+        assert (summit, RDF.type, URIRef(SCHEMA + "Event")) in document
+        assert (summit, URIRef(FOAF + "name"), Literal("The summit", lang="en")) in document
+    finally:
+        app.extensions["ictkg.queries"].close()
+        remote.kill()
