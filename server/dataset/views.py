@@ -47,7 +47,7 @@ from server.pages.values import best_label, properties_view
 from server.rdf.formats import DUMPS, HTML, RDF_OFFERS, Dump, Offer, by_name
 from server.rdf.iris import Rewriter
 from server.rdf.jsonld import compact
-from server.rdf.namespaces import SD, SPDX
+from server.rdf.namespaces import SD, SPDX, namespace_of
 from server.rdf.scheme import things_prefix
 from server.rdf.terms import graph_of, to_rdflib
 from server.validation.shacl import Report, validation_report
@@ -167,11 +167,6 @@ def count(source: Any, query: str) -> int:
     return int(next(iter(source.query(query)))["n"].value)
 
 
-def namespace_of(iri: str) -> str:
-    cut = max(iri.rfind("#"), iri.rfind("/"))
-    return iri[: cut + 1]
-
-
 def void_graph(rw: Rewriter) -> Graph:
     """The VoID + DCAT description in canonical IRIs (dump sizes and checksums for ``rw``)."""
     config = current_app.config
@@ -233,12 +228,14 @@ def void_graph(rw: Rewriter) -> Graph:
         GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT {EXAMPLES}"""
     for row in source.query(examples):
         graph.add((dataset, VOID.exampleResource, URIRef(row["x"].value)))
-    sources = """
+    # The graphs the entailed graph was derived from (server.rdf.alignments) are not sources.
+    sources = f"""
         PREFIX dcterms: <http://purl.org/dc/terms/>
         PREFIX prov: <http://www.w3.org/ns/prov#>
-        SELECT DISTINCT ?src WHERE {
-          ?s dcterms:source|prov:wasDerivedFrom|prov:hadPrimarySource ?src FILTER(isIRI(?src))
-        } ORDER BY ?src"""
+        SELECT DISTINCT ?src WHERE {{
+          ?s dcterms:source|prov:wasDerivedFrom|prov:hadPrimarySource ?src
+          FILTER(isIRI(?src) && !STRSTARTS(STR(?src), "{base}graph/"))
+        }} ORDER BY ?src"""
     for row in source.query(sources):
         graph.add((dataset, DCTERMS.source, to_rdflib(row["src"])))
         graph.add((dataset, PROV.wasDerivedFrom, to_rdflib(row["src"])))

@@ -150,6 +150,19 @@ def render(description: Any, graph: Graph, rw: Rewriter) -> str:
     topic = URIRef(rw.local(description.iri))
     document = URIRef(rw.local(description.document))
     sources, notes = numbered_sources(description, graph, topic, rw)
+    # What the alignments entail restates a stated fact in another vocabulary: the page shows
+    # the stated facts (the embedded JSON-LD and the RDF documents carry both).
+    entailed = {
+        (rw.term(p), rw.term(o) if o is not None else None) for p, o in description.entailed
+    }
+    embedded = embedded_jsonld(graph)
+    if entailed:
+        shown = Graph(bind_namespaces="none")
+        for triple in graph:
+            s, p, o = triple
+            if s != topic or (p, None if isinstance(o, BNode) else o) not in entailed:
+                shown.add(triple)
+        graph = shown  # the cached graph is left as it is: the RDF documents state everything
 
     predicates = set(graph.predicates(topic)) - {RDF.type}
     names = sorted(predicates & NAME_PREDICATES)
@@ -201,5 +214,5 @@ def render(description: Any, graph: Graph, rw: Rewriter) -> str:
         incoming=incoming_groups(graph, topic, document, rw),
         pager=pager,
         formats=[(o, url(rw, path, o)) for o in RDF_OFFERS],
-        jsonld=embedded_jsonld(graph),
+        jsonld=embedded,
     )

@@ -28,7 +28,7 @@ from server.http.responses import query_base, query_prefixes, rewriter, store
 from server.i18n import language
 from server.pages import examples, query_page, timeline
 from server.pages.values import iri_view, literal_view
-from server.rdf import labels
+from server.rdf import alignments, labels
 from server.rdf.formats import HTML, Offer
 from server.rdf.scheme import things_prefix
 from server.rdf.terms import to_rdflib
@@ -70,13 +70,19 @@ LABEL_VALUES = " ".join(f"<{p}>" for p in labels.LABEL_PREDICATES)
 
 
 def kinds_query(base: str) -> str:
-    """Instances per class (sub-classes included), with the class labels and super-classes."""
+    """Instances per class (sub-classes included), with the class labels and super-classes.
+
+    The kinds are ours and the outside classes the data states (``skos:Concept``); those only
+    the alignments entail (``schema:Event``…, :mod:`server.rdf.alignments`) are not kinds of
+    their own here."""
+    entailed = alignments.graph_iri(base)
     return f"""
 SELECT ?c ?n ?lp ?l ?sup WHERE {{
   {{ SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{
       ?s a ?t . ?t <{RDFS.subClassOf}>* ?c .
       FILTER(isIRI(?s) && STRSTARTS(STR(?s), {sparql_str(things_prefix(base))}) && isIRI(?c))
-      FILTER(STRSTARTS(STR(?c), {sparql_str(base)}) || EXISTS {{ ?any a ?c }})
+      FILTER(STRSTARTS(STR(?c), {sparql_str(base)})
+             || EXISTS {{ GRAPH ?g {{ ?any a ?c }} FILTER(?g != <{entailed}>) }})
   }} GROUP BY ?c }}
   OPTIONAL {{ VALUES ?lp {{ {LABEL_VALUES} }} ?c ?lp ?l }}
   OPTIONAL {{ ?c <{RDFS.subClassOf}> ?sup FILTER(isIRI(?sup)) }}

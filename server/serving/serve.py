@@ -550,7 +550,7 @@ def serve_command(
             config["BASE_IRI"], [Path(config["ONTOLOGY_DIR"]), Path(config["DATA_DIR"])]
         )
         try:
-            prepare_disk_store(config["STORE_PATH"], graphs)
+            prepare_disk_store(config["STORE_PATH"], graphs, config["BASE_IRI"])
         except (OSError, SyntaxError) as error:
             raise StartupError(f"--store {config['STORE_PATH']}: {error}") from None
     elif not config["SPARQL_ENDPOINT"] and not dev:
