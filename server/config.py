@@ -47,11 +47,14 @@ DEFAULTS: dict[str, object] = {
     "MAX_CONTENT_LENGTH": 256 * 1024,  # bytes of request body
     # Query worker processes per web worker (server/workers/query.py): each runs one query at a
     # time and is killed when it runs over QUERY_TIMEOUT. A remote store's requests time out
-    # after REMOTE_TIMEOUT seconds (queries of the server's own pages; user queries stop earlier).
+    # after REMOTE_TIMEOUT seconds (queries of the server's own pages: a frozen engine gives a
+    # 503 that soon; user queries may take up to QUERY_TIMEOUT). Its graph names, sizes and
+    # version are re-read every REMOTE_REFRESH seconds in the background.
     "QUERY_WORKERS": 2,
     # Added to the query workers' nice value (0-19): queries yield the CPU to the web workers.
     "QUERY_WORKER_NICE": 10,
-    "REMOTE_TIMEOUT": 30.0,
+    "REMOTE_TIMEOUT": 5.0,
+    "REMOTE_REFRESH": 10.0,
     # Incoming links shown per page of a description.
     "BACKLINKS_PAGE_SIZE": 50,
     # Dereferencing (server/http/responses.py, server/rdf/iris.py): documents rewrite IRIs under

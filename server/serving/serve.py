@@ -350,6 +350,7 @@ def settings(overrides: dict[str, Any]) -> dict[str, Any]:
 NUMBERS: dict[str, tuple[type, float]] = {
     "QUERY_TIMEOUT": (float, 0.001),
     "REMOTE_TIMEOUT": (float, 0.001),
+    "REMOTE_REFRESH": (float, 0.01),
     "RELOAD_WATCH_INTERVAL": (float, 0.01),
     "RESULT_ROW_LIMIT": (int, 1),
     "MAX_QUERY_LENGTH": (int, 1),

@@ -50,6 +50,10 @@ class QueryStore(ABC):
     ) -> QueryResult:
         """Run a read-only query; the default graph is the union of all graphs unless told."""
 
+    def check(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the store can answer now (a remote store is
+        asked a trivial query; an embedded one always can)."""
+
     @abstractmethod
     def __len__(self) -> int:
         """The number of quads in the dataset."""
