@@ -229,7 +229,7 @@ def void_graph(rw: Rewriter) -> Graph:
     examples = f"""
         SELECT ?c (MIN(STR(?s)) AS ?x) (COUNT(DISTINCT ?s) AS ?n)
         WHERE {{ ?s a ?c FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{things_prefix(base)}")) }}
-        GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT {EXAMPLES}"""
+        GROUP BY ?c ORDER BY DESC(?n) STR(?c) LIMIT {EXAMPLES}"""
     for row in source.query(examples):
         graph.add((dataset, VOID.exampleResource, URIRef(row["x"].value)))
     sources = """

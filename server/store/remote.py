@@ -37,7 +37,6 @@ import hashlib
 import json
 import logging
 import os
-import socket
 import threading
 import time
 import urllib.error
@@ -45,6 +44,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -62,11 +62,13 @@ ACCEPT_ANY = f"{ACCEPT_RESULTS}, {ACCEPT_GRAPH}"
 
 VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
 DCTERMS_IDENTIFIER = "http://purl.org/dc/terms/identifier"
+DCTERMS_MODIFIED = "http://purl.org/dc/terms/modified"
 
 #: The graphs ``ictkg load`` recorded, with their sizes and content hashes.
 META_QUERY = (
-    "SELECT ?g ?n ?h WHERE {{ GRAPH <{meta}> {{ "
+    "SELECT ?g ?n ?h ?m WHERE {{ GRAPH <{meta}> {{ "
     f"?g <{VOID_TRIPLES}> ?n ; <{DCTERMS_IDENTIFIER}> ?h "
+    f"OPTIONAL {{{{ <{{meta}}> <{DCTERMS_MODIFIED}> ?m }}}} "
     "}} }}"
 )
 #: Without that record: the graphs under ``{base}graph/`` and their sizes (no empty pattern:
@@ -91,6 +93,7 @@ class Metadata:
 
     sizes: dict[str, int]
     version: str
+    modified: float | None = None  # when the loaded files last changed (POSIX seconds)
 
 
 @dataclass
@@ -172,7 +175,7 @@ class RemoteStore(QueryStore):
                 ) from None
             log.warning("store %s answered %s: %s", self.endpoint, error.code, message[:500])
             raise StoreUnavailable(f"the store answered with an error ({error.code})") from None
-        except (TimeoutError, socket.timeout) as error:
+        except TimeoutError as error:
             log.warning("store %s did not answer in %g s: %s", self.endpoint, wait, error)
             raise StoreUnavailable(f"the store did not answer in {wait:g} s") from None
         except OSError as error:  # URLError (refused, unknown host), reset
@@ -188,15 +191,18 @@ class RemoteStore(QueryStore):
     def read_metadata(self) -> Metadata:
         """Graph names, sizes and version from the store now (the loader's record, or a count)."""
         meta = meta_graph(self.base_iri)
-        rows = self._send(META_QUERY.format(meta=meta), [], [meta])
+        rows = list(self._send(META_QUERY.format(meta=meta), [], [meta]))
         recorded = {
             row["g"].value: (int(row["n"].value), row["h"].value)
             for row in rows
             if row["g"] is not None and row["n"] is not None and row["h"] is not None
         }
+        modified = None
         if recorded:
             sizes = {g: n for g, (n, _) in recorded.items()}
             listing = "".join(f"{g} {h}\n" for g, (_, h) in sorted(recorded.items()))
+            stamps = [row["m"].value for row in rows if row["m"] is not None]
+            modified = max((timestamp(m) for m in stamps), default=None)
         else:
             prefix = f"{self.base_iri}graph/"
             rows = self._send(SIZES_QUERY.format(prefix=prefix.replace('"', '\\"')), [], [])
@@ -206,7 +212,7 @@ class RemoteStore(QueryStore):
                 if row["g"] is not None and row["n"] is not None and row["g"].value != meta
             }
             listing = "".join(f"{g} {n}\n" for g, n in sorted(sizes.items()))
-        return Metadata(sizes, hashlib.sha256(listing.encode()).hexdigest())
+        return Metadata(sizes, hashlib.sha256(listing.encode()).hexdigest(), modified)
 
     def refresh(self) -> Metadata:
         """Read the metadata now and keep it for the requests that follow."""
@@ -257,12 +263,25 @@ class RemoteStore(QueryStore):
         return dict(self.metadata().sizes)
 
     @property
+    def modified(self) -> float | None:
+        """When the loaded files last changed, as the loader recorded it."""
+        return self.metadata().modified
+
+    @property
     def version(self) -> str:
         """The dataset version: a hash of the loader's content hashes (or of graph sizes)."""
         return self.metadata().version
 
     def __len__(self) -> int:
         return sum(self.metadata().sizes.values())
+
+
+def timestamp(lexical: str) -> float | None:
+    """POSIX seconds of an ``xsd:dateTime`` (``None`` if it is not one)."""
+    try:
+        return datetime.fromisoformat(lexical).timestamp()
+    except ValueError:
+        return None
 
 
 def parse_answer(media_type: str, body: bytes, form: str | None = None) -> QueryResult:
