@@ -15,12 +15,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 import pyoxigraph as ox
 import pytest
 from engines import VIRTUOSO, Engine, OxigraphServer, Virtuoso
-from rdflib import Graph
+from rdflib import BNode, Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from server import create_app
@@ -97,7 +97,9 @@ def requests_to_compare(app) -> list[tuple[str, str]]:
         )
     ]
     prefix = f"PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX : <{BASE}ontology#>\n"
-    select = prefix + "SELECT ?s ?l WHERE { ?s rdfs:label ?l } ORDER BY ?s ?l"
+    # By the IRIs' text: Virtuoso orders IRIs by its internal ids, not as SPARQL §15.1 says.
+    select = prefix + "SELECT ?s ?l WHERE { ?s rdfs:label ?l } ORDER BY STR(?s) STR(?l) LANG(?l)"
+    unordered = prefix + "SELECT ?s ?l WHERE { ?s a :Event ; rdfs:label ?l }"
     grouped = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
     construct = prefix + "CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s a ?c ; rdfs:label ?l }"
     describe = f"DESCRIBE <{BASE}{resources[0].replace('doc/', 'id/', 1)}>"
@@ -118,6 +120,7 @@ def requests_to_compare(app) -> list[tuple[str, str]]:
         sparql(select, "application/sparql-results+json"),
         sparql(select, "application/sparql-results+xml"),
         sparql(select, "text/csv"),
+        sparql(unordered, "application/sparql-results+json"),
         sparql(grouped, "application/sparql-results+json"),
         sparql(prefix + "ASK { ?s a :Event }", "application/sparql-results+json"),
         sparql("ASK { ?s <urn:x:nothing> ?o }", "application/sparql-results+xml"),
@@ -153,9 +156,12 @@ def inline_context(body: bytes, client) -> bytes:
     return json.dumps(document).encode()
 
 
-def comparable(response, client) -> object:
-    """What must be equal between stores: parsed graphs, result sets, or text."""
+def comparable(response, client, path: str) -> object:
+    """What must be equal between stores: parsed graphs, result sets (in order when the query
+    says ORDER BY), or text (a 400's: its kind, the engine's message is its own)."""
     media_type = response.mimetype
+    if response.status_code == 400 and path.startswith("/sparql"):
+        return response.data.split(b":")[0]
     if media_type in GRAPH_TYPES:
         body = response.data
         if media_type == "application/ld+json":
@@ -172,7 +178,8 @@ def comparable(response, client) -> object:
         if "boolean" in document:
             return document
         rows = [json.dumps(row, sort_keys=True) for row in document["results"]["bindings"]]
-        return {"vars": document["head"]["vars"], "rows": sorted(rows)}
+        ordered = "ORDER BY" in unquote_plus(path)
+        return {"vars": document["head"]["vars"], "rows": rows if ordered else sorted(rows)}
     if media_type == "application/json":
         document = json.loads(response.data)
         if isinstance(document, dict):
@@ -183,6 +190,13 @@ def comparable(response, client) -> object:
 
 
 def assert_same(expected, actual, what: str) -> None:
+    if isinstance(expected, tuple) and expected[0] == "graph" and "DESCRIBE" in what:
+        # What DESCRIBE returns is up to the engine (SPARQL 1.1 §16.4): Virtuoso adds the
+        # links to the resource. Everything the embedded store says must be there.
+        ground = {t for t in expected[1] if not any(isinstance(term, BNode) for term in t)}
+        assert ground, what
+        assert ground <= set(actual[1]), f"{what}: {sorted(ground - set(actual[1]))[:5]}"
+        return
     if isinstance(expected, tuple) and expected[0] == "graph":
         if not isomorphic(expected[1], actual[1]):
             _, only_ours, only_theirs = graph_diff(to_isomorphic(expected[1]), actual[1])
@@ -210,7 +224,7 @@ def test_the_front_answers_alike_on_every_engine(embedded_app, remote_app) -> No
     for path, accept in wanted:
         expected = ours.get(path, headers={"Accept": accept})
         actual = theirs.get(path, headers={"Accept": accept})
-        what = f"{path} ({accept})"
+        what = f"{unquote_plus(path)} ({accept})"
         if (expected.status_code, expected.mimetype) != (actual.status_code, actual.mimetype):
             different.append(
                 f"{what}: {expected.status_code} {expected.mimetype} embedded, "
@@ -218,7 +232,7 @@ def test_the_front_answers_alike_on_every_engine(embedded_app, remote_app) -> No
             )
             continue
         try:
-            assert_same(comparable(expected, ours), comparable(actual, theirs), what)
+            assert_same(comparable(expected, ours, path), comparable(actual, theirs, path), what)
         except AssertionError as error:
             different.append(str(error)[:4000])
     assert not different, f"{len(different)} of {len(wanted)} differ:\n" + "\n".join(different)

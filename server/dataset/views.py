@@ -209,16 +209,18 @@ def void_graph(rw: Rewriter) -> Graph:
         graph.add((dataset, predicate, Literal(count(source, query))))
 
     vocabularies: set[str] = set()
-    classes = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
-    for row in source.query(classes):
-        partition = BNode()
+    # Partitions are named in the order of their IRIs' text, whatever the engine: the page
+    # lists them in the same order in every process and on every store.
+    classes = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY STR(?c)"
+    for index, row in enumerate(source.query(classes)):
+        partition = BNode(f"class{index:05d}")
         graph.add((dataset, VOID.classPartition, partition))
         graph.add((partition, VOID["class"], to_rdflib(row["c"])))
         graph.add((partition, VOID.entities, Literal(int(row["n"].value))))
         vocabularies.add(namespace_of(row["c"].value))
-    properties = f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {distinct} }} GROUP BY ?p ORDER BY ?p"
-    for row in source.query(properties):
-        partition = BNode()
+    properties = f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {distinct} }} GROUP BY ?p ORDER BY STR(?p)"
+    for index, row in enumerate(source.query(properties)):
+        partition = BNode(f"property{index:05d}")
         graph.add((dataset, VOID.propertyPartition, partition))
         graph.add((partition, VOID.property, to_rdflib(row["p"])))
         graph.add((partition, VOID.triples, Literal(int(row["n"].value))))

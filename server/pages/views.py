@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
@@ -273,6 +275,15 @@ SELECT ?n ?s ?key ?date WHERE {{
 }} ORDER BY {order}"""
 
 
+def list_key(sort: str, row: ox.QuerySolution) -> tuple:
+    """The order of :func:`list_query` (``ORDER BY``), for one of its rows."""
+    key = row["key"].value if row["key"] is not None else ""
+    if sort == "label":
+        return (key, row["s"].value)
+    date = row["date"].value if row["date"] is not None else ""
+    return (row["date"] is None, date, key, row["s"].value)
+
+
 @bp.get("/list")
 def instances():
     """Every instance of a class, sortable by label or date, paged: two queries."""
@@ -292,7 +303,9 @@ def instances():
     source = store()
     rows = list(source.query(list_query(cls, config["BASE_IRI"], choice.chain, sort, size, page)))
     total = int(rows[0]["n"].value) if rows else 0
-    members = [row for row in rows if row["s"] is not None]
+    # The engine picked the page in order; the page's own rows are put in that order here too,
+    # since Virtuoso 7.2 can shuffle them when the outer ORDER BY meets the OPTIONAL join.
+    members = sorted((row for row in rows if row["s"] is not None), key=partial(list_key, sort))
     if total == 0 or (page > 1 and not members):
         abort(404)
     names = labels.fetch(source, [cls, *(row["s"].value for row in members)])

@@ -169,6 +169,8 @@ class RemoteStore(QueryStore):
                 body = response.read()
         except urllib.error.HTTPError as error:
             message = error.read().decode("utf-8", "replace").strip()
+            # Virtuoso repeats the query after its message, with the dataset it was given.
+            message = message.split("\n\nSPARQL query:", 1)[0].strip()
             if 400 <= error.code < 500:
                 raise SyntaxError(
                     message or f"the store refused the query ({error.code})"
@@ -184,7 +186,10 @@ class RemoteStore(QueryStore):
                 raise StoreUnavailable(f"the store did not answer in {wait:g} s") from None
             log.warning("store %s is unreachable: %s", self.endpoint, error)
             raise StoreUnavailable("the store cannot be reached") from None
-        return parse_answer(media_type, body, form)
+        answer = parse_answer(media_type, body, form)
+        if form == "ASK" and isinstance(answer, ox.QuerySolutions):
+            return ask_answer(answer)
+        return answer
 
     # --- metadata, refreshed off the request path ------------------------------------------------
 
@@ -274,6 +279,17 @@ class RemoteStore(QueryStore):
 
     def __len__(self) -> int:
         return sum(self.metadata().sizes.values())
+
+
+def ask_answer(solutions: ox.QuerySolutions) -> ox.QueryBoolean:
+    """The boolean of an ASK that an engine answered as a table (Virtuoso, when the answer is
+    false: no row; when true: one row whose only value is true or 1)."""
+    rows = list(solutions)
+    true = bool(rows) and all(
+        term is None or term.value in ("1", "true") for row in rows[:1] for term in row
+    )
+    document = b'{"head":{},"boolean":' + (b"true" if true else b"false") + b"}"
+    return ox.parse_query_results(document, ox.QueryResultsFormat.JSON)
 
 
 def timestamp(lexical: str) -> float | None:
