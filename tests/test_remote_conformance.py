@@ -19,7 +19,6 @@ from urllib.parse import unquote_plus, urlencode
 
 import pyoxigraph as ox
 import pytest
-from engines import VIRTUOSO, Engine, OxigraphServer, Virtuoso
 from rdflib import BNode, Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
@@ -47,30 +46,20 @@ def embedded_app():
     app.extensions["ictkg.queries"].close()
 
 
-def engine_app(engine: Engine) -> Iterator:
-    engine.start()
-    try:
-        loaded = engine.load()
-        assert loaded.returncode == 0, loaded.stderr
-        app = create_app({**CONFIG, "SPARQL_ENDPOINT": engine.endpoint})
-        try:
-            yield app
-        finally:
-            app.extensions["ictkg.queries"].close()
-    finally:
-        engine.stop()
+def engine_app(engine) -> Iterator:
+    app = create_app({**CONFIG, "SPARQL_ENDPOINT": engine.endpoint})
+    yield app
+    app.extensions["ictkg.queries"].close()
 
 
 @pytest.fixture(scope="session")
-def oxigraph_app(tmp_path_factory):
-    yield from engine_app(OxigraphServer(tmp_path_factory.mktemp("oxigraph-serve")))
+def oxigraph_app(loaded_oxigraph):
+    yield from engine_app(loaded_oxigraph)
 
 
 @pytest.fixture(scope="session")
-def virtuoso_app(tmp_path_factory):
-    if VIRTUOSO is None:
-        pytest.fail("virtuoso-t is not installed: `make install` installs virtuoso-opensource")
-    yield from engine_app(Virtuoso(tmp_path_factory.mktemp("virtuoso")))
+def virtuoso_app(loaded_virtuoso):
+    yield from engine_app(loaded_virtuoso)
 
 
 @pytest.fixture(scope="session", params=["oxigraph", "virtuoso"])

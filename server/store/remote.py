@@ -42,6 +42,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -233,23 +234,15 @@ class RemoteStore(QueryStore):
                 if self._refresher != os.getpid():
                     self._refresher = os.getpid()
                     threading.Thread(
-                        target=self._refresh_forever, name="ictkg-remote-metadata", daemon=True
+                        target=refresh_forever,
+                        args=(weakref.ref(self), self.refresh_interval),
+                        name="ictkg-remote-metadata",
+                        daemon=True,
                     ).start()
         metadata = self._metadata
         if metadata is None:
             metadata = self.refresh()
         return metadata
-
-    def _refresh_forever(self) -> None:
-        pid = os.getpid()
-        while self._refresher == pid:
-            time.sleep(self.refresh_interval)
-            try:
-                self.refresh()
-            except StoreUnavailable:
-                pass  # logged by _send; requests keep the last known value
-            except Exception:  # never let the refresher die silently
-                log.exception("reading the metadata of the store %s failed", self.endpoint)
 
     def check(self) -> None:
         """Raise :class:`StoreUnavailable` unless the store answers a trivial query now."""
@@ -279,6 +272,24 @@ class RemoteStore(QueryStore):
 
     def __len__(self) -> int:
         return sum(self.metadata().sizes.values())
+
+
+def refresh_forever(ref: weakref.ref[RemoteStore], interval: float) -> None:
+    """A process's refresher: re-read the metadata every ``interval`` seconds, for as long as
+    the store exists and this process is the one that started it (not a forked child)."""
+    pid = os.getpid()
+    while True:
+        time.sleep(interval)
+        store = ref()
+        if store is None or store._refresher != pid:
+            return
+        try:
+            store.refresh()
+        except StoreUnavailable:
+            pass  # logged by _send; requests keep the last known value
+        except Exception:  # never let the refresher die silently
+            log.exception("reading the metadata of the store %s failed", store.endpoint)
+        del store
 
 
 def ask_answer(solutions: ox.QuerySolutions) -> ox.QueryBoolean:
