@@ -25,6 +25,9 @@ install: $(VENV)/.installed
 # The static export is checked against the live app through Debian's nginx (test_export_site).
 	@test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq nginx-light; } \
 		|| { sudo apt-get update -qq && sudo apt-get install -y -qq nginx-light; }
+# The remote-store tests (tests/test_remote_conformance.py, test_loader.py) run Debian's Virtuoso.
+	@test -x /usr/bin/virtuoso-t || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; } \
+		|| { sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; }
 
 validate: install
 	$(BIN)/ictkg validate
