@@ -28,6 +28,15 @@ install: $(VENV)/.installed
 # The remote-store tests (tests/test_remote_conformance.py, test_loader.py) run Debian's Virtuoso.
 	@test -x /usr/bin/virtuoso-t || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; } \
 		|| { sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; }
+# Real clients (tests/test_real_clients.py): Debian's raptor (rapper) and rasqal (roqet), and
+# Comunica from npm, installed from tests/clients/package-lock.json into tests/clients/.
+	@command -v rapper >/dev/null || { apt-get update -qq && apt-get install -y -qq raptor2-utils; } \
+		|| { sudo apt-get update -qq && sudo apt-get install -y -qq raptor2-utils; }
+	@command -v roqet >/dev/null || { apt-get update -qq && apt-get install -y -qq rasqal-utils; } \
+		|| { sudo apt-get update -qq && sudo apt-get install -y -qq rasqal-utils; }
+	@{ command -v node && command -v npm; } >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; } \
+		|| { sudo apt-get update -qq && sudo apt-get install -y -qq nodejs npm; }
+	@test -d tests/clients/node_modules || npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error
 
 validate: install
 	$(BIN)/ictkg validate
@@ -55,6 +64,7 @@ bench: install
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } \
 		|| { sudo apt-get update -qq && sudo apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.run --scales "$(SCALES)" --rounds $(ROUNDS) --seconds $(SECONDS) $(BENCH_ARGS)
+	$(BIN)/python -m bench.iri_mapping --scales "1e3 1e5"
 
 # The 60 s load test of issue 6 (CI runs the same test for 10 s): figures in test-artifacts/.
 LOAD_SECONDS ?= 60

@@ -57,11 +57,15 @@ DEFAULTS: dict[str, object] = {
     "REMOTE_REFRESH": 10.0,
     # Incoming links shown per page of a description.
     "BACKLINKS_PAGE_SIZE": 50,
-    # Dereferencing (server/http/responses.py, server/rdf/iris.py): documents rewrite IRIs under
-    # BASE_IRI to the request's root URL so clients stay on the server they asked; turn off
-    # behind the canonical host. Representations (per version, root, document, format) kept in
-    # memory.
+    # One IRI rule (server/rdf/iris.py, README "URIs"): answers carry the IRIs under BASE_IRI as
+    # the request's root URL, and queries may use them, so clients stay on the server they
+    # asked; turn off behind the canonical host (ICTKG_REWRITE_IRIS=false: canonical IRIs
+    # everywhere). Representations (per version, root, document, format) kept in memory.
     "REWRITE_IRIS": True,
+    # The host of a request (whose IRIs the answers carry) is its Host header and the
+    # connection's scheme; behind this many reverse proxies, the X-Forwarded-Proto, -Host,
+    # -Port and -Prefix they set are trusted instead (werkzeug's ProxyFix). 0: none trusted.
+    "TRUSTED_PROXIES": 0,
     "REPRESENTATION_CACHE_SIZE": 512,
     # Whole responses to repeated GETs of /sparql, /id/ and /doc/ within a dataset version,
     # replayed without running the app (server/http/cache.py): entries (0: off), bytes, largest

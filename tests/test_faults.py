@@ -318,6 +318,14 @@ REFUSALS = {
         lambda data: shutil.copy(FAULTS / "nonconforming" / "b.ttl", data / "b.ttl"),
         ["b.ttl:5: Violation", "An item needs a label."],
     ),
+    "a misspelt ontology namespace (issue 12: named at its @prefix line)": (
+        lambda data: shutil.copy(FAULTS / "namespace-typo" / "b.ttl", data / "b.ttl"),
+        ["b.ttl:2:1: Violation: likely typo: prefix ft: <https://example.org/ft/ontolgy#>"],
+    ),
+    "an impossible date (issue 12: named at the literal)": (
+        lambda data: shutil.copy(FAULTS / "ill-typed" / "b.ttl", data / "b.ttl"),
+        ['b.ttl:7:45: Violation: "2009-02-30" is not a valid xsd:date'],
+    ),
     "no data files left": (
         lambda data: [f.unlink() for f in data.glob("*.ttl")],
         ["data: no RDF files"],

@@ -45,7 +45,8 @@ def targets(root: str, path: Path) -> Path:
     rows = requests.get(
         root + "sparql", params={"query": THINGS}, headers={"Accept": "text/csv"}, timeout=10
     ).text.splitlines()[1:]
-    things = ["/" + iri.removeprefix(BASE_IRI) for iri in rows]
+    # Results name things by the server's IRIs; STR() in the query sees the canonical ones.
+    things = ["/" + iri.removeprefix(root) for iri in rows]
     kinds = sorted({t.split("/")[2] for t in things})
     assert len(things) > 50
     queries = [

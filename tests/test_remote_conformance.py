@@ -12,6 +12,7 @@ of different things) are taken out.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterator
@@ -129,8 +130,54 @@ def requests_to_compare(app) -> list[tuple[str, str]]:
     return wanted
 
 
+#: Oxigraph (the embedded store and ``oxigraph serve``) stores the integer types derived from
+#: xsd:integer as xsd:integer ("2"^^xsd:positiveInteger comes back "2"^^xsd:integer); Virtuoso
+#: keeps them. The one difference between engines this suite lets through: the values are
+#: compared as xsd:integer, and what follows from it is left out (the byte sizes and checksums
+#: of the dumps, the number of distinct objects: "5"^^xsd:integer and "5"^^xsd:positiveInteger
+#: are two objects on Virtuoso).
+XSD = "http://www.w3.org/2001/XMLSchema#"
+DERIVED_INTEGERS = {
+    ox.NamedNode(XSD + name)
+    for name in [
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "long",
+        "int",
+        "short",
+        "byte",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    ]
+}
+DATATYPE_COUNTS = {
+    ox.NamedNode("http://www.w3.org/ns/dcat#byteSize"),
+    ox.NamedNode("http://spdx.org/rdf/terms#checksumValue"),
+    ox.NamedNode("http://rdfs.org/ns/void#distinctObjects"),
+}
+DATATYPE_COUNTS_SHOWN = re.compile(
+    rb"((?:dcat:byteSize|void:distinctObjects)</a></th>\s*<td><ul class=\"values\"><li><span>)"
+    rb"[\d,]+"
+)
+
+
+def canonical(term):
+    if isinstance(term, ox.Literal) and term.datatype in DERIVED_INTEGERS:
+        return ox.Literal(term.value, datatype=ox.NamedNode(XSD + "integer"))
+    return term
+
+
 def triples_graph(triples: list[ox.Triple]) -> Graph:
-    return Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    kept = [
+        ox.Triple(t.subject, t.predicate, canonical(t.object))
+        for t in triples
+        if t.predicate not in DATATYPE_COUNTS
+    ]
+    return Graph().parse(data=ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES), format="nt")
 
 
 def inline_context(body: bytes, client) -> bytes:
@@ -175,7 +222,7 @@ def comparable(response, client, path: str) -> object:
             document.pop("version", None)
             document.pop("store", None)
         return document
-    return VOLATILE.sub(b"#", response.data)
+    return VOLATILE.sub(b"#", DATATYPE_COUNTS_SHOWN.sub(rb"\1#", response.data))
 
 
 def assert_same(expected, actual, what: str) -> None:
@@ -202,6 +249,11 @@ def assert_same(expected, actual, what: str) -> None:
         for name in ours:
             assert isomorphic(ours[name], theirs[name]), (what, name)
         return
+    if isinstance(expected, bytes) and expected != actual:
+        lines = difflib.unified_diff(
+            expected.decode().splitlines(), actual.decode().splitlines(), lineterm="", n=1
+        )
+        raise AssertionError(f"{what}: text differs\n" + "\n".join(list(lines)[:40]))
     assert expected == actual, what
 
 
@@ -239,4 +291,5 @@ def test_only_the_dataset_graphs_are_visible(embedded_app, remote_app) -> None:
         query_string={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
         headers={"Accept": "application/sparql-results+json"},
     )
-    assert {row["g"]["value"] for row in answer.json["results"]["bindings"]} == expected
+    shown = {row["g"]["value"] for row in answer.json["results"]["bindings"]}
+    assert {iri.replace("http://localhost/", BASE, 1) for iri in shown} == expected

@@ -157,6 +157,28 @@ ROWS = {
         lambda root: shutil.copy(FAULTS / "nonconforming" / "b.ttl", root / "data" / "b.ttl"),
         ["the data cannot be served", "b.ttl:5:", "An item needs a label."],
     ),
+    # Issue 12: the same messages as ictkg validate (tests/validation_corpus), causes first.
+    "data whose ontology namespace is misspelt": (
+        [],
+        {"ICTKG_VALIDATE_ON_START": "true"},
+        lambda root: shutil.copy(FAULTS / "namespace-typo" / "b.ttl", root / "data" / "b.ttl"),
+        [
+            "the data cannot be served: ",
+            "b.ttl:2:1: Violation: likely typo: prefix ft: <https://example.org/ft/ontolgy#> is "
+            "not a known namespace (1 character differs); did you mean "
+            "<https://example.org/ft/ontology#> (the project's ontology)?",
+        ],
+    ),
+    "data with an impossible date": (
+        [],
+        {"ICTKG_VALIDATE_ON_START": "true"},
+        lambda root: shutil.copy(FAULTS / "ill-typed" / "b.ttl", root / "data" / "b.ttl"),
+        [
+            "the data cannot be served: ",
+            'b.ttl:7:45: Violation: "2009-02-30" is not a valid xsd:date (February 2009 has 28 '
+            'days); a valid xsd:date is YYYY-MM-DD with an optional time zone, e.g. "2009-11-27"',
+        ],
+    ),
 }
 
 

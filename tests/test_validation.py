@@ -446,6 +446,7 @@ JSON_RESULT_KEYS = {
     "constraint",
     "file",
     "line",
+    "column",
 }
 
 

@@ -46,6 +46,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     # /openapi.json: the HTTP interface described (tests run schemathesis against it).
     openapi.init_app(app)
+    # Behind trusted reverse proxies, their X-Forwarded-* headers name the host (README, "URIs").
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=proxies,
+            x_proto=proxies,
+            x_host=proxies,
+            x_port=proxies,
+            x_prefix=proxies,
+        )
     # Last, outermost: repeated identical GETs answered from memory within a dataset version.
     cache.init_app(app)
     # Around everything, the cache included: CORS, nosniff and the HTML policy on every answer.

@@ -90,12 +90,14 @@ class ICTKG(DefinedNamespace):
     awardedTo: URIRef
     category: URIRef
     confirmsRelevanceOf: URIRef
+    countryCount: URIRef
     definedIn: URIRef
     deliveredAt: URIRef
     deliveredBy: URIRef
     deliveryDate: URIRef
     disagreesWith: URIRef
     documentSymbol: URIRef
+    editionNumber: URIRef
     editionOf: URIRef
     endDate: URIRef
     heldAtTheTimeOf: URIRef

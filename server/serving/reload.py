@@ -116,20 +116,19 @@ def parse_problems(files: list[Path], display: Callable[[str], str]) -> list[str
 
 
 def validation_problems(config: Mapping[str, Any], display: Callable[[str], str]) -> list[str]:
-    """The findings that stop the data from being served, one ``file:line: message`` each."""
-    from server.validation.formats import location
+    """The findings that stop the data from being served, one line each, as ``ictkg validate
+    --format junit`` words them (``validation.formats.finding_line``), causes first."""
+    from dataclasses import replace
+
+    from server.validation.formats import error_line, finding_line
     from server.validation.shacl import validation_report
 
     report = validation_report(config)
     if report.passes():
         return []
-    problems = [
-        f"{location(display(e.file) if e.file else None, e.line, e.column)}: {e.message}"
-        for e in report.errors
-    ]
+    problems = [error_line(replace(e, file=display(e.file))) for e in report.errors]
     problems += [
-        f"{location(display(f.file) if f.file else None, f.line)}: {f.severity}: "
-        f"{f.focus_node}: {f.message}"
+        finding_line(replace(f, file=display(f.file) if f.file else None), report.prefixes)
         for f in report.failing()
     ]
     return problems

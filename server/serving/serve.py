@@ -357,6 +357,7 @@ NUMBERS: dict[str, tuple[type, float]] = {
     "MAX_CONTENT_LENGTH": (int, 1),
     "QUERY_WORKERS": (int, 1),
     "QUERY_WORKER_NICE": (int, 0),
+    "TRUSTED_PROXIES": (int, 0),
     "BACKLINKS_PAGE_SIZE": (int, 1),
     "REPRESENTATION_CACHE_SIZE": (int, 1),
     "RESPONSE_CACHE_SIZE": (int, 0),
@@ -498,6 +499,9 @@ def gunicorn_options(
         "accesslog": "-",
         # gunicorn 23+'s control socket has one default path per user: two servers would clash.
         "control_socket_disable": True,
+        # X-Forwarded-Proto is trusted by the app when TRUSTED_PROXIES says so, never by
+        # gunicorn itself (its default trusts 127.0.0.1): the same host under granian.
+        "forwarded_allow_ips": "",
         "errorlog": "-",
     }
 

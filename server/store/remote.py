@@ -37,17 +37,18 @@ import hashlib
 import json
 import logging
 import os
+import socket
+import ssl
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import h11
 import pyoxigraph as ox
 
 from server.rdf.formats import reader_for
@@ -79,8 +80,9 @@ SIZES_QUERY = (
     'FILTER(STRSTARTS(STR(?g), "{prefix}")) }} GROUP BY ?g'
 )
 
-#: Never through a proxy from the environment: the endpoint is named by the operator.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+#: The most bytes of status line and headers an answer may have (Virtuoso's echo of a dataset of
+#: a thousand graphs is about 150 KB).
+MAX_ANSWER_HEAD = 4 << 20
 
 
 def meta_graph(base_iri: str) -> str:
@@ -128,12 +130,24 @@ class RemoteStore(QueryStore):
         *,
         default_graph_uris: list[str] | None = None,
         named_graph_uris: list[str] | None = None,
+        prefixes: dict[str, str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Send the query; parse the answer into pyoxigraph results or an iterator of triples.
+
+        With ``prefixes`` / ``base_iri`` (predefined, the query's own declarations win), the
+        query is first parsed here, by the same parser as the embedded store's, so a syntax
+        error names the line and column of the text the client sent; the remote then gets the
+        declarations as a prologue in front of it (:func:`server.store.prefixes.prologue`).
 
         Raises ``SyntaxError`` with the remote's message when it refuses the query (4xx), and
         :class:`StoreUnavailable` when it cannot answer.
         """
+        if prefixes or base_iri:
+            from server.store.prefixes import prologue
+
+            ox.Store().query(sparql, prefixes=prefixes, base_iri=base_iri)  # SyntaxError here
+            sparql = prologue(prefixes or {}, base_iri) + sparql
         if not default_graph_uris and not named_graph_uris and not declares_dataset(sparql):
             default_graph_uris = named_graph_uris = self.graph_names()
         return self._send(sparql, default_graph_uris or [], named_graph_uris or [])
@@ -153,40 +167,32 @@ class RemoteStore(QueryStore):
         fields = [("query", sparql)]
         fields += [("default-graph-uri", u) for u in default_graph_uris]
         fields += [("named-graph-uri", u) for u in named_graph_uris]
-        request = urllib.request.Request(
-            self.endpoint,
-            data=urllib.parse.urlencode(fields).encode(),
-            headers={
-                "Accept": accept,
-                "Content-Type": "application/x-www-form-urlencoded",
-                "User-Agent": "ictkg",
-            },
-            method="POST",
-        )
         wait = timeout or self.timeout
         try:
-            with _OPENER.open(request, timeout=wait) as response:
-                media_type = response.headers.get_content_type()
-                body = response.read()
-        except urllib.error.HTTPError as error:
-            message = error.read().decode("utf-8", "replace").strip()
-            # Virtuoso repeats the query after its message, with the dataset it was given.
-            message = message.split("\n\nSPARQL query:", 1)[0].strip()
-            if 400 <= error.code < 500:
-                raise SyntaxError(
-                    message or f"the store refused the query ({error.code})"
-                ) from None
-            log.warning("store %s answered %s: %s", self.endpoint, error.code, message[:500])
-            raise StoreUnavailable(f"the store answered with an error ({error.code})") from None
+            status, media_type, body = post(
+                self.endpoint,
+                urllib.parse.urlencode(fields).encode(),
+                {
+                    "Accept": accept,
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "User-Agent": "ictkg",
+                },
+                wait,
+            )
         except TimeoutError as error:
             log.warning("store %s did not answer in %g s: %s", self.endpoint, wait, error)
             raise StoreUnavailable(f"the store did not answer in {wait:g} s") from None
-        except OSError as error:  # URLError (refused, unknown host), reset
-            if isinstance(getattr(error, "reason", None), TimeoutError):
-                log.warning("store %s did not answer in %g s", self.endpoint, wait)
-                raise StoreUnavailable(f"the store did not answer in {wait:g} s") from None
+        except (OSError, h11.ProtocolError) as error:  # refused, unknown host, reset, garbage
             log.warning("store %s is unreachable: %s", self.endpoint, error)
             raise StoreUnavailable("the store cannot be reached") from None
+        if status >= 400:
+            message = body.decode("utf-8", "replace").strip()
+            # Virtuoso repeats the query after its message, with the dataset it was given.
+            message = message.split("\n\nSPARQL query:", 1)[0].strip()
+            if 400 <= status < 500:
+                raise SyntaxError(message or f"the store refused the query ({status})")
+            log.warning("store %s answered %s: %s", self.endpoint, status, message[:500])
+            raise StoreUnavailable(f"the store answered with an error ({status})")
         answer = parse_answer(media_type, body, form)
         if form == "ASK" and isinstance(answer, ox.QuerySolutions):
             return ask_answer(answer)
@@ -272,6 +278,59 @@ class RemoteStore(QueryStore):
 
     def __len__(self) -> int:
         return sum(self.metadata().sizes.values())
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, str, bytes]:
+    """One HTTP/1.1 POST: the status, media type and body of the answer, within ``timeout``
+    seconds in all (connecting, sending, every byte of the answer).
+
+    Written with h11 rather than ``http.client``, which refuses answers with more than 100
+    header fields: Virtuoso echoes every ``default-graph-uri`` and ``named-graph-uri`` in a
+    header of its own, so a dataset of 50 files already gets 100. Never through a proxy from
+    the environment: the endpoint is named by the operator.
+    """
+    parts = urllib.parse.urlsplit(url)
+    secure = parts.scheme == "https"
+    port = parts.port or (443 if secure else 80)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    deadline = time.monotonic() + timeout
+    connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_ANSWER_HEAD)
+    with socket.create_connection((parts.hostname, port), timeout=timeout) as raw:
+        sock = (
+            ssl.create_default_context().wrap_socket(raw, server_hostname=parts.hostname)
+            if secure
+            else raw
+        )
+        request = h11.Request(
+            method="POST",
+            target=target,
+            headers=[
+                ("Host", parts.netloc.rsplit("@", 1)[-1]),
+                ("Content-Length", str(len(body))),
+                ("Connection", "close"),
+                *headers.items(),
+            ],
+        )
+        for event in (request, h11.Data(data=body), h11.EndOfMessage()):
+            sock.sendall(connection.send(event) or b"")
+        status, media_type, chunks = 0, "", []
+        while True:
+            event = connection.next_event()
+            if event is h11.NEED_DATA:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"no complete answer in {timeout:g} s")
+                sock.settimeout(remaining)
+                connection.receive_data(sock.recv(1 << 16))
+            elif isinstance(event, h11.Response):
+                status = event.status_code
+                for name, value in event.headers:
+                    if name == b"content-type":
+                        media_type = value.decode("latin-1").split(";")[0].strip().lower()
+            elif isinstance(event, h11.Data):
+                chunks.append(event.data)
+            elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+                return status, media_type, b"".join(chunks)
 
 
 def refresh_forever(ref: weakref.ref[RemoteStore], interval: float) -> None:

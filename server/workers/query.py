@@ -14,7 +14,12 @@ threads). A worker checks every second that its parent is alive and exits when i
 when its pipe closes; one busy with a query when its web worker is killed is ended by the
 server's master (:mod:`server.workers.orphans`).
 
-Results beyond the row cap are cut (see :func:`execute`). Workers run at a lower priority
+IRIs follow the server's one rule (:mod:`server.rdf.iris`): a job carries the request's
+:class:`Rewriter`; the worker maps the root's IRIs of the query and of its dataset parameters to
+the canonical ones, and maps the results' canonical IRIs back to the root before serializing
+them, where it costs least (one regular-expression pass over the TSV every solution sequence
+already goes through, one over a graph's N-Triples). Results beyond the row cap are cut
+(see :func:`execute`). Workers run at a lower priority
 (``QUERY_WORKER_NICE``): while runaway queries use every core until they are killed, the web
 workers still get the CPU at once for everything else (``tests/test_load.py`` measures it).
 """
@@ -37,6 +42,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from server.rdf.formats import DATASET_OFFERS, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
+from server.rdf.iris import Rewriter
 from server.store.base import StoreUnavailable
 from server.store.safety import QueryRefused, check_query
 from server.workers.orphans import QUERY_WORKER_NAME, name_this_process
@@ -48,7 +54,8 @@ class Job:
 
     The results offer is used for SELECT / ASK, the graph offer for CONSTRUCT / DESCRIBE; either
     is ``None`` when the client accepts nothing of that kind (answered with 406). Offers travel
-    as media types: pyoxigraph's format objects do not pickle.
+    as media types: pyoxigraph's format objects do not pickle. ``prefixes`` (name, namespace
+    pairs) and ``base_iri`` are predefined for the query (:mod:`server.store.prefixes`).
     """
 
     sparql: str
@@ -58,6 +65,12 @@ class Job:
     graph_type: str | None = None
     row_limit: int = 10_000
     truncation_link: str = ""
+    prefixes: tuple[tuple[str, str], ...] = ()
+    base_iri: str | None = None
+    #: The IRI mapping of the request: its root's IRIs in the query mean canonical ones.
+    rewriter: Rewriter | None = None
+    #: Whether results carry the root's IRIs (the query page wants canonical ones to label).
+    local_results: bool = True
 
 
 @dataclass(frozen=True)
@@ -115,12 +128,16 @@ class _LineLimit:
         pass
 
 
-def cut_solutions(solutions: ox.QuerySolutions, limit: int) -> tuple[ox.QuerySolutions, bool]:
+def cut_solutions(
+    solutions: ox.QuerySolutions, limit: int, rewriter: Rewriter | None = None
+) -> tuple[ox.QuerySolutions, bool]:
     """At most ``limit`` solutions, and whether there were more; pyoxigraph does every encoding.
 
     The solutions go through SPARQL TSV (lossless: every term is written in Turtle syntax),
     stopped after the header and ``limit`` rows plus one that tells they were cut, and are
-    parsed back. Only the first ``limit + 1`` rows are ever computed.
+    parsed back. Only the first ``limit + 1`` rows are ever computed. With a ``rewriter`` their
+    IRIs are moved to its root on the way (:meth:`Rewriter.local_tsv`), so every results format
+    written from them carries the root's IRIs.
     """
     sink = _LineLimit(1 + limit + 1)
     with contextlib.suppress(_LineLimit.Full):
@@ -129,6 +146,8 @@ def cut_solutions(solutions: ox.QuerySolutions, limit: int) -> tuple[ox.QuerySol
     truncated = sink.seen > 1 + limit
     if truncated:
         tsv = tsv[: tsv.rstrip(b"\n").rfind(b"\n") + 1]
+    if rewriter is not None:
+        tsv = rewriter.local_tsv(tsv)
     return ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV), truncated
 
 
@@ -156,11 +175,28 @@ def execute(store: Any, job: Job) -> Answer:
     :class:`StoreUnavailable`.
     """
     check_query(job.sparql)
-    results = store.query(
-        job.sparql,
-        default_graph_uris=list(job.default_graph_uris),
-        named_graph_uris=list(job.named_graph_uris),
-    )
+    rw = job.rewriter if job.rewriter is not None and not job.rewriter.identity else None
+    sparql, defaults, named = job.sparql, job.default_graph_uris, job.named_graph_uris
+    if rw is not None:
+        sparql = rw.canonical_query(sparql)
+        defaults = tuple(rw.canonical(iri) for iri in defaults)
+        named = tuple(rw.canonical(iri) for iri in named)
+    prefixes = dict(job.prefixes) or None
+    try:
+        results = store.query(
+            sparql,
+            default_graph_uris=list(defaults),
+            named_graph_uris=list(named),
+            prefixes=prefixes,
+            base_iri=job.base_iri,
+        )
+    except SyntaxError:
+        if sparql == job.sparql:
+            raise
+        # The message's line and column must point into the text the client sent.
+        ox.Store().query(job.sparql, prefixes=prefixes, base_iri=job.base_iri)
+        raise
+    out = rw if job.local_results else None
     if isinstance(results, ox.QueryBoolean):
         offer = offer_for(job.results_type)
         if offer is None:
@@ -171,7 +207,7 @@ def execute(store: Any, job: Job) -> Answer:
         offer = offer_for(job.results_type)
         if offer is None:
             return Answer("solutions", None)
-        solutions, truncated = cut_solutions(results, job.row_limit)
+        solutions, truncated = cut_solutions(results, job.row_limit, out)
         body = solutions.serialize(format=offer.results_format)
         if truncated and job.truncation_link:
             body = add_link(body, offer, job.truncation_link)
@@ -181,7 +217,16 @@ def execute(store: Any, job: Job) -> Answer:
         return Answer("graph", None)
     triples = list(itertools.islice(results, job.row_limit + 1))
     truncated = len(triples) > job.row_limit
-    body = ox.serialize(triples[: job.row_limit], format=offer.rdf_format)
+    triples = triples[: job.row_limit]
+    if out is None or out.identity:
+        body = ox.serialize(triples, format=offer.rdf_format)
+    else:
+        # Mapped as N-Triples bytes (Rewriter.local_ntriples): many times faster than making
+        # new terms one by one; read back by the engine when another format was asked for.
+        body = out.local_ntriples(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+        if offer.rdf_format != ox.RdfFormat.N_TRIPLES:
+            mapped = ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
+            body = ox.serialize((q.triple for q in mapped), format=offer.rdf_format)
     return Answer("graph", offer.media_type, body, truncated)
 
 
