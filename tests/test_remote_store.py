@@ -128,6 +128,7 @@ def test_a_frozen_store_gives_an_honest_503_within_the_remote_timeout(tmp_path) 
     store = Oxigraph(tmp_path / "db", DIRS)
     store.start()
     config = {**SPARQL_CONFIG, "SPARQL_ENDPOINT": store.endpoint, "REMOTE_TIMEOUT": 1}
+    config["QUERY_TIMEOUT"] = 1
     app = create_app(config)
     client = app.test_client()
     try:
