@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import time
 
 import pyoxigraph as ox
 import pytest
 from conftest import SPARQL_BASE, SPARQL_CONFIG, SPARQL_FIXTURES, Oxigraph, free_port
+from support import wait_for
 
 from server import create_app
 from server.store.base import StoreUnavailable
@@ -105,9 +105,7 @@ def test_the_server_answers_503_while_the_store_is_down_and_recovers(tmp_path) -
             assert b"Traceback" not in response.data
             assert str(store.port).encode() not in response.data
         store.start()
-        deadline = time.monotonic() + 10
-        while client.get("/health").status_code != 200 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: client.get("/health").status_code == 200, what="the store back")
         assert client.get("/sparql", query_string=query).json["boolean"] is True
         assert client.get("/health").json["triples"] == 29
     finally:
@@ -186,9 +184,7 @@ def test_the_refresher_sees_a_new_load_without_a_request(oxigraph_server, tmp_pa
     shutil.copytree(SPARQL_FIXTURES / "data", data)
     options = ["--base-iri", base, "--ontology", str(SPARQL_FIXTURES / "ontology")]
     assert oxigraph_server.load(*options, "--data", str(data)).returncode == 0
-    deadline = time.monotonic() + 10
-    while len(remote.graphs) != 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: len(remote.graphs) == 3, what="the refresher to read the new graphs")
     assert set(remote.graphs) == set(graph_files(base, [SPARQL_FIXTURES / "ontology", data]))
 
 
@@ -218,9 +214,7 @@ def test_accept_follows_the_query_form(listener, query, accept) -> None:
     store = RemoteStore(listener.url, SPARQL_BASE, timeout=2)
     with pytest.raises(StoreUnavailable):
         store._send(query, [], [])
-    deadline = time.monotonic() + 5
-    while not listener.connections and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(lambda: listener.connections, what="the request to reach the listener")
     [request] = listener.connections
     assert f"\r\nAccept: {accept}\r\n".encode() in request
 

@@ -20,11 +20,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
-from server.config import PROJECT_ROOT, ontology_namespace
+from server.config import ontology_namespace
 from server.http.conneg import negotiate
+from server.http.errors import HttpError
 from server.http.responses import query_base, query_prefixes, rewriter, store
 from server.i18n import language
 from server.pages import examples, query_page, timeline
@@ -38,20 +39,11 @@ from server.workers.errors import query_failure
 JSON = Offer("application/json", "json", "json")
 SEARCH_OFFERS = (HTML, JSON)
 
-#: Defaults of this module's settings (``server.config`` may override them).
-SETTINGS: dict[str, Any] = {
-    "QUERIES_DIR": str(PROJECT_ROOT / "queries"),
-    "LIST_PAGE_SIZE": 50,
-    "SEARCH_LIMIT": 50,
-    "QUERY_PAGE_ROWS": 1000,
-}
 
 bp = Blueprint("web", __name__)
 
 
 def init_app(app: Flask) -> None:
-    for key, value in SETTINGS.items():
-        app.config.setdefault(key, value)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(
         t=language.message,
@@ -290,13 +282,13 @@ def instances():
     choice = language.current()
     cls = rw.canonical(request.args.get("class", ""))
     if labels.iri_ref(cls) is None:
-        abort(400, "class must be an IRI")
+        raise HttpError(400, "class must be an IRI")
     sort = request.args.get("sort", "label")
     if sort not in ("label", "date"):
-        abort(400, "sort must be label or date")
+        raise HttpError(400, "sort must be label or date")
     raw_page = request.args.get("page", "1")
     if not raw_page.isdigit() or int(raw_page) < 1:
-        abort(400, "page must be a positive integer")
+        raise HttpError(400, "page must be a positive integer")
     page, size = int(raw_page), int(config["LIST_PAGE_SIZE"])
     source = store()
     rows = list(source.query(list_query(cls, config["BASE_IRI"], choice.chain, sort, size, page)))
@@ -304,8 +296,10 @@ def instances():
     # The engine picked the page in order; the page's own rows are put in that order here too,
     # since Virtuoso 7.2 can shuffle them when the outer ORDER BY meets the OPTIONAL join.
     members = sorted((row for row in rows if row["s"] is not None), key=partial(list_key, sort))
-    if total == 0 or (page > 1 and not members):
-        abort(404)
+    if total == 0:
+        raise HttpError(404, f"no instances of {cls}")
+    if page > 1 and not members:
+        raise HttpError(404, f"page {page} of {math.ceil(total / size)}")
     names = labels.fetch(source, [cls, *(row["s"].value for row in members)])
     items = []
     for row in members:
@@ -385,9 +379,11 @@ def search():
     choice = language.current()
     offer = negotiate(request.accept_mimetypes, SEARCH_OFFERS)
     if offer is None:
-        response = Response("406 Not Acceptable: text/html or application/json\n", 406)
-        response.vary.add("Accept")
-        return response
+        raise HttpError(
+            406,
+            "the search answers in HTML or JSON.",
+            alternatives=[(o.media_type, request.base_url) for o in SEARCH_OFFERS],
+        )
     text = request.args.get("q", "").strip()[:200]
     results = []
     if text:
