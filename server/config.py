@@ -397,3 +397,59 @@ def default_text(value: Any) -> str:
         return f"{value:g}"
     text = str(value)
     return text if len(text) <= 48 else text[:40] + "…"
+
+
+# --- the dataset options of the command line ----------------------------------------------------
+
+#: The options every command that reads the dataset takes (``ictkg validate``, ``serve``,
+#: ``export-site``, ``load``), by parameter name, and the setting each one sets.
+DATASET_OPTIONS: dict[str, str] = {
+    "ontology": "ONTOLOGY_DIR",
+    "data": "DATA_DIR",
+    "shapes": "SHAPES_DIR",
+    "base_iri": "BASE_IRI",
+}
+
+
+def dataset_options(*params: str) -> Any:
+    """The click options for these dataset parameters, declared once for every command.
+
+    Each is absent (``None``) unless given, so its setting comes from its ``ICTKG_*`` variable,
+    else its default, exactly as for the server (:func:`dataset_overrides`, :func:`dataset_value`).
+    """
+    import click
+
+    def apply(command: Any) -> Any:
+        for param in reversed(params):
+            setting = BY_NAME[DATASET_OPTIONS[param]]
+            flag = "--" + param.replace("_", "-")
+            # No checks by click: each command names a wrong folder in its own words.
+            kind = None if setting.kind == "base" else click.Path(path_type=Path, readable=False)
+            text = setting.about.split(" (`")[0]
+            command = click.option(
+                flag,
+                param,
+                type=kind,
+                help=f"{text[0].upper()}{text[1:]} (default: {setting.variable}, else "
+                f"{default_text(setting.default)}).",
+            )(command)
+        return command
+
+    return apply
+
+
+def dataset_overrides(values: Mapping[str, Any]) -> dict[str, str]:
+    """The settings the given dataset options set (options not given set nothing)."""
+    return {
+        DATASET_OPTIONS[param]: str(value)
+        for param, value in values.items()
+        if param in DATASET_OPTIONS and value is not None
+    }
+
+
+def dataset_value(name: str, overrides: Mapping[str, Any]) -> str:
+    """A dataset setting for a tool outside the app: the option, else ``ICTKG_*``, else default."""
+    if name in overrides:
+        return str(overrides[name])
+    source = environment_source(name)
+    return source[1] if source else str(DEFAULTS[name])
