@@ -189,9 +189,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QUERY_WORKERS", 2, "int", "query processes per web worker (`--query-workers`)", 1, 64),
     # Added to the query workers' nice value: queries yield the CPU to the web workers.
     Setting("QUERY_WORKER_NICE", 10, "int", "CPU niceness added to query processes", 0, 19),
-    # A remote store's requests time out after this (the server's own pages; user queries stop
-    # earlier, at QUERY_TIMEOUT).
-    Setting("REMOTE_TIMEOUT", 30.0, "float", "wait for a remote store", 0.001, 3600, "seconds"),
+    # A remote store's requests time out after REMOTE_TIMEOUT (the server's own pages: a frozen
+    # engine gives a 503 that soon; user queries may take up to QUERY_TIMEOUT). Its graph names,
+    # sizes and version are re-read every REMOTE_REFRESH seconds in the background.
+    Setting("REMOTE_TIMEOUT", 5.0, "float", "wait for a remote store", 0.001, 3600, "seconds"),
+    Setting(
+        "REMOTE_REFRESH",
+        10.0,
+        "float",
+        "re-read a remote store's graphs and version, off the request path",
+        0.01,
+        86_400,
+        "seconds",
+    ),
     # Pages.
     Setting(
         "BACKLINKS_PAGE_SIZE", 50, "int", "incoming links per page of a description", 1, 10_000
@@ -310,6 +320,8 @@ class UnknownVariable(SettingError):
 TOOL_VARIABLES = {
     "ICTKG_SCREENSHOTS": "the browser tests keep every screenshot",
     "ICTKG_LOAD_SECONDS": "the duration of `make load`",
+    "ICTKG_LOAD_USER": "the account `ictkg load` writes to a remote store with",
+    "ICTKG_LOAD_PASSWORD": "its password",
 }
 
 

@@ -205,16 +205,18 @@ def void_graph(rw: Rewriter) -> Graph:
         graph.add((dataset, predicate, Literal(count(source, query))))
 
     vocabularies: set[str] = set()
-    classes = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
-    for row in source.query(classes):
-        partition = BNode()
+    # Partitions are named in the order of their IRIs' text, whatever the engine: the page
+    # lists them in the same order in every process and on every store.
+    classes = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY STR(?c)"
+    for index, row in enumerate(source.query(classes)):
+        partition = BNode(f"class{index:05d}")
         graph.add((dataset, VOID.classPartition, partition))
         graph.add((partition, VOID["class"], to_rdflib(row["c"])))
         graph.add((partition, VOID.entities, Literal(int(row["n"].value))))
         vocabularies.add(namespace_of(row["c"].value))
-    properties = f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {distinct} }} GROUP BY ?p ORDER BY ?p"
-    for row in source.query(properties):
-        partition = BNode()
+    properties = f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {distinct} }} GROUP BY ?p ORDER BY STR(?p)"
+    for index, row in enumerate(source.query(properties)):
+        partition = BNode(f"property{index:05d}")
         graph.add((dataset, VOID.propertyPartition, partition))
         graph.add((partition, VOID.property, to_rdflib(row["p"])))
         graph.add((partition, VOID.triples, Literal(int(row["n"].value))))
@@ -225,7 +227,7 @@ def void_graph(rw: Rewriter) -> Graph:
     examples = f"""
         SELECT ?c (MIN(STR(?s)) AS ?x) (COUNT(DISTINCT ?s) AS ?n)
         WHERE {{ ?s a ?c FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{things_prefix(base)}")) }}
-        GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT {EXAMPLES}"""
+        GROUP BY ?c ORDER BY DESC(?n) STR(?c) LIMIT {EXAMPLES}"""
     for row in source.query(examples):
         graph.add((dataset, VOID.exampleResource, URIRef(row["x"].value)))
     # The graphs the entailed graph was derived from (server.rdf.alignments) are not sources.

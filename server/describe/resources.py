@@ -106,8 +106,8 @@ def page_query(iri: str, size: int, page: int, entailed: str) -> str:
     return (
         f"SELECT ?n ?s ?p ?b ?q WHERE {{ {{ {count_query(iri, entailed)} }} OPTIONAL {{ "
         f"SELECT DISTINCT ?s ?p ?b ?q WHERE {{ {pattern} }} "
-        f"ORDER BY ?s ?p ?q ?b LIMIT {size} OFFSET {(page - 1) * size} }} }} "
-        "ORDER BY ?s ?p ?q ?b"
+        f"ORDER BY STR(?s) STR(?p) STR(?q) ?b LIMIT {size} OFFSET {(page - 1) * size} }} }} "
+        "ORDER BY STR(?s) STR(?p) STR(?q) ?b"
     )
 
 

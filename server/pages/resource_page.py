@@ -55,9 +55,16 @@ def script_json(data: Any) -> str:
 
 
 def embedded_jsonld(graph: Graph) -> str:
-    """The description as compact JSON-LD with an inline context of well-known prefixes."""
+    """The description as compact JSON-LD with an inline context of well-known prefixes.
+
+    rdflib writes values in the order the graph got them, which is the engine's order; they
+    are put in the order of their terms first, so the page is the same whatever the store.
+    """
     context = {"@version": 1.1, **PREFIXES}
-    document = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
+    ordered = Graph()
+    for triple in sorted(graph, key=lambda t: tuple(term.n3() for term in t)):
+        ordered.add(triple)
+    document = json.loads(ordered.serialize(format="json-ld", context=context, auto_compact=True))
     return script_json(document)
 
 
