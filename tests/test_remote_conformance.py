@@ -25,6 +25,7 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from server import create_app
 from server.config import DEFAULTS
+from server.rdf import alignments
 from server.store.embedded import graph_files
 
 CONFIG = {"TESTING": True, "VALIDATE_ON_START": False, "QUERY_WORKERS": 1}
@@ -282,7 +283,9 @@ def test_the_front_answers_alike_on_every_engine(embedded_app, remote_app) -> No
 def test_only_the_dataset_graphs_are_visible(embedded_app, remote_app) -> None:
     """The engine's own graphs (Virtuoso's schemas) never reach the dataset, and the loader's
     record is not part of it either."""
+    # The files' graphs and the entailed graph of the alignments: what the embedded store holds.
     expected = set(graph_files(BASE, [DEFAULTS["ONTOLOGY_DIR"], DEFAULTS["DATA_DIR"]]))
+    expected.add(alignments.graph_iri(BASE))
     store = remote_app.extensions["ictkg"]
     assert set(store.graphs) == expected
     assert len(store) == len(embedded_app.extensions["ictkg"])

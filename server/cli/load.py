@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import click
 
-from server.config import DEFAULTS
+from server.config import dataset_options, dataset_overrides, dataset_value
 from server.store.embedded import graph_files
-from server.store.loader import GraphStoreClient, LoadError, load, query_endpoint_for
-
-_DIRECTORY = click.Path(file_okay=False, exists=True, path_type=Path)
+from server.store.loader import (
+    GraphStoreClient,
+    LoadError,
+    entailed_file,
+    load,
+    query_endpoint_for,
+)
 
 
 @click.command("load")
@@ -36,31 +41,7 @@ _DIRECTORY = click.Path(file_okay=False, exists=True, path_type=Path)
     help="The store's query endpoint, to verify the counts; by default the one beside the "
     "Graph Store endpoint (/query, /sparql, /ds/query).",
 )
-@click.option(
-    "--ontology",
-    "ontology_dir",
-    type=_DIRECTORY,
-    default=DEFAULTS["ONTOLOGY_DIR"],
-    envvar="ICTKG_ONTOLOGY_DIR",
-    show_default=True,
-    help="Directory of the ontology's Turtle files.",
-)
-@click.option(
-    "--data",
-    "data_dir",
-    type=_DIRECTORY,
-    default=DEFAULTS["DATA_DIR"],
-    envvar="ICTKG_DATA_DIR",
-    show_default=True,
-    help="Directory of the data's Turtle files.",
-)
-@click.option(
-    "--base-iri",
-    default=DEFAULTS["BASE_IRI"],
-    envvar="ICTKG_BASE_IRI",
-    show_default=True,
-    help="Base IRI of the dataset: graphs are named {base}graph/{dir}/{file}.",
-)
+@dataset_options("ontology", "data", "base_iri")
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
@@ -71,9 +52,9 @@ _DIRECTORY = click.Path(file_okay=False, exists=True, path_type=Path)
 def load_command(
     store_url: str,
     query_url: str | None,
-    ontology_dir: Path,
-    data_dir: Path,
-    base_iri: str,
+    ontology: Path | None,
+    data: Path | None,
+    base_iri: str | None,
     timeout: float,
 ) -> None:
     """Load every file into its named graph of a remote store (replacing what changed), then
@@ -91,8 +72,16 @@ def load_command(
             password=os.environ.get("ICTKG_LOAD_PASSWORD"),
             timeout=timeout,
         )
-        graphs = graph_files(base_iri, [ontology_dir, data_dir])
-        report = load(client, base_iri, graphs, progress=click.echo)
+        given = dataset_overrides({"ontology": ontology, "data": data, "base_iri": base_iri})
+        base = dataset_value("BASE_IRI", given)
+        folders = [Path(dataset_value(name, given)) for name in ("ONTOLOGY_DIR", "DATA_DIR")]
+        for folder in folders:
+            if not folder.is_dir():
+                raise LoadError(f"{folder} is not a directory")
+        graphs = graph_files(base, folders)
+        with tempfile.TemporaryDirectory(prefix="ictkg-load-") as scratch:
+            entailed = entailed_file(base, graphs, Path(scratch))
+            report = load(client, base, {**graphs, **entailed}, progress=click.echo)
     except LoadError as error:
         click.echo(f"ictkg load: {error}", err=True)
         sys.exit(2)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -37,6 +38,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from server.rdf import alignments
 from server.rdf.formats import SOURCE_FORMATS
 from server.store.remote import (
     DCTERMS_IDENTIFIER,
@@ -260,3 +262,40 @@ def record(base_iri: str, sources: list[SourceGraph]) -> bytes:
         lines.append(f"<{source.iri}> <{VOID_TRIPLES}> {count} .")
         lines.append(f'<{source.iri}> <{DCTERMS_IDENTIFIER}> "{source.digest}" .')
     return ("\n".join(lines) + "\n").encode()
+
+
+def entailed_file(base_iri: str, graphs: Mapping[str, Path], folder: Path) -> dict[str, Path]:
+    """The entailed graph of the alignments (:mod:`server.rdf.alignments`) as an N-Triples file
+    in ``folder``, computed exactly as the embedded store computes it, so a remote store holds
+    the same graphs as the embedded one: ``{graph IRI: file}``, empty when nothing is entailed.
+
+    Separate Graph Store requests cannot keep a blank node shared by two graphs, so an entailed
+    triple about a blank node is refused (load the N-Quads dump instead, in one request). The
+    file's time is that of the newest source file: the dataset's date does not change by loading.
+    """
+    engine = ox.Store()
+    for name, file in graphs.items():
+        engine.load(
+            path=file, format=SOURCE_FORMATS[file.suffix].rdf_format, to_graph=ox.NamedNode(name)
+        )
+    alignments.materialize(engine, base_iri)
+    name = alignments.graph_iri(base_iri)
+    triples = [q.triple for q in engine.quads_for_pattern(None, None, None, ox.NamedNode(name))]
+    if not triples:
+        return {}
+    blank = [
+        t
+        for t in triples
+        if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+    ]
+    if blank:
+        raise LoadError(
+            f"the entailed graph <{name}> has {len(blank)} triples about blank nodes, which "
+            "separate Graph Store requests cannot keep: load the N-Quads dump instead"
+        )
+    path = folder / "entailed-alignments.nt"
+    with path.open("wb") as output:
+        ox.serialize(triples, output, format=ox.RdfFormat.N_TRIPLES)
+    newest = max((file.stat().st_mtime for file in graphs.values()), default=0)
+    os.utime(path, (newest, newest))
+    return {name: path}
