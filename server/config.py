@@ -16,6 +16,15 @@ from pathlib import Path
 #: The repository root: the default home of ``ontology/``, ``data/`` and ``shapes/``.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+
+def N_(text: str) -> str:
+    """Marks a default text for the interface catalogues; pages translate it when shown.
+
+    A configured title or description that is not a catalogue message is shown as it is.
+    """
+    return text
+
+
 #: The canonical base IRI of the dataset. Things are ``{BASE_IRI}id/{kind}/{slug}``.
 BASE_IRI = "https://w3id.org/belarus-ict/"
 
@@ -75,8 +84,8 @@ DEFAULTS: dict[str, object] = {
     # Seconds between two looks at the data files under `ictkg serve --watch`.
     "RELOAD_WATCH_INTERVAL": 0.5,
     # The dataset description at /.well-known/void (VoID + DCAT).
-    "DATASET_TITLE": "Belarus ICT Cooperation Knowledge Graph",
-    "DATASET_DESCRIPTION": (
+    "DATASET_TITLE": N_("Belarus ICT Cooperation Knowledge Graph"),
+    "DATASET_DESCRIPTION": N_(
         "Belarus' international cooperation in information and communication technologies: "
         "WSIS, the IGF, the Connect CIS Summit, and Belarus' aims and proposals."
     ),

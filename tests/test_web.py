@@ -132,7 +132,8 @@ def test_accept_language_chooses_and_varies(client):
 
 DATES = [
     pytest.param("2003-12-10", "date", "en", "10 December 2003", id="xsd-date-en"),
-    pytest.param("2003-12-10", "date", "ru", "10 декабря 2003", id="xsd-date-ru"),
+    pytest.param("2003-12-10", "date", "ru", "10 декабря 2003\u202fг.", id="xsd-date-ru"),
+    pytest.param("2009-11-25", "date", "be", "25 лістапада 2009\u202fг.", id="xsd-date-be"),
     pytest.param("2016-05", "gYearMonth", "en", "May 2016", id="xsd-gYearMonth-en"),
     pytest.param("2016-05", "gYearMonth", "be", "май 2016", id="xsd-gYearMonth-be"),
     pytest.param("2017", "gYear", "ru", "2017", id="xsd-gYear"),

@@ -10,22 +10,34 @@ readers read Russian, Russian readers are given Belarusian before English, and E
 back to Russian, then Belarusian. After the chain come untagged labels, then any label, then
 the IRI's local name: a page never shows an empty label.
 
-The interface strings live in :data:`MESSAGES`; a string missing in a language is shown in
-English.
+The interface strings are gettext messages (Flask-Babel): the English text is the message id,
+and ``server/i18n/translations/{ru,be}/LC_MESSAGES/messages.po`` translate it (see
+:mod:`server.i18n.catalogue`). Flask-Babel asks :func:`current` for the locale, so the choice
+above is the only one. Dates and numbers are written in the locale's own format
+(:data:`FORMAT_LOCALES`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import has_request_context, request
+from flask import Flask, has_request_context, request
+from flask_babel import Babel
 
 #: The languages pages are offered in, default first.
 LANGUAGES: tuple[str, ...] = ("en", "ru", "be")
 
 #: The language names shown in the switch, each in its own language.
 NAMES = {"en": "English", "ru": "Русский", "be": "Беларуская"}
+
+#: The CLDR locale each language formats dates and numbers with. English pages are read in
+#: Europe: day-month-year dates ("10 December 2003"), not the US order of plain ``en``.
+FORMAT_LOCALES = {"en": "en_GB", "ru": "ru", "be": "be"}
+
+#: The gettext catalogues (``.po`` sources and their compiled ``.mo``).
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 #: Label fallback chains: the page's language first.
 CHAINS: dict[str, tuple[str, ...]] = {
@@ -45,6 +57,11 @@ class Choice:
     @property
     def chain(self) -> tuple[str, ...]:
         return CHAINS[self.code]
+
+    @property
+    def locale(self) -> str:
+        """The CLDR locale for dates and numbers in this language."""
+        return FORMAT_LOCALES[self.code]
 
 
 def choose(lang_param: str | None, accept_language) -> Choice:
@@ -80,68 +97,16 @@ def switch_url(code: str) -> str:
     )
 
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "home": {"ru": "Главная", "be": "Галоўная"},
-    "lists": {"ru": "Списки", "be": "Спісы"},
-    "timeline": {"ru": "Хронология", "be": "Храналогія"},
-    "ontology": {"ru": "Онтология", "be": "Анталогія"},
-    "dataset": {"ru": "Набор данных", "be": "Набор даных"},
-    "query": {"ru": "Запрос SPARQL", "be": "Запыт SPARQL"},
-    "search": {"ru": "Поиск", "be": "Пошук"},
-    "search_placeholder": {"ru": "Название на любом языке", "be": "Назва на любой мове"},
-    "language": {"ru": "Язык", "be": "Мова"},
-    "kinds": {"ru": "Что здесь есть", "be": "Што тут ёсць"},
-    "examples": {"ru": "Примеры вопросов", "be": "Прыклады пытанняў"},
-    "downloads": {"ru": "Данные целиком", "be": "Даныя цалкам"},
-    "names": {"ru": "Названия", "be": "Назвы"},
-    "facts": {"ru": "Факты", "be": "Факты"},
-    "elsewhere": {"ru": "В других источниках", "be": "У іншых крыніцах"},
-    "sources": {"ru": "Источники", "be": "Крыніцы"},
-    "referenced_by": {"ru": "Ссылки сюда", "be": "Спасылкі сюды"},
-    "formats": {"ru": "Это описание в форматах RDF", "be": "Гэта апісанне ў фарматах RDF"},
-    "results": {"ru": "Результаты", "be": "Вынікі"},
-    "no_results": {"ru": "Ничего не найдено.", "be": "Нічога не знойдзена."},
-    "sort_label": {"ru": "по названию", "be": "па назве"},
-    "sort_date": {"ru": "по дате", "be": "па даце"},
-    "previous": {"ru": "назад", "be": "назад"},
-    "next": {"ru": "дальше", "be": "далей"},
-    "run": {"ru": "Выполнить", "be": "Выканаць"},
-    "diagram": {"ru": "Схема классов", "be": "Схема класаў"},
-}
+def init_app(app: Flask) -> None:
+    """Flask-Babel with this module's choice as its locale selector and our catalogues.
 
-
-def message(key: str, choice: Choice | None = None) -> str:
-    """The interface string ``key`` in the page language (English when not translated)."""
-    choice = choice or current()
-    entry = MESSAGES.get(key, {})
-    return entry.get(choice.code) or ENGLISH.get(key, key)
-
-
-ENGLISH: dict[str, str] = {
-    "home": "Home",
-    "lists": "Lists",
-    "timeline": "Timeline",
-    "ontology": "Ontology",
-    "dataset": "Dataset",
-    "query": "SPARQL query",
-    "search": "Search",
-    "search_placeholder": "A name in any language",
-    "language": "Language",
-    "kinds": "What is here",
-    "examples": "Example questions",
-    "downloads": "The whole dataset",
-    "names": "Names",
-    "facts": "Facts",
-    "elsewhere": "Elsewhere",
-    "sources": "Sources",
-    "referenced_by": "Referenced by",
-    "formats": "This description in RDF",
-    "results": "Results",
-    "no_results": "Nothing found.",
-    "sort_label": "by name",
-    "sort_date": "by date",
-    "previous": "previous",
-    "next": "next",
-    "run": "Run",
-    "diagram": "Class diagram",
-}
+    ``{% trans %}`` blocks are trimmed (line breaks and indentation collapsed), as the
+    extraction in :mod:`server.i18n.catalogue` trims them, so the ids agree.
+    """
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    Babel(
+        app,
+        default_locale=LANGUAGES[0],
+        default_translation_directories=str(TRANSLATIONS),
+        locale_selector=lambda: current().code,
+    )

@@ -15,12 +15,13 @@ import json
 from typing import Any
 
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from rdflib import OWL, RDF, RDFS, BNode, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 from rdflib.term import Node
 
 from server.http.responses import url
-from server.i18n.language import current, message, with_lang
+from server.i18n.language import current, with_lang
 from server.pages.values import iri_view, sort_key, value_view
 from server.rdf import labels
 from server.rdf.formats import RDF_OFFERS
@@ -158,17 +159,17 @@ def render(description: Any, graph: Graph, rw: Rewriter) -> str:
     sections = [
         {
             "id": "facts",
-            "title": message("facts", choice),
+            "title": _("Facts"),
             "rows": fact_rows(graph, topic, rw, facts, notes),
         },
         {
             "id": "names",
-            "title": message("names", choice),
+            "title": _("Names"),
             "rows": fact_rows(graph, topic, rw, names, notes),
         },
         {
             "id": "elsewhere",
-            "title": message("elsewhere", choice),
+            "title": _("Elsewhere"),
             # The page already names the canonical IRI: not again as an owl:sameAs link.
             "rows": fact_rows(
                 graph, topic, rw, elsewhere, notes, skip=frozenset({URIRef(description.iri)})

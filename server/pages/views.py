@@ -19,14 +19,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
-from server.config import PROJECT_ROOT, ontology_namespace
+from server.config import N_, PROJECT_ROOT, ontology_namespace
 from server.http.conneg import negotiate
 from server.http.responses import rewriter, store
 from server.i18n import language
 from server.pages import examples, query_page, timeline
-from server.pages.values import iri_view, literal_view
+from server.pages.values import format_count, iri_view, literal_view
 from server.rdf import labels
 from server.rdf.formats import HTML, Offer
 from server.rdf.scheme import things_prefix
@@ -53,13 +54,47 @@ def init_app(app: Flask) -> None:
     for key, value in SETTINGS.items():
         app.config.setdefault(key, value)
     app.register_blueprint(bp)
+    app.jinja_env.filters["number"] = format_count
     app.jinja_env.globals.update(
-        t=language.message,
+        licence_name=licence_name,
         page_language=language.current,
         languages=language.NAMES,
         switch_url=language.switch_url,
         with_lang=language.with_lang,
     )
+
+
+#: Names of the licences a dataset is commonly published under (else the page shows the IRI).
+LICENCES = {
+    "https://creativecommons.org/licenses/by/4.0/": N_(
+        "Creative Commons Attribution 4.0 International (CC BY 4.0)"
+    ),
+    "https://creativecommons.org/licenses/by-sa/4.0/": N_(
+        "Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)"
+    ),
+    "https://creativecommons.org/publicdomain/zero/1.0/": N_(
+        "Creative Commons CC0 1.0 Universal (public domain dedication)"
+    ),
+}
+
+
+def licence_name(iri: str) -> str:
+    """The licence's name in the page's language, or its IRI when it is not a known one."""
+    name = LICENCES.get(iri.replace("http://", "https://", 1))
+    return _(name) if name else iri
+
+
+def dump_note(dump: Any) -> str:
+    """What a dump file holds, in the page's language (the format's own name is not translated)."""
+    name = dump.title.partition(" dump")[0]
+    graphs = (
+        _("one named graph per source file")
+        if dump.media_type in ("application/n-quads", "application/trig")
+        else _("all graphs merged")
+    )
+    if dump.gzipped:
+        return _("%(format)s, gzipped (%(graphs)s)", format=name, graphs=graphs)
+    return _("%(format)s (%(graphs)s)", format=name, graphs=graphs)
 
 
 def sparql_str(text: str) -> str:
@@ -194,7 +229,7 @@ def home():
     dated = events(source, config, rw, choice)
     drawing = timeline.render(
         [timeline.Event(e["href"], e["label"], e["start"], e["end"]) for e in dated],
-        language.message("timeline", choice),
+        _("Timeline"),
         date.today(),
     )
     source_graph = rows_graph(source.query(SOURCES_QUERY), "src", ("n", COUNT))
@@ -213,8 +248,8 @@ def home():
 
     return html(
         "home.html",
-        title=config["DATASET_TITLE"],
-        description=config["DATASET_DESCRIPTION"],
+        title=_(config["DATASET_TITLE"]),
+        description=_(config["DATASET_DESCRIPTION"]),
         kinds=kinds(source, config["BASE_IRI"], rw, choice),
         events=dated,
         timeline=drawing,
@@ -223,7 +258,7 @@ def home():
             {"slug": e.slug, "title": e.title(choice.chain)}
             for e in examples.load(config["QUERIES_DIR"])
         ],
-        dumps=DUMPS,
+        dumps=[{"filename": d.filename, "note": dump_note(d)} for d in DUMPS],
         root=rw.root,
     )
 
@@ -275,13 +310,13 @@ def instances():
     choice = language.current()
     cls = rw.canonical(request.args.get("class", ""))
     if labels.iri_ref(cls) is None:
-        abort(400, "class must be an IRI")
+        abort(400, _("class must be an IRI"))
     sort = request.args.get("sort", "label")
     if sort not in ("label", "date"):
-        abort(400, "sort must be label or date")
+        abort(400, _("sort must be label or date"))
     raw_page = request.args.get("page", "1")
     if not raw_page.isdigit() or int(raw_page) < 1:
-        abort(400, "page must be a positive integer")
+        abort(400, _("page must be a positive integer"))
     page, size = int(raw_page), int(config["LIST_PAGE_SIZE"])
     source = store()
     rows = list(source.query(list_query(cls, config["BASE_IRI"], choice.chain, sort, size, page)))
@@ -322,6 +357,7 @@ def instances():
         pages=pages,
         first=(page - 1) * size + 1,
         sort=sort,
+        sort_names={"label": _("by name"), "date": _("by date")},
         sort_links={s: link(sort=s) for s in ("label", "date")},
         previous=link(sort=sort, page=page - 1) if page > 1 else None,
         next=link(sort=sort, page=page + 1) if page < pages else None,
@@ -393,9 +429,7 @@ def search():
             }
         )
     else:
-        response = html(
-            "search.html", title=language.message("search", choice), q=text, results=results
-        )
+        response = html("search.html", title=_("Search"), q=text, results=results)
     response.vary.add("Accept")
     return response
 
@@ -421,7 +455,8 @@ def query_page_response() -> Response:
         text = next((e.text for e in known if e.slug == chosen), None)
     answer, error, status = None, None, 200
     if text and len(text) > int(config["MAX_QUERY_LENGTH"]):
-        error, status = f"The query is over {config['MAX_QUERY_LENGTH']} characters.", 414
+        error = _("The query is over %(limit)s characters.", limit=config["MAX_QUERY_LENGTH"])
+        status = 414
     elif text and request.path.endswith("/query"):
         pool = current_app.extensions["ictkg.queries"]
         try:
@@ -432,7 +467,7 @@ def query_page_response() -> Response:
             error, status = str(exc), 503
     response = html(
         "query.html",
-        title=language.message("query", choice),
+        title=_("SPARQL query"),
         text=text or "",
         examples=[{"slug": e.slug, "title": e.title(choice.chain), "text": e.text} for e in known],
         answer=answer,
