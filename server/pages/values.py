@@ -19,6 +19,7 @@ from babel import dates, numbers
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from server.i18n import vocabulary
 from server.i18n.language import FORMAT_LOCALES, Choice, current, with_lang
 from server.rdf import labels
 from server.rdf.iris import Rewriter, is_link
@@ -141,6 +142,18 @@ def iri_view(graph: Graph, node: Node, rw: Rewriter, choice: Choice) -> dict[str
     }
 
 
+def term_view(graph: Graph, node: Node, rw: Rewriter, choice: Choice) -> dict[str, Any]:
+    """A predicate or kind as a reader names it: its label, else the word for an outside term
+    (:mod:`server.i18n.vocabulary`: "name" for ``rdfs:label``), else its CURIE.
+
+    Values keep :func:`iri_view` (an alignment to ``schema:about`` is shown as the CURIE).
+    """
+    view = iri_view(graph, node, rw, choice)
+    if not view["named"] and (word := vocabulary.label(node, choice.chain)):
+        view.update(label=word, named=True)
+    return view
+
+
 def best_label(graph: Graph, node: Node) -> str | None:
     """The node's label in the page's language, following its fallback chain."""
     return labels.label(graph, node, current().chain)
@@ -187,7 +200,7 @@ def properties_view(
             value_view(graph, v, rw, depth, choice) for v in graph.objects(subject, predicate)
         ]
         values.sort(key=lambda v: sort_key(v, choice))
-        rows.append({"predicate": iri_view(graph, predicate, rw, choice), "values": values})
+        rows.append({"predicate": term_view(graph, predicate, rw, choice), "values": values})
     rows.sort(
         key=lambda r: (r["predicate"]["iri"] != str(RDF.type), r["predicate"]["label"].lower())
     )
