@@ -25,6 +25,15 @@ install: $(VENV)/.installed
 # The static export is checked against the live app through Debian's nginx (test_export_site).
 	@test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq nginx-light; } \
 		|| { sudo apt-get update -qq && sudo apt-get install -y -qq nginx-light; }
+# Real clients (tests/test_real_clients.py): Debian's raptor (rapper) and rasqal (roqet), and
+# Comunica from npm, installed from tests/clients/package-lock.json into tests/clients/.
+	@command -v rapper >/dev/null || { apt-get update -qq && apt-get install -y -qq raptor2-utils; } \
+		|| { sudo apt-get update -qq && sudo apt-get install -y -qq raptor2-utils; }
+	@command -v roqet >/dev/null || { apt-get update -qq && apt-get install -y -qq rasqal-utils; } \
+		|| { sudo apt-get update -qq && sudo apt-get install -y -qq rasqal-utils; }
+	@{ command -v node && command -v npm; } >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; } \
+		|| { sudo apt-get update -qq && sudo apt-get install -y -qq nodejs npm; }
+	@test -d tests/clients/node_modules || npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error
 
 validate: install
 	$(BIN)/ictkg validate

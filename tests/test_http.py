@@ -61,11 +61,12 @@ def test_negotiated_response_headers(client, path, accept, media_type):
     assert "Accept" in response.headers["Vary"]
     # RFC 9110 §8.7: the per-format document actually sent.
     assert response.headers["Content-Location"] == f"{ROOT}{path[1:]}.{offer.extension}"
-    # RFC 8288: every other format as rel=alternate with its type.
-    link = response.headers["Link"]
+    # RFC 8288: every other format as rel=alternate with its type; none in JSON-LD, whose
+    # best-known Python reader (pyld 3.3) fails on several (README, server/http.py).
+    link = response.headers.get("Link", "")
     for other in DOC_OFFERS:
         entry = f'<{ROOT}{path[1:]}.{other.extension}>; rel="alternate"; type="{other.media_type}"'
-        assert (entry in link) == (other != offer)
+        assert (entry in link) == (other != offer and offer.media_type != "application/ld+json")
     # RFC 9110 §8.8.3 strong validator, §8.8.2 Last-Modified.
     assert response.headers["ETag"].startswith('"')
     assert "Last-Modified" in response.headers

@@ -6,17 +6,32 @@
 - SPARQLWrapper asking one of the seed's questions in JSON, XML and CSV (SPARQL 1.1 Protocol
   section 2.1, Query Results JSON / XML / CSV).
 - curl for the headers a crawler reads (RFC 9110 sections 15.4.4 and 12.5.5; Fetch: CORS).
+- pyld (the Python JSON-LD processor): ``jsonld.expand`` on a thing's IRI (303, then the
+  JSON-LD document and its remote ``@context``) and ``jsonld.compact`` on a document's URL.
+- Comunica (``comunica-sparql``, npm, ``tests/clients/``): our endpoint as a ``sparql@``
+  source, and a document as a ``file@`` source.
+- Debian's raptor (``rapper``) parsing our Turtle, RDF/XML and N-Triples documents, and rasqal
+  (``roqet``) querying the endpoint (``-p``) and a fetched document (``-D``).
+
+Every tool is installed by ``make install``; a missing one fails here with what to run, never
+skips.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import shutil
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urljoin
 
+import pyoxigraph as ox
 import pytest
 from conftest import ictkg_serve
+from pyld import jsonld
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 from SPARQLWrapper import CSV, JSON, XML, SPARQLWrapper
@@ -24,6 +39,42 @@ from SPARQLWrapper import CSV, JSON, XML, SPARQLWrapper
 from server.config import BASE_IRI, DEFAULTS
 
 SUMMIT = "id/event/connect-cis-summit-2009"
+SUMMIT_DOC = "doc/event/connect-cis-summit-2009"
+LABEL = str(RDFS.label)
+
+
+def data_labels(iri: str) -> set[str]:
+    """The labels the data files give ``iri``, read with pyoxigraph, not through the server."""
+    labels = set()
+    for file in sorted(Path(DEFAULTS["DATA_DIR"]).rglob("*.ttl")):
+        for quad in ox.parse(path=str(file), format=ox.RdfFormat.TURTLE):
+            if quad.subject.value == iri and quad.predicate.value == LABEL:
+                labels.add(quad.object.value)
+    if not labels:
+        raise LookupError(f"the data gives {iri} no label: the client tests need one")
+    return labels
+
+
+#: Every label of the summit, in every language (English, Russian, Belarusian…).
+LABELS = data_labels(BASE_IRI + SUMMIT)
+COMUNICA = Path(__file__).parent / "clients" / "node_modules" / ".bin" / "comunica-sparql"
+
+
+def tool(path: str | Path, install: str) -> str:
+    """The tool's path; a clear failure (not a skip) when it is missing."""
+    found = shutil.which(str(path))
+    if found is None:
+        pytest.fail(f"{path} is not installed: run `make install` ({install})")
+    return found
+
+
+def run(*command: str) -> str:
+    """Run a client; its output, or a failure showing what it printed."""
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, f"{command[0]} failed ({done.returncode}):\n{done.stderr}"
+    return done.stdout
+
+
 TUNIS_QUESTION = f"""
 PREFIX ictkg: <{BASE_IRI}ontology#>
 SELECT ?role WHERE {{
@@ -91,3 +142,78 @@ def test_curl_sees_the_303_with_vary_and_cors(root: str):
     assert f"location: {root}doc/event/connect-cis-summit-2009.ttl".lower() in head
     assert "vary: accept" in head
     assert "access-control-allow-origin: *" in head
+
+
+# --- pyld ----------------------------------------------------------------------------------------
+
+
+def summit_labels(nodes: list[dict], summit: str) -> set[str]:
+    node = next(n for n in nodes if n["@id"] == summit)
+    return {v["@value"] for v in node[LABEL]}
+
+
+def test_pyld_expands_a_things_iri(root: str):
+    """303 to the JSON-LD document, whose remote @context pyld fetches too."""
+    expanded = jsonld.expand(root + SUMMIT)
+    assert summit_labels(expanded, root + SUMMIT) == LABELS
+
+
+def test_pyld_compacts_a_document(root: str):
+    context = {"label": {"@id": LABEL, "@container": "@set"}}
+    compacted = jsonld.compact(root + SUMMIT_DOC, context)
+    # pyld compacts IRIs relative to the document's URL (its base): resolve them back.
+    ids = {urljoin(root + SUMMIT_DOC, n["@id"]): n for n in compacted["@graph"]}
+    node = ids[root + SUMMIT]
+    assert {v["@value"] for v in node["label"]} == LABELS
+
+
+# --- Comunica ------------------------------------------------------------------------------------
+
+
+def comunica(source: str, query: str) -> list[dict]:
+    path = tool(COMUNICA, "npm ci --prefix tests/clients")
+    out = run(path, source, "-t", "application/sparql-results+json", query)
+    return json.loads(out)["results"]["bindings"]
+
+
+def test_comunica_queries_the_endpoint(root: str):
+    query = f"SELECT ?l WHERE {{ <{BASE_IRI}{SUMMIT}> <{LABEL}> ?l }}"
+    assert {b["l"]["value"] for b in comunica(f"sparql@{root}sparql", query)} == LABELS
+
+
+def test_comunica_reads_a_document(root: str):
+    query = f"SELECT ?l WHERE {{ <{root}{SUMMIT}> <{LABEL}> ?l }}"
+    assert {b["l"]["value"] for b in comunica(f"file@{root}{SUMMIT_DOC}.ttl", query)} == LABELS
+
+
+# --- raptor and rasqal ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("syntax", "extension"), [("turtle", "ttl"), ("rdfxml", "rdf"), ("ntriples", "nt")]
+)
+def test_rapper_parses_our_documents(root: str, syntax: str, extension: str):
+    rapper = tool("rapper", "apt-get install raptor2-utils")
+    out = run(rapper, "-q", "-i", syntax, "-o", "ntriples", f"{root}{SUMMIT_DOC}.{extension}")
+    ours = ox.parse(out.encode(), format=ox.RdfFormat.N_TRIPLES)
+    labels = {
+        t.object.value
+        for t in ours
+        if t.subject.value == root + SUMMIT and t.predicate.value == LABEL
+    }
+    assert labels == LABELS
+
+
+def test_roqet_queries_the_endpoint(root: str):
+    roqet = tool("roqet", "apt-get install rasqal-utils")
+    query = f"SELECT ?l WHERE {{ <{BASE_IRI}{SUMMIT}> <{LABEL}> ?l }}"
+    out = run(roqet, "-q", "-p", root + "sparql", "-r", "csv", "-e", query)
+    assert out.splitlines()[0] == "l"
+    assert set(out.splitlines()[1:]) == LABELS
+
+
+def test_roqet_queries_a_fetched_document(root: str):
+    roqet = tool("roqet", "apt-get install rasqal-utils")
+    query = f"SELECT ?l WHERE {{ <{root}{SUMMIT}> <{LABEL}> ?l }}"
+    out = run(roqet, "-q", "-D", f"{root}{SUMMIT_DOC}.ttl", "-r", "csv", "-e", query)
+    assert set(out.splitlines()[1:]) == LABELS

@@ -41,6 +41,9 @@ from server.i18n import language
 from server.rdf import jsonld
 from server.rdf.formats import Offer, by_name
 from server.rdf.iris import Rewriter
+from server.store.prefixes import predefined
+
+JSONLD = "application/ld+json"
 
 
 class LRU:
@@ -129,6 +132,20 @@ def context(rw: Rewriter) -> dict[str, Any]:
     return state().contexts.get_or_build(key, build)
 
 
+def query_prefixes() -> dict[str, str]:
+    """The prefixes predefined for every query (:mod:`server.store.prefixes`), built once per
+    dataset version; the endpoint and the query page use the same table."""
+    version = store().version
+    return state().contexts.get_or_build(
+        ("query-prefixes", version), lambda: predefined(store(), current_app.config)
+    )
+
+
+def query_base() -> str:
+    """The base IRI of relative IRIs in queries: the dataset's (:mod:`server.store.prefixes`)."""
+    return str(current_app.config["BASE_IRI"])
+
+
 def prefixes(rw: Rewriter) -> dict[str, str]:
     """The namespace prefixes of this root's context, for Turtle and RDF/XML."""
     return {
@@ -170,6 +187,14 @@ def url(rw: Rewriter, path: str, offer: Offer | None = None, query: str = "") ->
 
 
 def alternates(rw: Rewriter, path: str, offers: Sequence[Offer], query: str, but: Offer | None):
+    """``Link`` entries naming every other format (RFC 8288 ``rel="alternate"``).
+
+    JSON-LD responses carry none: pyld 3.3's document loader (``pyld.documentloader``) reads
+    ``rel="alternate"`` as one link and fails on a document with several ("Could not retrieve
+    a JSON-LD document"), whatever its media type. The other formats stay reachable by
+    negotiation on the same URL (``Vary: Accept``) and are listed on every other format's
+    response.
+    """
     return ", ".join(
         f'<{url(rw, path, o, query)}>; rel="alternate"; type="{o.media_type}"'
         for o in offers
@@ -244,7 +269,8 @@ def represent(
     key = (version, rw.root, path, query, offer.name, variant)
     representation = state().bodies.get_or_build(key, body)
     response = finish(representation, url(rw, path, offer, query))
-    response.headers["Link"] = alternates(rw, path, offers, query, offer)
+    if offer.media_type != JSONLD:
+        response.headers["Link"] = alternates(rw, path, offers, query, offer)
     if extension is None:
         response.vary.add("Accept")
     if variant is not None and not variant.explicit:

@@ -62,14 +62,28 @@ def cell(term: Any, names: Graph, rw: Rewriter, choice: Choice) -> dict[str, Any
     return literal_view(to_rdflib(term), choice)
 
 
-def run(pool: Any, store: Any, query: str, config: Any, rw: Rewriter, choice: Choice) -> Answer:
-    """The answer to ``query`` for the page; raises the pool's errors (see ``QueryPool.run``)."""
+def run(
+    pool: Any,
+    store: Any,
+    query: str,
+    config: Any,
+    rw: Rewriter,
+    choice: Choice,
+    prefixes: dict[str, str] | None = None,
+) -> Answer:
+    """The answer to ``query`` for the page; raises the pool's errors (see ``QueryPool.run``).
+
+    ``prefixes`` are predefined, and relative IRIs resolve against ``BASE_IRI``, as at
+    ``/sparql`` (:mod:`server.store.prefixes`).
+    """
     limit = int(config["QUERY_PAGE_ROWS"])
     job = Job(
         sparql=query,
         results_type="application/sparql-results+json",
         graph_type="application/n-triples",
         row_limit=min(limit, int(config["RESULT_ROW_LIMIT"])),
+        prefixes=tuple((prefixes or {}).items()),
+        base_iri=str(config["BASE_IRI"]),
     )
     result = pool.run(job, float(config["QUERY_TIMEOUT"]))
     if result.form == "graph":

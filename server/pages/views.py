@@ -24,7 +24,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 from server.config import N_, PROJECT_ROOT, ontology_namespace
 from server.http.conneg import negotiate
-from server.http.responses import rewriter, store
+from server.http.responses import query_base, query_prefixes, rewriter, store
 from server.i18n import language
 from server.pages import examples, query_page, timeline
 from server.pages.values import format_count, iri_view, literal_view
@@ -32,9 +32,7 @@ from server.rdf import labels
 from server.rdf.formats import HTML, Offer
 from server.rdf.scheme import things_prefix
 from server.rdf.terms import to_rdflib
-from server.store.base import StoreUnavailable
-from server.store.safety import QueryRefused
-from server.workers.query import PoolBusy, QueryFailed, QueryTimeout
+from server.workers.errors import query_failure
 
 JSON = Offer("application/json", "json", "json")
 SEARCH_OFFERS = (HTML, JSON)
@@ -454,17 +452,19 @@ def query_page_response() -> Response:
     if text is None and chosen:
         text = next((e.text for e in known if e.slug == chosen), None)
     answer, error, status = None, None, 200
+    prefixes = query_prefixes()
     if text and len(text) > int(config["MAX_QUERY_LENGTH"]):
         error = _("The query is over %(limit)s characters.", limit=config["MAX_QUERY_LENGTH"])
         status = 414
     elif text and request.path.endswith("/query"):
         pool = current_app.extensions["ictkg.queries"]
         try:
-            answer = query_page.run(pool, store(), text, config, rw, choice)
-        except (QueryRefused, SyntaxError) as exc:
-            error, status = str(exc), 400
-        except (QueryTimeout, PoolBusy, StoreUnavailable, QueryFailed) as exc:
-            error, status = str(exc), 503
+            answer = query_page.run(pool, store(), text, config, rw, choice, prefixes)
+        except Exception as exc:  # the endpoint's own words (server/workers/errors.py)
+            failure = query_failure(exc, text, float(config["QUERY_TIMEOUT"]))
+            if failure is None:
+                raise
+            error, status = failure[0].plain().rstrip("\n"), failure[0].status
     response = html(
         "query.html",
         title=_("SPARQL query"),
@@ -473,6 +473,8 @@ def query_page_response() -> Response:
         answer=answer,
         error=error,
         endpoint=rw.root + "sparql",
+        prefixes=prefixes,
+        base_iri=query_base(),
         timeout=config["QUERY_TIMEOUT"],
         row_limit=config["RESULT_ROW_LIMIT"],
     )

@@ -7,15 +7,23 @@ the query page). What is refused, and how:
 
 - an update request (``update=``, or an ``application/sparql-update`` body) — 403: the endpoint
   does not implement the Update operation; an update inside ``query=`` is not a query, so it
-  fails to parse — 400 with the parser's message;
-- a malformed query — 400 with the parser's message (§2.1.1, "Query Request" failure, text/plain);
+  fails to parse — 400 saying so;
+- a malformed query — 400 (§2.1.1, "Query Request" failure) with the line, the column, the line
+  of the query with a caret and what was expected, in words (:mod:`server.workers.errors`);
   two ``query`` parameters — 400; no query in a POST — 400; ``SERVICE`` — 400
   (:mod:`server.store.safety`);
-- another method — 405 with ``Allow``; another request media type — 415;
+- another method — 405 with ``Allow``; another request media type — 415; a direct POST in
+  another encoding than UTF-8 (§2.1.3: "encoded in UTF-8") — 415 when its ``charset`` says so,
+  400 when its bytes are not UTF-8;
 - a body over ``MAX_CONTENT_LENGTH`` — 413 (Flask); a query over ``MAX_QUERY_LENGTH`` — 414 in
   a GET URI, 413 in a POST body;
 - a query over ``QUERY_TIMEOUT`` — 503 (:mod:`server.workers.query`); a store that is down —
   503 with ``Retry-After``.
+
+Every error body is written by :mod:`server.workers.errors`: plain text by default, RFC 9457
+problem details in JSON or XML for a client that asked for JSON or XML results. Every query
+may use the predefined prefixes (``ictkg:``, ``rdfs:``, ``schema:``, the data's kinds…) and
+relative IRIs, resolved against the dataset's base IRI (:mod:`server.store.prefixes`).
 
 Results come from the worker as bytes pyoxigraph wrote, in the format chosen by ``format=`` /
 ``output=`` (a short name or a media type) or else by ``Accept`` (q-values respected; no
@@ -35,12 +43,11 @@ import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
 
 from server.http.conneg import negotiate as best
-from server.http.responses import content_type
+from server.http.responses import content_type, query_base, query_prefixes
 from server.rdf.formats import DATASET_OFFERS, HTML, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
 from server.sparql.service_description import PREFIXES, description
-from server.store.base import StoreUnavailable
-from server.store.safety import QueryRefused
-from server.workers.query import Job, PoolBusy, QueryFailed, QueryPool, QueryTimeout
+from server.workers.errors import query_failure, refused, render
+from server.workers.query import Job, QueryPool
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -83,7 +90,7 @@ def init_app(app: Flask) -> None:
 
 
 class Refusal(Exception):
-    """A request answered with an error status and a plain-text reason."""
+    """A request answered with an error status and a reason (written by ``workers.errors``)."""
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -92,10 +99,8 @@ class Refusal(Exception):
 
 
 def text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    body = message.rstrip("\n") + "\n"
-    response = Response(body, status, content_type="text/plain; charset=utf-8")
-    response.headers.update(headers or {})
-    return response
+    """An error answer in the format the client asked for (:mod:`server.workers.errors`)."""
+    return render(refused(status, message.rstrip("\n")), headers)
 
 
 @blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"], provide_automatic_options=False)
@@ -142,10 +147,21 @@ def read_operation() -> tuple[str, list[str], list[str]] | None:
             dataset = request.values
         elif media_type == QUERY_TYPE:
             charset = request.mimetype_params.get("charset", "utf-8")
+            if charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+                raise Refusal(
+                    415,
+                    f"A query sent as {QUERY_TYPE} is encoded in UTF-8 (SPARQL 1.1 Protocol "
+                    f"§2.1.3), not {charset}.",
+                    {"Accept-Post": f"{QUERY_TYPE}; charset=utf-8, {FORM}"},
+                )
             try:
-                queries = [*request.args.getlist("query"), request.get_data().decode(charset)]
-            except (UnicodeDecodeError, LookupError) as error:
-                raise Refusal(400, f"The query is not in the declared encoding: {error}") from None
+                queries = [*request.args.getlist("query"), request.get_data().decode("utf-8")]
+            except UnicodeDecodeError as error:
+                raise Refusal(
+                    400,
+                    f"The query is not UTF-8 (SPARQL 1.1 Protocol §2.1.3): byte {error.start} "
+                    f"is not valid ({error.reason}).",
+                ) from None
             dataset = request.args
         else:
             raise Refusal(
@@ -211,27 +227,18 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
         graph_type=graph_offer.media_type if graph_offer else None,
         row_limit=row_limit,
         truncation_link=request.base_url + "#limits",
+        prefixes=tuple(query_prefixes().items()),
+        base_iri=query_base(),
     )
     pool: QueryPool = current_app.extensions["ictkg.queries"]
     timeout = float(config["QUERY_TIMEOUT"])
     try:
         result = pool.run(job, timeout)
-    except SyntaxError as error:
-        return text(400, f"Malformed query: {error}")
-    except QueryRefused as error:
-        return text(400, str(error))
-    except QueryTimeout:
-        return text(
-            503,
-            f"Query timeout: the query was stopped after {timeout:g} seconds, the time limit "
-            "of this endpoint. Narrow it down (a LIMIT, more specific patterns) and try again.",
-        )
-    except PoolBusy as error:
-        return text(503, f"The endpoint is busy ({error}); try again.", {"Retry-After": "1"})
-    except StoreUnavailable as error:
-        return unavailable(error)
-    except QueryFailed as error:
-        return text(500, f"The query failed in the engine: {error}")
+    except Exception as error:
+        failure = query_failure(error, sparql, timeout)
+        if failure is None:
+            raise
+        return render(*failure)
     if result.media_type is None:
         if result.form == "graph":
             return not_acceptable(GRAPH_OFFERS, "graphs (CONSTRUCT, DESCRIBE)")
@@ -241,10 +248,6 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
     response.headers[ROW_LIMIT] = str(row_limit)
     response.vary.add("Accept")
     return response
-
-
-def unavailable(error: Exception) -> Response:
-    return text(503, f"The store is unavailable: {error}", {"Retry-After": "5"})
 
 
 def service_description() -> Response:
@@ -279,4 +282,6 @@ def sd_triples(store: Any) -> list[ox.Triple]:
         request.root_url,
         timeout=float(config["QUERY_TIMEOUT"]),
         row_limit=int(config["RESULT_ROW_LIMIT"]),
+        prefixes=query_prefixes(),
+        base_iri=query_base(),
     )

@@ -12,6 +12,13 @@ merging the two descriptions joins them; ``rdfs:seeAlso`` points at the VoID doc
 limits a client meets (time, rows) are stated on ``{endpoint}#limits``, the IRI that truncated
 SPARQL JSON / XML results carry in ``head.link``.
 
+The prefixes every query may use without declaring them (:mod:`server.store.prefixes`) are
+listed on the service as SHACL prefix declarations (SHACL §5.2.1: ``sh:declare`` with
+``sh:prefix`` and ``sh:namespace``), the way other endpoints publish theirs: the Service
+Description vocabulary has no property for them. The base IRI of relative IRIs in queries has
+no property in either vocabulary; it is stated in words on ``{endpoint}#base``, which the
+service points to with ``rdfs:seeAlso``.
+
 IRIs of the service are built from the request (the server answers on any host); graph names
 stay canonical, since they are what ``default-graph-uri`` / ``named-graph-uri`` and ``GRAPH``
 must use.
@@ -19,6 +26,7 @@ must use.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pyoxigraph as ox
@@ -33,8 +41,9 @@ SD, VOID, RDF, RDFS, XSD = (
 
 FORMATS = "http://www.w3.org/ns/formats/"
 ENTAILMENT = "http://www.w3.org/ns/entailment/"
+SH = "http://www.w3.org/ns/shacl#"
 
-PREFIXES = {"sd": SD, "void": VOID, "rdfs": RDFS, "formats": FORMATS, "xsd": XSD}
+PREFIXES = {"sd": SD, "void": VOID, "rdfs": RDFS, "formats": FORMATS, "xsd": XSD, "sh": SH}
 
 #: W3C format IRIs (https://www.w3.org/ns/formats/) of every format the endpoint writes.
 RESULT_FORMATS = (
@@ -72,9 +81,17 @@ def graph_sizes(store: Any) -> tuple[dict[str, int], int]:
 
 
 def description(
-    store: Any, endpoint: str, root: str, *, timeout: float, row_limit: int
+    store: Any,
+    endpoint: str,
+    root: str,
+    *,
+    timeout: float,
+    row_limit: int,
+    prefixes: Mapping[str, str] | None = None,
+    base_iri: str | None = None,
 ) -> list[ox.Triple]:
-    """The service description of ``endpoint`` (the URL the client used; ``root`` its root)."""
+    """The service description of ``endpoint`` (the URL the client used; ``root`` its root),
+    with the predefined ``prefixes`` and the ``base_iri`` of relative IRIs in queries."""
     service = _n(endpoint)
     dataset = _n(root + ".well-known/void#dataset")
     default_graph = ox.BlankNode("defaultGraph")
@@ -104,6 +121,22 @@ def description(
     triples += [
         ox.Triple(service, _n(SD + "resultFormat"), _n(FORMATS + name)) for name in RESULT_FORMATS
     ]
+    triples += prefix_declarations(service, prefixes or {})
+    if base_iri:
+        base = _n(endpoint + "#base")
+        triples += [
+            ox.Triple(service, _n(RDFS + "seeAlso"), base),
+            ox.Triple(
+                base,
+                _n(RDFS + "comment"),
+                ox.Literal(
+                    f"Relative IRIs in a query are resolved against the base IRI <{base_iri}> "
+                    "(a BASE declaration in the query wins): <id/state/belarus> is "
+                    f"<{base_iri}id/state/belarus>.",
+                    language="en",
+                ),
+            ),
+        ]
     sizes, union = graph_sizes(store)
     triples += [
         ox.Triple(dataset, a, _n(SD + "Dataset")),
@@ -122,5 +155,22 @@ def description(
             ox.Triple(named, _n(SD + "graph"), graph),
             ox.Triple(graph, a, _n(SD + "Graph")),
             ox.Triple(graph, _n(VOID + "triples"), _count(size)),
+        ]
+    return triples
+
+
+def prefix_declarations(service: ox.NamedNode, prefixes: Mapping[str, str]) -> list[ox.Triple]:
+    """``service sh:declare [ sh:prefix "p" ; sh:namespace "ns"^^xsd:anyURI ]``, one per prefix.
+
+    The blank nodes are named after the prefix, so the description is the same bytes each time.
+    """
+    triples = []
+    any_uri = _n(XSD + "anyURI")
+    for name, iri in prefixes.items():
+        node = ox.BlankNode(f"prefix_{name}" if name else "prefix_")
+        triples += [
+            ox.Triple(service, _n(SH + "declare"), node),
+            ox.Triple(node, _n(SH + "prefix"), ox.Literal(name)),
+            ox.Triple(node, _n(SH + "namespace"), ox.Literal(iri, datatype=any_uri)),
         ]
     return triples

@@ -100,14 +100,21 @@ def query_engine(
     sparql: str,
     default_graph_uris: list[str] | None,
     named_graph_uris: list[str] | None,
+    prefixes: dict[str, str] | None = None,
+    base_iri: str | None = None,
 ) -> QueryResult:
     """Run a query on a pyoxigraph store with the SPARQL Protocol's dataset parameters.
 
     The protocol's IRIs win over the query's ``FROM`` (SPARQL 1.1 Protocol §2.1.4); without
     either, the default graph is the union of all graphs. The IRIs name graphs of this store
-    only: one it does not hold is an empty graph, never fetched.
+    only: one it does not hold is an empty graph, never fetched. ``prefixes`` and ``base_iri``
+    apply before the query's own prologue (:mod:`server.store.prefixes`).
     """
     kwargs: dict[str, Any] = {}
+    if prefixes:
+        kwargs["prefixes"] = prefixes
+    if base_iri:
+        kwargs["base_iri"] = base_iri
     if default_graph_uris:
         kwargs["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris]
     elif not named_graph_uris and not declares_dataset(sparql):
@@ -203,9 +210,16 @@ class Store(QueryStore):
         *,
         default_graph_uris: list[str] | None = None,
         named_graph_uris: list[str] | None = None,
+        prefixes: dict[str, str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
-        """Run a read-only query; the default graph is the union of all graphs unless told."""
-        return query_engine(self.engine, sparql, default_graph_uris, named_graph_uris)
+        """Run a read-only query; the default graph is the union of all graphs unless told.
+
+        ``prefixes`` / ``base_iri``: predefined for the query, its own declarations win.
+        """
+        return query_engine(
+            self.engine, sparql, default_graph_uris, named_graph_uris, prefixes, base_iri
+        )
 
     def __len__(self) -> int:
         return len(self.engine)

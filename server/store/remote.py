@@ -69,12 +69,24 @@ class RemoteStore(QueryStore):
         *,
         default_graph_uris: list[str] | None = None,
         named_graph_uris: list[str] | None = None,
+        prefixes: dict[str, str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Send the query; parse the answer into pyoxigraph results or an iterator of triples.
+
+        With ``prefixes`` / ``base_iri`` (predefined, the query's own declarations win), the
+        query is first parsed here, by the same parser as the embedded store's, so a syntax
+        error names the line and column of the text the client sent; the remote then gets the
+        declarations as a prologue in front of it (:func:`server.store.prefixes.prologue`).
 
         Raises ``SyntaxError`` with the remote's message when it refuses the query (4xx), and
         :class:`StoreUnavailable` when it cannot answer.
         """
+        if prefixes or base_iri:
+            from server.store.prefixes import prologue
+
+            ox.Store().query(sparql, prefixes=prefixes, base_iri=base_iri)  # SyntaxError here
+            sparql = prologue(prefixes or {}, base_iri) + sparql
         if not default_graph_uris and not named_graph_uris and not declares_dataset(sparql):
             default_graph_uris = named_graph_uris = self.graph_names()
         return self._send(sparql, default_graph_uris or [], named_graph_uris or [])

@@ -48,7 +48,8 @@ class Job:
 
     The results offer is used for SELECT / ASK, the graph offer for CONSTRUCT / DESCRIBE; either
     is ``None`` when the client accepts nothing of that kind (answered with 406). Offers travel
-    as media types: pyoxigraph's format objects do not pickle.
+    as media types: pyoxigraph's format objects do not pickle. ``prefixes`` (name, namespace
+    pairs) and ``base_iri`` are predefined for the query (:mod:`server.store.prefixes`).
     """
 
     sparql: str
@@ -58,6 +59,8 @@ class Job:
     graph_type: str | None = None
     row_limit: int = 10_000
     truncation_link: str = ""
+    prefixes: tuple[tuple[str, str], ...] = ()
+    base_iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,8 @@ def execute(store: Any, job: Job) -> Answer:
         job.sparql,
         default_graph_uris=list(job.default_graph_uris),
         named_graph_uris=list(job.named_graph_uris),
+        prefixes=dict(job.prefixes) or None,
+        base_iri=job.base_iri,
     )
     if isinstance(results, ox.QueryBoolean):
         offer = offer_for(job.results_type)
