@@ -143,3 +143,23 @@ def test_the_page_title_is_not_repeated(client):
     html = client.get("/").get_data(as_text=True)
     title = re.search(r"<title>(.*?)</title>", html).group(1)
     assert " · " not in title
+
+
+#: Text a template may write outside the catalogue: names of formats and SPARQL keywords.
+NOT_WORDS = {"VoID", "DCAT", "sparql", "PREFIX", "lt", "gt"}
+
+
+def test_no_template_text_escapes_the_catalogue():
+    """Every word a template shows or puts in a read attribute comes through gettext."""
+    leaks = {}
+    for path in sorted((catalogue.SOURCE / "pages" / "templates").glob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"\{%-? *trans\b.*?endtrans *-?%\}", " ", text, flags=re.S)
+        for pattern in (r"\{#.*?#\}", r"\{%.*?%\}", r"\{\{.*?\}\}", r"<script\b.*?</script>"):
+            text = re.sub(pattern, " ", text, flags=re.S)
+        read = re.findall(r'\b(?:title|aria-label|placeholder|alt)="([^"]*)"', text)
+        shown = re.sub(r"<[^>]+>", " ", text)
+        words = set(re.findall(r"[A-Za-z][A-Za-z'-]+", shown + " " + " ".join(read)))
+        if words - NOT_WORDS:
+            leaks[path.name] = sorted(words - NOT_WORDS)
+    assert leaks == {}
