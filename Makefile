@@ -61,6 +61,8 @@ bench: install
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } \
 		|| { sudo apt-get update -qq && sudo apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.run --scales "$(SCALES)" --rounds $(ROUNDS) --seconds $(SECONDS) $(BENCH_ARGS)
+# The search index (server/pages/search_index.py): build and query time per scale.
+	$(BIN)/python -m bench.search_cost $(SCALES) --rounds $(ROUNDS)
 
 # The 60 s load test of issue 6 (CI runs the same test for 10 s): figures in test-artifacts/.
 LOAD_SECONDS ?= 60

@@ -3,7 +3,8 @@
 Every page is rendered in at most three SPARQL queries (``tests/test_web.py`` counts them):
 the home page asks for the kinds with their counts, the dated events, and the sources; a list
 asks for one page of instances with their total and sort keys, then for their labels; search
-asks for the matches, then for their labels. Labels always come in one batched query
+asks the word index (:mod:`server.pages.search_index`: one query to build it per dataset
+version, none afterwards). Labels always come in one batched query
 (:mod:`server.rdf.labels`), in the reader's language (:mod:`server.i18n.language`).
 
 The pages load nothing from another host and run no inline script (the JSON-LD ``<script>``
@@ -26,7 +27,7 @@ from server.config import N_, PROJECT_ROOT, ontology_namespace
 from server.http.conneg import negotiate
 from server.http.responses import query_base, query_prefixes, rewriter, store
 from server.i18n import language
-from server.pages import examples, query_page, timeline
+from server.pages import examples, query_page, search_index, timeline
 from server.pages.values import format_count, iri_view, literal_view
 from server.rdf import labels
 from server.rdf.formats import HTML, Offer
@@ -42,6 +43,7 @@ SETTINGS: dict[str, Any] = {
     "QUERIES_DIR": str(PROJECT_ROOT / "queries"),
     "LIST_PAGE_SIZE": 50,
     "SEARCH_LIMIT": 50,
+    "SUGGEST_LIMIT": 8,
     "QUERY_PAGE_ROWS": 1000,
 }
 
@@ -52,6 +54,7 @@ def init_app(app: Flask) -> None:
     for key, value in SETTINGS.items():
         app.config.setdefault(key, value)
     app.register_blueprint(bp)
+    app.extensions["ictkg.search"] = search_index.SearchIndexes()
     app.jinja_env.filters["number"] = format_count
     app.jinja_env.globals.update(
         licence_name=licence_name,
@@ -372,19 +375,6 @@ def _date_type(lexical: str) -> URIRef:
 # --- search -------------------------------------------------------------------------------------
 
 
-def search_query(text: str, limit: int) -> str:
-    """Resources with a label or alternative name containing ``text`` (any case, language)."""
-    predicates = " ".join(f"<{p}>" for p in (*labels.LABEL_PREDICATES, *labels.ALT_PREDICATES))
-    needle = sparql_str(text.lower())
-    return f"""
-SELECT ?s (SAMPLE(?l) AS ?match) WHERE {{
-  VALUES ?p {{ {predicates} }}
-  ?s ?p ?l . FILTER(isIRI(?s) && isLiteral(?l) && CONTAINS(LCASE(STR(?l)), {needle}))
-}} GROUP BY ?s
-ORDER BY DESC(MAX(STRSTARTS(LCASE(STR(?l)), {needle}))) MIN(STRLEN(STR(?l))) ?s
-LIMIT {limit}"""
-
-
 @bp.get("/search")
 def search():
     """Find resources by label in any language: HTML, or JSON for scripts (two queries)."""
@@ -398,17 +388,10 @@ def search():
     text = request.args.get("q", "").strip()[:200]
     results = []
     if text:
-        source = store()
-        rows = list(source.query(search_query(text, int(current_app.config["SEARCH_LIMIT"]))))
-        names = labels.fetch(source, [row["s"].value for row in rows])
-        for row in rows:
-            node = to_rdflib(row["s"])
-            view = iri_view(names, URIRef(rw.local(str(node))), rw, choice)
-            view["label"] = labels.name(names, node, choice.chain)
-            view["match"] = row["match"].value
-            view["kinds"] = sorted(
-                labels.name(names, t, choice.chain) for t in names.objects(node, RDF.type)
-            )
+        index = current_app.extensions["ictkg.search"].get(store())
+        for hit in index.search(text, choice.chain, int(current_app.config["SEARCH_LIMIT"])):
+            view = iri_view(Graph(), URIRef(rw.local(hit.iri)), rw, choice)
+            view.update(label=hit.label, named=True, match=hit.match, kinds=hit.kinds)
             results.append(view)
     if offer is JSON:
         response = jsonify(
@@ -429,6 +412,30 @@ def search():
     else:
         response = html("search.html", title=_("Search"), q=text, results=results)
     response.vary.add("Accept")
+    return response
+
+
+@bp.get("/search/suggest")
+def suggest():
+    """Names that begin with what is typed, for the search box: JSON, no store query.
+
+    Every word but the last must be whole; the last may be a beginning (``Minsk 20`` suggests
+    the 2009 summit). At most ``SUGGEST_LIMIT`` suggestions, best first.
+    """
+    rw = rewriter()
+    choice = language.current()
+    text = request.args.get("q", "").strip()[:200]
+    found = []
+    if text:
+        index = current_app.extensions["ictkg.search"].get(store())
+        limit = int(current_app.config["SUGGEST_LIMIT"])
+        for hit in index.search(text, choice.chain, limit, whole_words=True):
+            href = iri_view(Graph(), URIRef(rw.local(hit.iri)), rw, choice)["href"]
+            found.append(
+                {"iri": rw.local(hit.iri), "label": hit.label, "href": href, "kinds": hit.kinds}
+            )
+    response = jsonify({"query": text, "language": choice.code, "suggestions": found})
+    response.vary.add("Accept-Language")
     return response
 
 
