@@ -296,3 +296,33 @@ def test_the_canonical_iri_is_not_repeated_as_a_same_as_link(client):
     text = client.get("/doc/thing/thing-plain.html").get_data(as_text=True)
     assert f"(canonical: {BASE}id/thing/thing-plain)" in text
     assert 'id="elsewhere"' not in text
+
+
+# --- the query page's pages ----------------------------------------------------------------------
+
+NUMBERS = "SELECT ?n WHERE { VALUES ?n { " + " ".join(str(i) for i in range(1, 26)) + " } }"
+
+
+@pytest.mark.parametrize(
+    ("page", "first", "count", "has_previous", "has_next"),
+    [(1, 1, 10, False, True), (2, 11, 10, True, True), (3, 21, 5, True, False)],
+)
+def test_the_query_page_pages_its_results(page, first, count, has_previous, has_next):
+    """Issue 13: results as a paged table, no wall at the first page's rows."""
+    client = make_app(QUERY_PAGE_ROWS=10, RESULT_ROW_LIMIT=1000).test_client()
+    html = page_text(client.get("/query", query_string={"query": NUMBERS, "page": page}))
+    rows = re.findall(r"<tr><td>(.*?)</td></tr>", html, re.S)
+    assert len(rows) == count
+    assert re.sub(r"<[^>]+>", "", rows[0]).strip() == str(first)
+    assert ('rel="prev"' in html) == has_previous
+    assert ('rel="next"' in html) == has_next
+    if page == 3:
+        assert "25 rows" in html  # the whole answer was read: its size is known
+
+
+def test_the_endpoint_cap_is_the_last_page():
+    client = make_app(QUERY_PAGE_ROWS=10, RESULT_ROW_LIMIT=20).test_client()
+    html = page_text(client.get("/query", query_string={"query": NUMBERS, "page": 2}))
+    assert 'rel="next"' not in html
+    assert "cut at 20 rows" in html
+    assert client.get("/query", query_string={"query": NUMBERS, "page": "0"}).status_code == 400

@@ -3,9 +3,12 @@
 The page works as a plain HTML form: ``/query?query=…`` runs the query through the endpoint's
 own worker pool (:mod:`server.workers.query`: the same time limit, row cap and ``SERVICE``
 refusal as ``/sparql``), asks for SPARQL JSON (or N-Triples for graphs), reads it back with
-pyoxigraph and shows at most ``QUERY_PAGE_ROWS`` rows, with one batched label query for the
-IRIs shown (:mod:`server.rdf.labels`). Downloads are links to ``/sparql?query=…&format=…``: the
-endpoint writes every result format itself.
+pyoxigraph and shows one page of ``QUERY_PAGE_ROWS`` rows (``&page=N``; no wall at the first
+thousand: every row up to the endpoint's ``RESULT_ROW_LIMIT`` is reachable), with one batched
+label query for the IRIs shown (:mod:`server.rdf.labels`). A page runs the query again with
+the row cap at its last row (the answer is the same within a dataset version, and a page
+costs what the rows before it cost, never more than the cap). Downloads are links to
+``/sparql?query=…&format=…``: the endpoint writes every result format itself.
 """
 
 from __future__ import annotations
@@ -38,6 +41,12 @@ class Answer:
     boolean: bool | None = None
     truncated: bool = False
     formats: tuple[Offer, ...] = ()
+    #: The page shown (from 1), the number of its first row, whether a next page exists and
+    #: the total number of rows when the whole answer was read (None when cut).
+    page: int = 1
+    first: int = 1
+    has_next: bool = False
+    total: int | None = None
 
 
 def cell(term: Any, names: Graph, rw: Rewriter, choice: Choice) -> dict[str, Any] | None:
@@ -70,18 +79,20 @@ def run(
     rw: Rewriter,
     choice: Choice,
     prefixes: dict[str, str] | None = None,
+    page: int = 1,
 ) -> Answer:
     """The answer to ``query`` for the page; raises the pool's errors (see ``QueryPool.run``).
 
     ``prefixes`` are predefined, and relative IRIs resolve against ``BASE_IRI``, as at
     ``/sparql`` (:mod:`server.store.prefixes`).
     """
-    limit = int(config["QUERY_PAGE_ROWS"])
+    size = int(config["QUERY_PAGE_ROWS"])
+    cap = int(config["RESULT_ROW_LIMIT"])
     job = Job(
         sparql=query,
         results_type="application/sparql-results+json",
         graph_type="application/n-triples",
-        row_limit=min(limit, int(config["RESULT_ROW_LIMIT"])),
+        row_limit=min(page * size, cap),
         prefixes=tuple((prefixes or {}).items()),
         base_iri=str(config["BASE_IRI"]),
     )
@@ -98,7 +109,19 @@ def run(
         columns = [v.value for v in parsed.variables]
         raw = [[solution[c] for c in columns] for solution in parsed]
         kind, formats = "select", RESULTS_OFFERS
-    iris = {t.value for row in raw for t in row if isinstance(t, ox.NamedNode)}
+    shown = raw[(page - 1) * size : page * size]
+    iris = {t.value for row in shown for t in row if isinstance(t, ox.NamedNode)}
     names = labels.fetch(store, iris)
-    rows = [[cell(t, names, rw, choice) for t in row] for row in raw]
-    return Answer(kind, columns, rows, truncated=result.truncated, formats=formats)
+    rows = [[cell(t, names, rw, choice) for t in row] for row in shown]
+    return Answer(
+        kind,
+        columns,
+        rows,
+        # Cut by the endpoint's own cap, not by this page's end: the download is cut too.
+        truncated=result.truncated and page * size >= cap,
+        formats=formats,
+        page=page,
+        first=(page - 1) * size + 1,
+        has_next=result.truncated and page * size < cap,
+        total=None if result.truncated else len(raw),
+    )

@@ -19,7 +19,17 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
@@ -44,7 +54,7 @@ SETTINGS: dict[str, Any] = {
     "LIST_PAGE_SIZE": 50,
     "SEARCH_LIMIT": 50,
     "SUGGEST_LIMIT": 8,
-    "QUERY_PAGE_ROWS": 1000,
+    "QUERY_PAGE_ROWS": 100,
 }
 
 bp = Blueprint("web", __name__)
@@ -448,6 +458,20 @@ def query():
     return query_page_response()
 
 
+def query_page_links(text: str | None, answer: Any) -> dict[str, str | None]:
+    """Links to the previous and next page of an answer (the query and language kept)."""
+    if not text or answer is None:
+        return {"previous": None, "next": None}
+
+    def link(page: int) -> str:
+        return language.with_lang(url_for("web.query", query=text, page=page))
+
+    return {
+        "previous": link(answer.page - 1) if answer.page > 1 else None,
+        "next": link(answer.page + 1) if answer.has_next else None,
+    }
+
+
 def query_page_response() -> Response:
     """The query page (also what ``/sparql`` shows a browser): form, examples, answer."""
     config = current_app.config
@@ -460,13 +484,17 @@ def query_page_response() -> Response:
         text = next((e.text for e in known if e.slug == chosen), None)
     answer, error, status = None, None, 200
     prefixes = query_prefixes()
+    raw_page = request.args.get("page", "1")
+    if not raw_page.isdigit() or int(raw_page) < 1:
+        abort(400, _("page must be a positive integer"))
+    page = int(raw_page)
     if text and len(text) > int(config["MAX_QUERY_LENGTH"]):
         error = _("The query is over %(limit)s characters.", limit=config["MAX_QUERY_LENGTH"])
         status = 414
     elif text and request.path.endswith("/query"):
         pool = current_app.extensions["ictkg.queries"]
         try:
-            answer = query_page.run(pool, store(), text, config, rw, choice, prefixes)
+            answer = query_page.run(pool, store(), text, config, rw, choice, prefixes, page)
         except Exception as exc:  # the endpoint's own words (server/workers/errors.py)
             failure = query_failure(exc, text, float(config["QUERY_TIMEOUT"]))
             if failure is None:
@@ -484,6 +512,7 @@ def query_page_response() -> Response:
         base_iri=query_base(),
         timeout=config["QUERY_TIMEOUT"],
         row_limit=config["RESULT_ROW_LIMIT"],
+        page_links=query_page_links(text, answer),
     )
     response.status_code = status
     return response
