@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import OWL, RDF, RDFS, Graph, Literal
 
+from server.i18n import vocabulary
 from server.i18n.language import Choice
 from server.pages.values import literal_view
 from server.rdf import labels
@@ -125,3 +126,85 @@ def run(
         has_next=result.truncated and page * size < cap,
         total=None if result.truncated else len(raw),
     )
+
+
+# --- what the editor completes ------------------------------------------------------------------
+
+#: The kinds of term the editor completes, by their ``rdf:type``.
+TERM_KINDS = {
+    str(OWL.Class): "class",
+    str(RDFS.Class): "class",
+    str(OWL.ObjectProperty): "property",
+    str(OWL.DatatypeProperty): "property",
+    str(RDF.Property): "property",
+}
+
+#: SPARQL 1.1 keywords and functions offered while typing (Query §19.8 grammar terminals).
+KEYWORDS = (
+    "SELECT", "DISTINCT", "WHERE", "PREFIX", "BASE", "OPTIONAL", "FILTER", "UNION", "MINUS",
+    "GRAPH", "BIND", "VALUES", "ORDER BY", "GROUP BY", "HAVING", "LIMIT", "OFFSET", "ASK",
+    "CONSTRUCT", "DESCRIBE", "AS", "COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE",
+    "GROUP_CONCAT", "STR", "LANG", "LANGMATCHES", "DATATYPE", "REGEX", "CONTAINS", "STRSTARTS",
+    "LCASE", "UCASE", "YEAR", "MONTH", "NOW", "EXISTS", "NOT EXISTS", "IN", "COALESCE", "IF",
+    "isIRI", "isLiteral", "BOUND", "DESC", "ASC",
+)  # fmt: skip
+
+
+def terms_query() -> str:
+    kinds = ", ".join(f"<{k}>" for k in TERM_KINDS)
+    return (
+        f"SELECT ?t ?k ?l WHERE {{ ?t a ?k FILTER(isIRI(?t) && ?k IN ({kinds})) "
+        f"OPTIONAL {{ ?t <{RDFS.label}> ?l }} }}"
+    )
+
+
+def dataset_terms(store: Any) -> dict[str, tuple[str, list[Literal]]]:
+    """The classes and properties the data declares: IRI → (kind, labels), from one query."""
+    terms: dict[str, tuple[str, list[Literal]]] = {}
+    for row in store.query(terms_query()):
+        _, names = terms.setdefault(row["t"].value, (TERM_KINDS[row["k"].value], []))
+        if row["l"] is not None:
+            names.append(to_rdflib(row["l"]))
+    return terms
+
+
+def curie(iri: str, prefixes: dict[str, str]) -> str | None:
+    """``prefix:local`` for an IRI under one of the prefixes (the longest namespace wins)."""
+    for name, namespace in sorted(prefixes.items(), key=lambda p: -len(p[1])):
+        local = iri[len(namespace) :]
+        if iri.startswith(namespace) and local and plain_local(local):
+            return f"{name}:{local}"
+    return None
+
+
+def plain_local(local: str) -> bool:
+    """Whether ``local`` can be written after a prefix without escapes (SPARQL PN_LOCAL, simply)."""
+    return all(c.isalnum() or c in "_-" for c in local) and not local.endswith("-")
+
+
+def completions(
+    terms: dict[str, tuple[str, list[Literal]]], prefixes: dict[str, str], choice: Choice
+) -> dict[str, Any]:
+    """What the editor offers: the predefined prefixes, SPARQL keywords, and every class and
+    property of the data and of the outside vocabularies pages name (labelled in the page's
+    language), as CURIEs."""
+    offered: dict[str, dict[str, str]] = {}
+    for iri, (kind, names) in terms.items():
+        short = curie(iri, prefixes)
+        if short:
+            label = labels.pick(names, choice.chain)
+            offered[short] = {"curie": short, "kind": kind, "label": str(label or "")}
+    for node in set(vocabulary.graph().subjects()):
+        short = curie(str(node), prefixes)
+        if short and short not in offered:
+            local = short.partition(":")[2]
+            offered[short] = {
+                "curie": short,
+                "kind": "class" if local[:1].isupper() else "property",
+                "label": vocabulary.label(node, choice.chain) or "",
+            }
+    return {
+        "prefixes": prefixes,
+        "keywords": list(KEYWORDS),
+        "terms": sorted(offered.values(), key=lambda t: t["curie"]),
+    }

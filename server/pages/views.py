@@ -35,9 +35,10 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 from server.config import N_, PROJECT_ROOT, ontology_namespace
 from server.http.conneg import negotiate
-from server.http.responses import query_base, query_prefixes, rewriter, store
+from server.http.responses import query_base, query_prefixes, rewriter, state, store
 from server.i18n import language
 from server.pages import examples, query_page, search_index, timeline
+from server.pages.resource_page import script_json
 from server.pages.values import format_count, iri_view, literal_view
 from server.rdf import labels
 from server.rdf.formats import HTML, Offer
@@ -458,6 +459,14 @@ def query():
     return query_page_response()
 
 
+def query_terms() -> dict[str, Any]:
+    """The classes and properties the editor completes, read once per dataset version."""
+    source = store()
+    return state().contexts.get_or_build(
+        ("query-terms", source.version), lambda: query_page.dataset_terms(source)
+    )
+
+
 def query_page_links(text: str | None, answer: Any) -> dict[str, str | None]:
     """Links to the previous and next page of an answer (the query and language kept)."""
     if not text or answer is None:
@@ -513,6 +522,8 @@ def query_page_response() -> Response:
         timeout=config["QUERY_TIMEOUT"],
         row_limit=config["RESULT_ROW_LIMIT"],
         page_links=query_page_links(text, answer),
+        share=language.with_lang(url_for("web.query", query=text)) if text else None,
+        completions=script_json(query_page.completions(query_terms(), prefixes, choice)),
     )
     response.status_code = status
     return response
