@@ -111,7 +111,7 @@ def render(
     parts = [
         '<svg class="diagram" xmlns="http://www.w3.org/2000/svg"'
         f' viewBox="0 0 {width} {height:.0f}" width="{width}" height="{height:.0f}"'
-        f' role="img" aria-label="{escape(caption)}">',
+        f' role="group" aria-label="{escape(caption)}">',
         f"<title>{escape(caption)}</title>",
         '<defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" class="tip"/>'

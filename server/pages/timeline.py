@@ -104,7 +104,7 @@ def render(events: list[Event], caption: str, today: date | None = None) -> Mark
     step = 1 if last - first < 12 else 2 if last - first < 30 else 5
     parts = [
         f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}"'
-        f' width="{WIDTH}" height="{height}" role="img" aria-label="{escape(caption)}">',
+        f' width="{WIDTH}" height="{height}" role="group" aria-label="{escape(caption)}">',
         f"<title>{escape(caption)}</title>",
     ]
     axis_y = lanes * LANE + 8
