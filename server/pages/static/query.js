@@ -93,6 +93,8 @@
         CM.EditorView.updateListener.of(function (update) {
           if (update.docChanged) { textarea.value = update.state.doc.toString(); }
         }),
+        // The root's class through the editor (a class set by hand is dropped on update).
+        CM.EditorView.editorAttributes.of({ "class": "query-editor" }),
         CM.EditorView.contentAttributes.of({
           "aria-labelledby": labelNode ? labelNode.id : "",
           "aria-multiline": "true",
@@ -102,7 +104,6 @@
         })
       ]
     });
-    view.dom.classList.add("query-editor");
     textarea.hidden = true;
     textarea.parentNode.insertBefore(view.dom, textarea.nextSibling);
     if (labelNode) {
