@@ -283,6 +283,26 @@ def test_diagram_is_computed_from_the_ontology(client):
     assert '<path class="rel"' in html  # link: Thing → Thing
 
 
+def test_the_timeline_axis_fits_the_events():
+    """Issue 13: the axis ends with the last event, not at the current year."""
+    events = [
+        timeline.Event(None, "Geneva", "2003-12-10", "2003-12-12"),
+        timeline.Event(None, "Tunis", "2005-11-16", "2005-11-18"),
+    ]
+    svg = str(timeline.render(events, "Timeline"))
+    years = [int(y) for y in re.findall(r'<text class="year"[^>]*>(\d{4})</text>', svg)]
+    assert years[0] == 2003
+    assert max(years) <= 2005
+
+
+def test_diagram_names_its_edges():
+    """Issue 13: each relation is named on its curve, not only in a tooltip."""
+    boxes = [diagram.ClassBox("a", "a", "Event"), diagram.ClassBox("b", "b", "Place")]
+    svg = str(diagram.render(boxes, {}, [diagram.Relation("a", "b", "held in")], "Classes"))
+    assert '<text class="rel-label"' in svg
+    assert re.search(r'<text class="rel-label"[^>]*>held in</text>', svg)
+
+
 def test_diagram_places_subclasses_under_their_parent():
     boxes = [diagram.ClassBox("a", "a", "A"), diagram.ClassBox("b", "b", "B")]
     placed = diagram.place(diagram.forest(boxes, {"b": ["a"]}))

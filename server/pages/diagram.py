@@ -4,7 +4,8 @@ Layout (computed, nothing hard-coded): the sub-class hierarchy within the namesp
 each tree is drawn as an indented outline (a class under its parent, one step to the right,
 joined by an elbow line), and the trees are packed into columns, tallest first into the
 shortest column. Object properties whose domain and range are both classes of the namespace are
-drawn as curves from the domain's box to the range's, named in a tooltip and listed in the
+drawn as curves from the domain's box to the range's, each named on the curve (at its middle,
+over a white halo so it stays readable where curves cross) and in a tooltip, and listed in the
 documentation below the diagram. Each box links to its term's section of the page.
 """
 
@@ -130,6 +131,7 @@ def render(
 
     for root in roots:
         edges(root)
+    labels: list[str] = []
     for relation in sorted(relations, key=lambda r: (r.domain, r.range, r.label)):
         if relation.domain not in boxes or relation.range not in boxes:
             continue
@@ -138,9 +140,17 @@ def render(
         x1, y1 = dx + dw, dy + BOX_HEIGHT / 2
         x2, y2 = (rx + rw, ry + BOX_HEIGHT / 2) if rx < dx + dw else (rx, ry + BOX_HEIGHT / 2)
         bend = 40 if x2 >= x1 else -40
+        c1, c2 = (x1 + 40, y1), (x2 + bend, y2)
+        # The curve's middle (a cubic Bézier at t = 1/2) carries its name.
+        mx = (x1 + 3 * c1[0] + 3 * c2[0] + x2) / 8
+        my = (y1 + 3 * c1[1] + 3 * c2[1] + y2) / 8
+        labels.append(
+            f'<text class="rel-label" x="{mx:.1f}" y="{my - 3:.1f}" text-anchor="middle">'
+            f"{escape(relation.label)}</text>"
+        )
         parts.append(
             f'<path class="rel" marker-end="url(#arrow)" d="M{x1:.1f},{y1:.1f}'
-            f' C{x1 + 40:.1f},{y1:.1f} {x2 + bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}">'
+            f' C{c1[0]:.1f},{c1[1]:.1f} {c2[0]:.1f},{c2[1]:.1f} {x2:.1f},{y2:.1f}">'
             f"<title>{escape(relation.label)}</title>"
             "</path>"
         )
@@ -159,5 +169,6 @@ def render(
             ' rx="4"/>'
             f'<text x="{x + 6:.1f}" y="{y + 16:.1f}"{fit}>{escape(box.label)}</text></a>'
         )
+    parts += labels  # last: names are drawn over the boxes and curves
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every data piece went through escape()

@@ -15,7 +15,6 @@ holds them to that.
 from __future__ import annotations
 
 import math
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -242,7 +241,6 @@ def home():
     drawing = timeline.render(
         [timeline.Event(e["href"], e["label"], e["start"], e["end"]) for e in dated],
         _("Timeline"),
-        date.today(),
     )
     source_graph = rows_graph(source.query(SOURCES_QUERY), "src", ("n", COUNT))
     sources = sorted(
