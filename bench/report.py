@@ -238,11 +238,16 @@ def render(results: dict[str, Any]) -> str:
 
 def update(markdown: Path, results: dict[str, Any]) -> None:
     """Replace the results section of ``markdown`` (appended when the markers are missing)."""
+    replace_section(markdown, START, END, render(results))
+
+
+def replace_section(markdown: Path, start: str, end: str, section: str) -> None:
+    """Put ``section`` (which begins with ``start`` and ends with ``end``) in place of the one
+    between those markers in ``markdown``, or append it when they are missing."""
     text = markdown.read_text() if markdown.exists() else "# Benchmarks\n\n"
-    section = render(results)
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1]
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
         text = before + section + after
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"

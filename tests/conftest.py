@@ -217,6 +217,25 @@ class Listener:
                 except OSError:
                     self.connections.append(b"")
 
+    def received(self) -> list[bytes]:
+        """Every connection made to it so far: the accept loop is stopped (it finishes the
+        connection in hand), then the connections still queued are taken too. A connection
+        made while a request was handled exists once its answer is back: no wait is needed."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.socket.setblocking(False)
+        while True:
+            try:
+                conn, _ = self.socket.accept()
+            except OSError:  # BlockingIOError: none left; or closed already
+                return self.connections
+            with conn:
+                conn.settimeout(0.5)
+                try:
+                    self.connections.append(conn.recv(4096))
+                except OSError:
+                    self.connections.append(b"")
+
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=2)

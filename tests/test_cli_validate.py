@@ -201,7 +201,9 @@ def test_real_project_directories():
 
 def test_base_iri_names_the_namespace_the_lint_checks(tmp_path):
     """The same command checks a knowledge graph under another base IRI (issue 3: the publisher
-    is not tied to our dataset): its undeclared terms are caught once --base-iri names it."""
+    is not tied to our dataset): its declared terms are known whatever the base IRI, and an
+    undeclared one is an unknown namespace's term, or, once --base-iri names the namespace,
+    an undeclared project term."""
     base = "https://example.org/kg/"
     prefix = f"@prefix ex: <{base}ontology#> .\n@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
     for name, body in {
@@ -214,8 +216,13 @@ def test_base_iri_names_the_namespace_the_lint_checks(tmp_path):
     dirs = [f"--{name}={tmp_path / name}" for name in ("ontology", "data", "shapes")]
 
     elsewhere = CliRunner().invoke(main, ["validate", *dirs])
-    assert elsewhere.exit_code == 0, elsewhere.output
+    assert elsewhere.exit_code == 1, elsewhere.output
+    assert (
+        f"{base}ontology#Thign is used as a class or property, but its namespace {base}ontology# "
+        "is neither the ontology's nor a known vocabulary's"
+    ) in elsewhere.output
+    assert f"{base}ontology#Thing" not in elsewhere.output
 
     ours = CliRunner().invoke(main, ["validate", *dirs, "--base-iri", base])
     assert ours.exit_code == 1, ours.output
-    assert "Thign" in ours.output
+    assert f"{base}ontology#Thign is used but not declared in the ontology" in ours.output

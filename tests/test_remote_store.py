@@ -6,11 +6,10 @@ answers come back as pyoxigraph objects (Query Results JSON §3 parsed by pyoxig
 
 from __future__ import annotations
 
-import time
-
 import pyoxigraph as ox
 import pytest
 from conftest import SPARQL_BASE, SPARQL_CONFIG, SPARQL_FIXTURES, Oxigraph, free_port
+from support import wait_for
 
 from server import create_app
 from server.store.base import StoreUnavailable
@@ -95,9 +94,7 @@ def test_the_server_answers_503_while_the_store_is_down_and_recovers(tmp_path) -
             assert response.headers["Retry-After"]
             assert b"Traceback" not in response.data
         store.start()
-        deadline = time.monotonic() + 10
-        while client.get("/health").status_code != 200 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: client.get("/health").status_code == 200, what="the store back")
         assert client.get("/sparql", query_string=query).json["boolean"] is True
         assert client.get("/health").json["triples"] == 29
     finally:

@@ -21,6 +21,9 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
 VOC = "https://example.org/sq/vocab#"
+#: The test client's host: results name things by its IRIs (README, "URIs"); the requests
+#: below use the canonical ones, which the endpoint always accepts too.
+ROOT = "http://localhost/"
 PEOPLE = SPARQL_BASE + "graph/data/people"
 PLACES = SPARQL_BASE + "graph/data/places"
 VOCAB = SPARQL_BASE + "graph/ontology/vocab"
@@ -83,9 +86,13 @@ def solutions(response) -> list[dict[str, str]]:
     return [{v.value: row[v].value for v in parsed.variables if row[v]} for row in parsed]
 
 
+def local(iri: str) -> str:
+    return ROOT + iri[len(SPARQL_BASE) :] if iri.startswith(SPARQL_BASE) else iri
+
+
 def cities(response) -> None:
     assert [r["c"] for r in solutions(response)] == [
-        f"{SPARQL_BASE}id/city/{c}" for c in ("geneva", "minsk", "tunis")
+        f"{ROOT}id/city/{c}" for c in ("geneva", "minsk", "tunis")
     ]
 
 
@@ -98,7 +105,7 @@ def count(n: int):
 
 def graphs(*names: str):
     def check(response) -> None:
-        assert [r["g"] for r in solutions(response)] == list(names)
+        assert [r["g"] for r in solutions(response)] == [local(n) for n in names]
 
     return check
 
@@ -136,7 +143,7 @@ def rdf(fmt: str, triples: int):
 def csv_cities(response) -> None:
     lines = response.data.decode().splitlines()
     assert lines[0] == "c"
-    assert sorted(lines[1:]) == [f"{SPARQL_BASE}id/city/{c}" for c in ("geneva", "minsk", "tunis")]
+    assert sorted(lines[1:]) == [f"{ROOT}id/city/{c}" for c in ("geneva", "minsk", "tunis")]
 
 
 def text_message(*words: str):
@@ -468,7 +475,11 @@ def test_service_description(client, headers, media_type, fmt) -> None:
         str(graph.value(named, SD.name)): graph.value(graph.value(named, SD.graph), VOID.triples)
         for named in graph.objects(dataset, SD.namedGraph)
     }
-    assert sizes == {PEOPLE: Literal(14), PLACES: Literal(9), VOCAB: Literal(6)}
+    assert sizes == {
+        local(PEOPLE): Literal(14),
+        local(PLACES): Literal(9),
+        local(VOCAB): Literal(6),
+    }
 
 
 def test_service_description_names_the_host_the_client_used(client) -> None:

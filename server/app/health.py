@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
+from server.http.errors import HttpError, render
 from server.store.base import StoreUnavailable
 
 blueprint = Blueprint("health", __name__)
@@ -47,8 +48,11 @@ def health() -> Response:
 
 
 def store_unavailable(error: StoreUnavailable) -> Response:
-    response = Response(
-        f"The store is unavailable: {error}\n", 503, content_type="text/plain; charset=utf-8"
+    return render(unavailable(error))
+
+
+def unavailable(error: Exception) -> HttpError:
+    """The 503 of a store that is down: try again in :data:`RETRY_AFTER` seconds."""
+    return HttpError(
+        503, f"The store is unavailable: {error}", headers={"Retry-After": RETRY_AFTER}
     )
-    response.headers["Retry-After"] = RETRY_AFTER
-    return response

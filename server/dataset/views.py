@@ -32,6 +32,7 @@ from flask import Blueprint, Flask, current_app, render_template
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, SH, VOID
 
+from server.http.errors import HttpError
 from server.http.responses import (
     LRU,
     context,
@@ -320,7 +321,7 @@ def graph_page(title: str, topic: str) -> Callable[[Graph, Rewriter], str]:
 
 def document(path: str, extension: str | None, build: Callable[[Rewriter], Graph], topic: str):
     if extension is not None and by_name(DOC_OFFERS, extension) is None:
-        return "404 Not Found\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
+        raise HttpError(404, f"no format .{extension} of /{path}")
     rw = rewriter()
     return represent(
         path, DOC_OFFERS, lambda: build(rw), html=graph_page(path, topic), extension=extension
@@ -353,7 +354,7 @@ def dump(filename: str):
     """A dump of the whole dataset; its size and checksum are the ones VoID states."""
     chosen = next((d for d in DUMPS if d.filename == filename), None)
     if chosen is None:
-        return "404 Not Found: no such dump\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
+        raise HttpError(404, f"no dump {filename!r}")
     rw = rewriter()
     return respond(
         ("dump", rw.root, chosen.filename),

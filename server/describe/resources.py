@@ -36,6 +36,7 @@ from rdflib.namespace import DCTERMS, FOAF
 from rdflib.term import Node
 
 from server.http.conneg import negotiate
+from server.http.errors import HttpError
 from server.http.responses import LRU, not_acceptable, represent, rewriter, store, url
 from server.rdf import scheme
 from server.rdf.formats import HTML, RDF_OFFERS, Offer, by_name
@@ -247,8 +248,8 @@ def thing_iri(kind: str, slug: str) -> str | None:
     return scheme.thing_iri(current_app.config["BASE_IRI"], kind, slug)
 
 
-def not_found(what: str) -> tuple[str, int, dict[str, str]]:
-    return f"404 Not Found: {what}\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
+def not_found(what: str) -> HttpError:
+    return HttpError(404, what)
 
 
 @bp.get("/id/<kind>/<slug>")
@@ -256,13 +257,13 @@ def thing(kind: str, slug: str):
     """303 See Other to the document, in the format the client prefers (Cool URIs §4.3)."""
     iri = thing_iri(kind, slug)
     if iri is None or not store().query(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}"):
-        return not_found(f"no resource /id/{kind}/{slug}")
+        raise not_found(f"no resource /id/{kind}/{slug}")
     rw = rewriter()
     path = document_path(kind, slug)
     query = request.query_string.decode("ascii", "replace")
     offer = negotiate(request.accept_mimetypes, DOC_OFFERS)
     if offer is None:
-        return not_acceptable(rw, path, DOC_OFFERS, query)
+        raise not_acceptable(rw, path, DOC_OFFERS, query)
     response = current_app.response_class(status=303)
     response.headers["Location"] = url(rw, path, offer, query)
     response.vary.add("Accept")
@@ -278,17 +279,13 @@ def document(kind: str, name: str):
     iri = thing_iri(kind, slug)
     raw_page = request.args.get("page")
     if raw_page is not None and not (raw_page.isdigit() and int(raw_page) >= 1):
-        return (
-            "400 Bad Request: page must be a positive integer\n",
-            400,
-            {"Content-Type": "text/plain"},
-        )
+        raise HttpError(400, "page must be a positive integer")
     page = int(raw_page or 1)
     description = cached_description(iri, page) if iri else None
     if description is None:
-        return not_found(f"no resource /id/{kind}/{slug}")
+        raise not_found(f"no resource /id/{kind}/{slug}")
     if page > description.pages:
-        return not_found(f"page {page} of {description.pages}")
+        raise not_found(f"page {page} of {description.pages}")
     return represent(
         document_path(kind, slug),
         DOC_OFFERS,

@@ -2,11 +2,17 @@
 
 A static host or a CDN serves files faster and further than any application server, and keeps
 the URIs alive if the application is down. The export writes what the live server answers, by
-asking the app itself (Flask's test client, ``REWRITE_IRIS`` off so documents carry the
-canonical IRIs): every resource's document in every format (``doc/{kind}/{slug}.{ttl,jsonld,rdf,
-nt,html}``, and ``doc/{kind}/{slug}/page-N.{ext}`` for the further pages of incoming links), the
-ontology, the VoID/DCAT description, the JSON-LD context, the dumps and the static assets. Being
-the app's own bytes, nothing can drift from the live server.
+asking the app itself (Flask's test client): every resource's document in every format
+(``doc/{kind}/{slug}.{ttl,jsonld,rdf,nt,html}``, and ``doc/{kind}/{slug}/page-N.{ext}`` for
+the further pages of incoming links), the ontology, the VoID/DCAT description, the JSON-LD
+context, the dumps and the static assets. Being the app's own bytes, nothing can drift from the
+live server.
+
+IRIs (README, "URIs"): the files carry the canonical IRIs (the app runs with ``REWRITE_IRIS``
+off), since a static site is meant to be served as the canonical host, where w3id.org redirects.
+For a mirror, ``--site-url URL`` writes the IRIs of that host instead, as the live server would
+answer there (the app asked as ``URL``, the mapping on), so a client following links stays on
+the mirror. Either way a site's IRIs are one set: those its files name.
 
 ``nginx.conf`` beside the files is a snippet to include in a ``server { root DIR; … }`` block:
 it does the content negotiation and the ``303 See Other`` from ``/id/…`` to ``/doc/…`` (Cool
@@ -101,11 +107,15 @@ def other_paths(app: Any) -> Iterator[tuple[str, str]]:
         yield f"/dumps/{dump.filename}", f"dumps/{dump.filename}"
 
 
-def _writer(app: Any, directory: Path, export: Export) -> Callable[[str, str], None]:
+def _writer(
+    app: Any, directory: Path, export: Export, site_url: str | None = None
+) -> Callable[[str, str], None]:
+    """Write one answer of the app (asked as ``site_url`` when given) into ``directory``."""
     client = app.test_client()
+    where = {"base_url": site_url} if site_url else {}
 
     def write(url: str, relative: str) -> None:
-        response = client.get(url)
+        response = client.get(url, **where)
         if response.status_code != 200:
             raise RuntimeError(f"{url}: {response.status_code} from the app")
         target = directory / relative
@@ -118,9 +128,11 @@ def _writer(app: Any, directory: Path, export: Export) -> Callable[[str, str], N
     return write
 
 
-def _export_resources(app: Any, directory: Path, resources: list[str]) -> Export:
+def _export_resources(
+    app: Any, directory: Path, resources: list[str], site_url: str | None = None
+) -> Export:
     export = Export(directory)
-    write = _writer(app, directory, export)
+    write = _writer(app, directory, export, site_url)
     for iri in resources:
         for url, relative in resource_paths(app, iri):
             write(url, relative)
@@ -137,8 +149,10 @@ def _start_worker(overrides: dict[str, Any]) -> None:
     _worker_app = create_app(overrides)
 
 
-def _export_chunk(directory: Path, resources: list[str]) -> tuple[int, int]:
-    done = _export_resources(_worker_app, directory, resources)
+def _export_chunk(
+    directory: Path, resources: list[str], site_url: str | None = None
+) -> tuple[int, int]:
+    done = _export_resources(_worker_app, directory, resources, site_url)
     return done.files, done.bytes
 
 
@@ -149,16 +163,19 @@ def export_site(
     *,
     jobs: int = 1,
     overrides: dict[str, Any] | None = None,
+    site_url: str | None = None,
 ) -> Export:
-    """Write the site of ``app`` (built with ``REWRITE_IRIS`` off) into ``directory``.
+    """Write the site of ``app`` into ``directory``.
 
-    With ``jobs`` > 1 the resources are shared among that many processes, each building its own
-    app from ``overrides`` (rendering is CPU-bound Python: threads would not help).
+    ``app`` is built with ``REWRITE_IRIS`` off for canonical IRIs; with it on and a
+    ``site_url``, the files carry that host's IRIs. With ``jobs`` > 1 the resources are shared
+    among that many processes, each building its own app from ``overrides`` (rendering is
+    CPU-bound Python: threads would not help).
     """
     started = time.perf_counter()
     directory.mkdir(parents=True, exist_ok=True)
     export = Export(directory)
-    write = _writer(app, directory, export)
+    write = _writer(app, directory, export, site_url)
     export.resources = things(app)
     for url, relative in other_paths(app):
         write(url, relative)
@@ -174,7 +191,7 @@ def export_site(
             initializer=_start_worker,
             initargs=(overrides or {},),
         ) as pool:
-            futures = [pool.submit(_export_chunk, directory, part) for part in chunks]
+            futures = [pool.submit(_export_chunk, directory, part, site_url) for part in chunks]
             for number, future in enumerate(futures, start=1):
                 files, size = future.result()
                 export.files += files
@@ -183,7 +200,7 @@ def export_site(
                     progress(min(number * chunk, len(export.resources)), len(export.resources))
     else:
         for number, part in enumerate(chunks, start=1):
-            done = _export_resources(app, directory, part)
+            done = _export_resources(app, directory, part, site_url)
             export.files += done.files
             export.bytes += done.bytes
             if progress is not None:
@@ -339,6 +356,11 @@ http {{
 @click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--base-iri", help="Base IRI of the dataset.")
 @click.option(
+    "--site-url",
+    help="Root URL of the host that will serve the files (a mirror): its IRIs are written "
+    "instead of the canonical ones.",
+)
+@click.option(
     "--jobs",
     type=int,
     default=lambda: os.cpu_count() or 1,
@@ -346,26 +368,45 @@ http {{
     help="Processes rendering documents.",
 )
 def export_site_command(
-    directory: Path, ontology: Path | None, data: Path | None, base_iri: str | None, jobs: int
+    directory: Path,
+    ontology: Path | None,
+    data: Path | None,
+    base_iri: str | None,
+    site_url: str | None,
+    jobs: int,
 ) -> None:
     """Write every document, the dumps, VoID and the ontology as static files, with nginx.conf."""
+    from urllib.parse import urlsplit
+
     from server.app.factory import create_app
 
+    if site_url is not None:
+        parts = urlsplit(site_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path != "/":
+            raise click.BadParameter(
+                f"{site_url!r}: give the root URL of a host, like https://mirror.example/ "
+                "(the nginx configuration serves the site at the root).",
+                param_hint="--site-url",
+            )
     given = {
         "ONTOLOGY_DIR": str(ontology) if ontology else None,
         "DATA_DIR": str(data) if data else None,
         "BASE_IRI": base_iri,
     }
     overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-    # Canonical IRIs in the files; one query worker (the export never runs user queries).
-    overrides.update({"REWRITE_IRIS": False, "QUERY_WORKERS": 1, "RESPONSE_CACHE_SIZE": 0})
+    # Canonical IRIs in the files, or the mirror's; one query worker (the export never runs
+    # user queries).
+    rewrite = site_url is not None
+    overrides.update({"REWRITE_IRIS": rewrite, "QUERY_WORKERS": 1, "RESPONSE_CACHE_SIZE": 0})
     app = create_app(overrides)
 
     def progress(done: int, total: int) -> None:
         if done % 2000 == 0 or done == total:
             click.echo(f"{done}/{total} resources", err=True)
 
-    export = export_site(app, directory, progress, jobs=jobs, overrides=overrides)
+    export = export_site(
+        app, directory, progress, jobs=jobs, overrides=overrides, site_url=site_url
+    )
     click.echo(
         f"{len(export.resources)} resources, {export.files} files, "
         f"{export.bytes / 1e6:.1f} MB in {export.seconds:.1f} s: {directory}"

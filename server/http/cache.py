@@ -46,7 +46,12 @@ BYPASS = (
 )
 
 #: Headers that change which URL the app believes it serves (``request.root_url``).
-URL_HEADERS = ("HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_PREFIX")
+URL_HEADERS = (
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_FORWARDED_PREFIX",
+)
 
 CACHEABLE_STATUS = ("200", "303")
 

@@ -37,6 +37,7 @@ from flask import Flask, Response, current_app, request
 from rdflib import OWL, Graph, URIRef
 
 from server.http.conneg import negotiate
+from server.http.errors import HttpError
 from server.i18n import language
 from server.rdf import jsonld
 from server.rdf.formats import Offer, by_name
@@ -202,15 +203,14 @@ def alternates(rw: Rewriter, path: str, offers: Sequence[Offer], query: str, but
     )
 
 
-def not_acceptable(rw: Rewriter, path: str, offers: Sequence[Offer], query: str = "") -> Response:
-    """406 with the list of what is available (RFC 9110 §15.5.7), as text and as Link."""
-    lines = ["406 Not Acceptable: none of the formats offered here matches the Accept header."]
-    lines.append("Available:")
-    lines += [f"  {o.media_type}  {url(rw, path, o, query)}" for o in offers]
-    response = Response("\n".join(lines) + "\n", 406, content_type="text/plain; charset=utf-8")
-    response.headers["Vary"] = "Accept"
-    response.headers["Link"] = alternates(rw, path, offers, query, None)
-    return response
+def not_acceptable(rw: Rewriter, path: str, offers: Sequence[Offer], query: str = "") -> HttpError:
+    """406 with the list of what is available (RFC 9110 §15.5.7), in the body and as Link."""
+    return HttpError(
+        406,
+        "none of the formats offered here matches the Accept header.",
+        alternatives=[(o.media_type, url(rw, path, o, query)) for o in offers],
+        headers={"Link": alternates(rw, path, offers, query, None)},
+    )
 
 
 def choose(offers: Sequence[Offer], extension: str | None) -> Offer | None:
@@ -242,8 +242,8 @@ def represent(
     offer = choose(offers, extension)
     if offer is None:
         if extension is not None:
-            return Response("No such format here.\n", 404, content_type="text/plain")
-        return not_acceptable(rw, path, offers, query)
+            raise HttpError(404, f"no format .{extension} of /{path}")
+        raise not_acceptable(rw, path, offers, query)
     version = store().version
 
     def local_graph() -> Graph:

@@ -96,6 +96,10 @@ def run(
         row_limit=min(page * size, cap),
         prefixes=tuple((prefixes or {}).items()),
         base_iri=str(config["BASE_IRI"]),
+        # The root's IRIs in the query mean canonical ones; the answer stays canonical, so
+        # that labels are looked up in the store, and each cell shows its local IRI.
+        rewriter=rw,
+        local_results=False,
     )
     result = pool.run(job, float(config["QUERY_TIMEOUT"]))
     if result.form == "graph":

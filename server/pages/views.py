@@ -22,7 +22,6 @@ from flask import (
     Blueprint,
     Flask,
     Response,
-    abort,
     current_app,
     jsonify,
     render_template,
@@ -32,8 +31,9 @@ from flask import (
 from flask_babel import gettext as _
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
-from server.config import N_, PROJECT_ROOT, ontology_namespace
+from server.config import N_, ontology_namespace
 from server.http.conneg import negotiate
+from server.http.errors import HttpError
 from server.http.responses import query_base, query_prefixes, rewriter, state, store
 from server.i18n import language
 from server.pages import examples, query_page, search_index, timeline
@@ -48,21 +48,11 @@ from server.workers.errors import query_failure
 JSON = Offer("application/json", "json", "json")
 SEARCH_OFFERS = (HTML, JSON)
 
-#: Defaults of this module's settings (``server.config`` may override them).
-SETTINGS: dict[str, Any] = {
-    "QUERIES_DIR": str(PROJECT_ROOT / "queries"),
-    "LIST_PAGE_SIZE": 50,
-    "SEARCH_LIMIT": 50,
-    "SUGGEST_LIMIT": 8,
-    "QUERY_PAGE_ROWS": 100,
-}
 
 bp = Blueprint("web", __name__)
 
 
 def init_app(app: Flask) -> None:
-    for key, value in SETTINGS.items():
-        app.config.setdefault(key, value)
     app.register_blueprint(bp)
     app.extensions["ictkg.search"] = search_index.SearchIndexes()
     app.jinja_env.filters["number"] = format_count
@@ -320,20 +310,24 @@ def instances():
     choice = language.current()
     cls = rw.canonical(request.args.get("class", ""))
     if labels.iri_ref(cls) is None:
-        abort(400, _("class must be an IRI"))
+        raise HttpError(400, _("class must be an IRI"))
     sort = request.args.get("sort", "label")
     if sort not in ("label", "date"):
-        abort(400, _("sort must be label or date"))
+        raise HttpError(400, _("sort must be label or date"))
     raw_page = request.args.get("page", "1")
     if not raw_page.isdigit() or int(raw_page) < 1:
-        abort(400, _("page must be a positive integer"))
+        raise HttpError(400, _("page must be a positive integer"))
     page, size = int(raw_page), int(config["LIST_PAGE_SIZE"])
     source = store()
     rows = list(source.query(list_query(cls, config["BASE_IRI"], choice.chain, sort, size, page)))
     total = int(rows[0]["n"].value) if rows else 0
     members = [row for row in rows if row["s"] is not None]
-    if total == 0 or (page > 1 and not members):
-        abort(404)
+    if total == 0:
+        raise HttpError(404, _("no instances of %(cls)s", cls=cls))
+    if page > 1 and not members:
+        raise HttpError(
+            404, _("page %(page)s of %(pages)s", page=page, pages=math.ceil(total / size))
+        )
     names = labels.fetch(source, [cls, *(row["s"].value for row in members)])
     items = []
     for row in members:
@@ -386,14 +380,16 @@ def _date_type(lexical: str) -> URIRef:
 
 @bp.get("/search")
 def search():
-    """Find resources by label in any language: HTML, or JSON for scripts (two queries)."""
+    """Find resources by their words in any language and script: HTML, or JSON for scripts."""
     rw = rewriter()
     choice = language.current()
     offer = negotiate(request.accept_mimetypes, SEARCH_OFFERS)
     if offer is None:
-        response = Response("406 Not Acceptable: text/html or application/json\n", 406)
-        response.vary.add("Accept")
-        return response
+        raise HttpError(
+            406,
+            _("the search answers in HTML or JSON."),
+            alternatives=[(o.media_type, request.base_url) for o in SEARCH_OFFERS],
+        )
     text = request.args.get("q", "").strip()[:200]
     results = []
     if text:
@@ -493,7 +489,7 @@ def query_page_response() -> Response:
     prefixes = query_prefixes()
     raw_page = request.args.get("page", "1")
     if not raw_page.isdigit() or int(raw_page) < 1:
-        abort(400, _("page must be a positive integer"))
+        raise HttpError(400, _("page must be a positive integer"))
     page = int(raw_page)
     if text and len(text) > int(config["MAX_QUERY_LENGTH"]):
         error = _("The query is over %(limit)s characters.", limit=config["MAX_QUERY_LENGTH"])

@@ -14,16 +14,14 @@ reloading:
    (:func:`server.validation.shacl.validation_report`; its cache is inherited by the forked
    workers, so they do not validate again). Each problem is one log line,
    ``file:line[:column]: message``, naming the original file, not the copy.
-3. **Switch.** A snapshot that passes becomes the workers' ``ONTOLOGY_DIR`` / ``DATA_DIR`` /
-   ``SHAPES_DIR`` and new workers start on it. Under granian (the default) they take over once
-   all of them have loaded it, and the old ones answer with ``Connection: close`` and stop
-   (:func:`server.serving.serve.run_granian`); under gunicorn its own graceful reload replaces the
-   workers while the old ones finish their requests. A request is served by one worker from start
-   to end, and a worker's store never changes, so no request sees half old, half new data; the
-   listening socket is held by the master throughout, so no connection is refused (a client
-   whose idle kept-alive connection is closed at that moment retries, RFC 9112 §9.3.1). The
-   dataset version (a hash of the files) changes, and with it every ETag. A snapshot that fails is
-   deleted and nothing else happens.
+3. **Switch.** A snapshot that passes, and differs from the one served, becomes the workers'
+   ``ONTOLOGY_DIR`` / ``DATA_DIR`` / ``SHAPES_DIR``, and only then is the HTTP server told to
+   replace its workers (:class:`server.serving.serve.Reloader` hands it the ``SIGHUP``): granian
+   replaces them one at a time, gunicorn starts new ones and stops the old ones gracefully. A
+   worker on the replaced data answers with ``Connection: close``. A request is served by one
+   worker from start to end, and a worker's store never changes, so no request sees half old,
+   half new data. The dataset version (a hash of the files) changes, and with it every ETag. A
+   snapshot that fails is deleted and nothing else happens: the workers are left alone.
 
 What triggers a reload: ``SIGHUP`` to the master (``kill -HUP``), or ``--watch``, a thread in the
 master that polls the source directories every ``RELOAD_WATCH_INTERVAL`` seconds and sends the
@@ -116,20 +114,19 @@ def parse_problems(files: list[Path], display: Callable[[str], str]) -> list[str
 
 
 def validation_problems(config: Mapping[str, Any], display: Callable[[str], str]) -> list[str]:
-    """The findings that stop the data from being served, one ``file:line: message`` each."""
-    from server.validation.formats import location
+    """The findings that stop the data from being served, one line each, as ``ictkg validate
+    --format junit`` words them (``validation.formats.finding_line``), causes first."""
+    from dataclasses import replace
+
+    from server.validation.formats import error_line, finding_line
     from server.validation.shacl import validation_report
 
     report = validation_report(config)
     if report.passes():
         return []
-    problems = [
-        f"{location(display(e.file) if e.file else None, e.line, e.column)}: {e.message}"
-        for e in report.errors
-    ]
+    problems = [error_line(replace(e, file=display(e.file))) for e in report.errors]
     problems += [
-        f"{location(display(f.file) if f.file else None, f.line)}: {f.severity}: "
-        f"{f.focus_node}: {f.message}"
+        finding_line(replace(f, file=display(f.file) if f.file else None), report.prefixes)
         for f in report.failing()
     ]
     return problems

@@ -20,13 +20,13 @@ no property in either vocabulary; it is stated in words on ``{endpoint}#base``, 
 service points to with ``rdfs:seeAlso``.
 
 IRIs of the service are built from the request (the server answers on any host); graph names
-stay canonical, since they are what ``default-graph-uri`` / ``named-graph-uri`` and ``GRAPH``
-must use.
+are the host's IRIs too (``local``), like the graph names of query results: the endpoint takes
+them, and the canonical ones, in ``default-graph-uri`` / ``named-graph-uri`` and ``GRAPH``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pyoxigraph as ox
@@ -89,9 +89,13 @@ def description(
     row_limit: int,
     prefixes: Mapping[str, str] | None = None,
     base_iri: str | None = None,
+    local: Callable[[str], str] = str,
 ) -> list[ox.Triple]:
     """The service description of ``endpoint`` (the URL the client used; ``root`` its root),
-    with the predefined ``prefixes`` and the ``base_iri`` of relative IRIs in queries."""
+    with the predefined ``prefixes`` and the ``base_iri`` of relative IRIs in queries.
+
+    ``local`` maps a canonical graph name to the one a client of this root uses.
+    """
     service = _n(endpoint)
     dataset = _n(root + ".well-known/void#dataset")
     default_graph = ox.BlankNode("defaultGraph")
@@ -151,7 +155,7 @@ def description(
         triples += [
             ox.Triple(dataset, _n(SD + "namedGraph"), named),
             ox.Triple(named, a, _n(SD + "NamedGraph")),
-            ox.Triple(named, _n(SD + "name"), _n(name)),
+            ox.Triple(named, _n(SD + "name"), _n(local(name))),
             ox.Triple(named, _n(SD + "graph"), graph),
             ox.Triple(graph, a, _n(SD + "Graph")),
             ox.Triple(graph, _n(VOID + "triples"), _count(size)),

@@ -87,6 +87,13 @@ def render_text(report: Report, fail_on: str) -> str:
             f"  {location(e.file, e.line, e.column)}: error: {e.message}" for e in report.errors
         ]
         out.append("")
+    lint = [f for f in report.results if f.kind == "lint"]
+    if lint:
+        # Lint messages name their term or literal; the causes come before the SHACL results.
+        out.append("Vocabulary lint:")
+        for f in lint:
+            out.append(f"  {location(f.file, f.line, f.column)}  {f.severity:<9} {f.message}")
+        out.append("")
     shacl = [f for f in report.results if f.kind == "shacl"]
     if shacl:
         out.append("SHACL results, by focus node:")
@@ -104,13 +111,6 @@ def render_text(report: Report, fail_on: str) -> str:
                     f"({compact(f.constraint, p)})" if f.constraint else "",
                 ]
                 out.append("              " + "  ".join(x for x in facts if x))
-        out.append("")
-    lint = [f for f in report.results if f.kind == "lint"]
-    if lint:
-        out.append("Vocabulary lint:")
-        for f in lint:
-            term = compact(f.focus_node, p)
-            out.append(f"  {location(f.file, f.line)}  {f.severity:<9} {term}: {f.message}")
         out.append("")
     engine = [f for f in report.results if f.kind == "engine"]
     if engine:
@@ -134,6 +134,7 @@ def _finding_json(f: Finding) -> dict[str, object]:
         "constraint": f.constraint,
         "file": f.file,
         "line": f.line,
+        "column": f.column,
     }
 
 
@@ -177,8 +178,15 @@ def _detail(f: Finding, prefixes: dict[str, str]) -> str:
     return f"{f.message} [{', '.join(x for x in facts if x)}]"
 
 
-def _finding_line(f: Finding, prefixes: dict[str, str]) -> str:
-    return f"{location(f.file, f.line)}: {f.severity}: {_detail(f, prefixes)}"
+def finding_line(f: Finding, prefixes: dict[str, str]) -> str:
+    """One finding on one line, ``file:line[:column]: Severity: message [facts]``: JUnit's
+    failure text and the server's refusal to start use the same line."""
+    return f"{location(f.file, f.line, f.column)}: {f.severity}: {_detail(f, prefixes)}"
+
+
+def error_line(e: InputError) -> str:
+    """One input error on one line, ``file:line:column: message``."""
+    return f"{location(e.file, e.line, e.column)}: {e.message}"
 
 
 def _testcase(
@@ -192,10 +200,10 @@ def _testcase(
         failure = ET.SubElement(
             case, "failure", message=f"{len(failing)} finding(s): {severities}", type=severities
         )
-        failure.text = "\n".join(_finding_line(f, report.prefixes) for f in failing)
+        failure.text = "\n".join(finding_line(f, report.prefixes) for f in failing)
     if shown:
         ET.SubElement(case, "system-out").text = "\n".join(
-            _finding_line(f, report.prefixes) for f in shown
+            finding_line(f, report.prefixes) for f in shown
         )
 
 
@@ -205,7 +213,7 @@ def render_junit(report: Report, fail_on: str) -> str:
     for e in report.errors:
         case = ET.SubElement(suite, "testcase", classname="ictkg.input", name=e.file, time="0")
         error = ET.SubElement(case, "error", message=e.message, type="UnusableInput")
-        error.text = f"{location(e.file, e.line, e.column)}: {e.message}"
+        error.text = error_line(e)
     if not report.errors:
         by_kind = {k: [f for f in report.results if f.kind == k] for k in ("shacl", "lint")}
         for file in report.checked:
@@ -263,10 +271,14 @@ def render_github(report: Report, fail_on: str) -> str:
         if f.kind == "shacl":
             title = f"SHACL {f.severity}: {compact(f.source_shape or f.constraint, p)}"
         elif f.kind == "lint":
-            title = f"Vocabulary lint: {compact(f.focus_node, p)}"
+            title = f"Vocabulary lint: {(f.constraint or 'lint:').removeprefix('lint:')}"
         else:
             title = "Validator warning"
-        out.append(github_command(level, _detail(f, p), file=f.file, line=f.line, title=title))
+        out.append(
+            github_command(
+                level, _detail(f, p), file=f.file, line=f.line, col=f.column, title=title
+            )
+        )
     out.append(summary(report, fail_on))
     return "\n".join(out) + "\n"
 

@@ -25,14 +25,24 @@ Decisions:
 * Files are the RDF files ``server.store.embedded.rdf_files`` finds, the same ones the server loads.
 * Severity gate: pyshacl calls any result non-conforming; we decide with ``fail_on``, so warnings
   and infos are shown without failing the build unless asked to.
+* The vocabulary lint (``server.validation.lint``: unknown terms and namespaces, near-miss
+  namespaces, ill-typed literals) finds the causes; SHACL results are often their consequences.
+  Lint findings come first in every output, so the first line a user reads names the cause.
+* rdflib reports an ill-typed literal (``"2009-02-30"^^xsd:date``) or an odd IRI while parsing by
+  logging a warning with a traceback (logger ``rdflib.term``) or by ``warnings.warn``; the lint
+  reports the same problems with their file and line, so during a run those warnings are not
+  shown (:func:`_quiet_rdflib`). Nothing here lets an exception out for any input file: every
+  failure is an :class:`InputError` (exit 2) or a finding.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,7 +59,13 @@ from server.config import ONTOLOGY_NS, ontology_namespace
 from server.rdf.formats import SOURCE_FORMATS
 from server.rdf.labels import LABEL_PREDICATES
 from server.store.embedded import RDF_SUFFIXES, dataset_hash, rdf_files
-from server.validation.lint import lint
+from server.validation.lint import (
+    LintFinding,
+    lint,
+    literal_findings,
+    namespace_findings,
+    vocabulary_terms,
+)
 from server.validation.sourcemap import SourceMap, scan
 
 #: SHACL severities (SHACL section 2.1.4), gravest first; the names used in every output.
@@ -57,6 +73,9 @@ SEVERITIES: tuple[str, ...] = ("Violation", "Warning", "Info")
 
 #: ``--fail-on`` values: the least grave severity that still fails the run.
 FAIL_ON: dict[str, int] = {"violation": 0, "warning": 1, "info": 2}
+
+#: How a failure of the validator itself begins (it should never happen: the fuzz tests check).
+INTERNAL_ERROR = "the validator failed on this input (please report it)"
 
 #: Exit codes, pyshacl's convention (``pyshacl --help``): 0 conforms, 1 not, 2 unusable input.
 EXIT_CONFORMS, EXIT_FAILS, EXIT_UNUSABLE = 0, 1, 2
@@ -87,6 +106,7 @@ class Finding:
     constraint: str | None = None
     file: str | None = None
     line: int | None = None
+    column: int | None = None
 
     @property
     def rank(self) -> int:
@@ -138,7 +158,7 @@ class Report:
         return self.exit_code(fail_on) == EXIT_CONFORMS
 
     def render(self, fmt: str = "text", fail_on: str = "violation") -> str:
-        """The report as ``text``, ``json``, ``junit`` or ``github`` (``validation_formats``)."""
+        """The report as ``text``, ``json``, ``junit`` or ``github`` (``validation.formats``)."""
         from server.validation.formats import RENDERERS
 
         return RENDERERS[fmt](self, fail_on)
@@ -179,16 +199,39 @@ def _load(file: Path, role: str) -> _Source | InputError:
         return InputError(name, f"cannot read: {error}")
     graph = Graph()
     try:
-        graph.parse(
-            data=text,
-            format=SOURCE_FORMATS[file.suffix].rdflib_format,
-            publicID=file.resolve().as_uri(),
-        )
+        with warnings.catch_warnings():
+            # An odd literal ("yes"^^xsd:boolean) is the lint's to report, with its line.
+            warnings.simplefilter("ignore")
+            graph.parse(
+                data=text,
+                format=SOURCE_FORMATS[file.suffix].rdflib_format,
+                publicID=file.resolve().as_uri(),
+            )
+        sourcemap = scan(text, file)
     except BadSyntax as error:  # rdflib counts lines from 0
         return InputError(name, error.message, error.lines + 1)
     except Exception as error:  # any parser failure is unusable input, never a traceback
         return InputError(name, f"{type(error).__name__}: {error}")
-    return _Source(name, role, graph, scan(text, file))
+    return _Source(name, role, graph, sourcemap)
+
+
+class _BelowError(logging.Filter):
+    """Drops warnings and below: rdflib's own reports of what the lint reports with a line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR
+
+
+@contextmanager
+def _quiet_rdflib() -> Iterator[None]:
+    """While validating, rdflib's per-literal warnings (with tracebacks) are not printed."""
+    logger = logging.getLogger("rdflib.term")
+    quiet = _BelowError()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
 
 
 def _load_directory(directory: Path, role: str) -> tuple[list[Path], list[_Source | InputError]]:
@@ -255,7 +298,24 @@ def validate(
     *,
     project_ns: str = ONTOLOGY_NS,
 ) -> Report:
-    """Validate data and ontology against the shapes, and lint the vocabulary of all three."""
+    """Validate data and ontology against the shapes, and lint the vocabulary of all three.
+
+    Never raises for any content of the directories: a failure of the validator itself (a bug,
+    which the fuzz tests look for) is reported as unusable input, with its cause, not as a
+    traceback.
+    """
+    started = time.perf_counter()
+    with _quiet_rdflib():
+        try:
+            return _validate(Path(ontology_dir), Path(data_dir), Path(shapes_dir), project_ns)
+        except Exception as error:
+            message = f"{INTERNAL_ERROR}: {type(error).__name__}: {error}"
+            report = Report(errors=[InputError(display_path(Path(data_dir)), message)])
+            report.seconds = time.perf_counter() - started
+            return report
+
+
+def _validate(ontology_dir: Path, data_dir: Path, shapes_dir: Path, project_ns: str) -> Report:
     started = time.perf_counter()
     report = Report()
     sources: list[_Source] = []
@@ -302,23 +362,39 @@ def validate(
     report.results += _shacl_findings(results_graph, shapes, data, locator)
     report.results += [Finding("engine", "Warning", f"pyshacl: {w.message}") for w in caught]
     declared = {str(s) for s in ontology.subjects(RDF.type, None) if isinstance(s, URIRef)}
-    for found in lint(
-        [s.sourcemap for s in sources], [s.name for s in sources], declared, project_ns
-    ):
-        report.results.append(
-            Finding(
-                kind="lint",
-                severity="Violation",
-                message=found.message,
-                focus_node=found.iri,
-                constraint=found.rule,
-                file=found.file,
-                line=found.line,
-            )
-        )
-    report.results.sort(key=lambda f: (f.file is None, f.file or "", f.line or 0, f.rank))
+    report.results += [_lint_finding(found) for found in _lint(sources, declared, project_ns)]
+    # Causes first (the lint), then SHACL results, each in file order.
+    report.results.sort(
+        key=lambda f: (f.kind != "lint", f.file is None, f.file or "", f.line or 0, f.rank)
+    )
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _lint(sources: list[_Source], declared: set[str], project_ns: str) -> list[LintFinding]:
+    """Every lint rule over every source (``server.validation.lint``)."""
+    found = []
+    for source in sources:
+        found += namespace_findings(
+            source.sourcemap, source.name, vocabulary_terms(source.graph), project_ns, declared
+        )
+        found += literal_findings(source.sourcemap, source.name)
+    found += lint([s.sourcemap for s in sources], [s.name for s in sources], declared, project_ns)
+    return found
+
+
+def _lint_finding(found: LintFinding) -> Finding:
+    return Finding(
+        kind="lint",
+        severity="Violation",
+        message=found.message,
+        focus_node=found.iri,
+        value=found.value,
+        constraint=found.rule,
+        file=found.file,
+        line=found.line,
+        column=found.column,
+    )
 
 
 class _Locator:
@@ -328,11 +404,39 @@ class _Locator:
     Blank nodes have no name in the source to look for: they are reported where their nearest
     named ancestor (a node that refers to them, transitively) is defined, else in the file that
     holds them.
+
+    A result about one value (``sh:value`` on a ``sh:resultPath``) whose statement is written in
+    another file than the focus node's definition is reported where that statement is: a wrong
+    date in ``b.ttl`` about an event defined in ``a.ttl`` names ``b.ttl``, at the literal's line.
     """
 
     def __init__(self, sources: list[_Source], union: Graph) -> None:
         self.sources = sources
         self.union = union
+
+    def locate_value(
+        self, focus: Node, path: Node | None, value: Node | None, file: str | None, line: int | None
+    ) -> tuple[str | None, int | None]:
+        """Where the statement ``focus path value`` is, if not in ``file``; else ``file:line``."""
+        if not isinstance(path, URIRef) or value is None or isinstance(focus, BNode):
+            return file, line
+        holding = [s for s in self.sources if (focus, path, value) in s.graph]
+        if not holding or any(s.name == file for s in holding):
+            return file, line
+        source = holding[0]
+        found = None
+        if isinstance(value, Literal) and value.datatype is not None:
+            found = next(
+                (
+                    x.line
+                    for x in source.sourcemap.literals
+                    if x.lexical == str(value) and x.datatype == str(value.datatype)
+                ),
+                None,
+            )
+        if found is None:
+            found = source.sourcemap.subject_line(str(focus))
+        return source.name, found
 
     def locate(self, node: Node) -> tuple[str | None, int | None]:
         if isinstance(node, BNode):
@@ -383,6 +487,8 @@ def _shacl_findings(results: Graph, shapes: Graph, data: Graph, locator: _Locato
         constraint = results.value(result, SH.sourceConstraintComponent)
         severity = results.value(result, SH.resultSeverity)
         file, line = locator.locate(focus) if focus is not None else (None, None)
+        if focus is not None:
+            file, line = locator.locate_value(focus, path, value, file, line)
         findings.append(
             Finding(
                 kind="shacl",

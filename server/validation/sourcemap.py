@@ -10,6 +10,10 @@ included, and local-name escapes), ``@base``/``BASE``, and nesting of ``[ ]`` an
 the *subject* of a statement (section 2.1 "Simple Triples", section 6.5 rule [6] ``triples``) is
 told apart from the same IRI in object position.
 
+It also records where each ``@prefix`` is declared and every typed literal (lexical form,
+datatype IRI, position), so that a misspelt namespace is reported on its declaration and an
+ill-typed literal on the line that holds it.
+
 N-Triples files go through the same scanner: their syntax is a subset of Turtle's.
 """
 
@@ -54,6 +58,9 @@ _TOKEN = re.compile(
 )
 
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+#: String escapes (section 6.4): ECHAR and UCHAR, in one pass so ``\\u`` stays literal.
+_STRING_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})|\\(.)", re.DOTALL)
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
@@ -68,6 +75,26 @@ class Occurrence:
     subject: bool
 
 
+@dataclass(frozen=True)
+class TypedLiteral:
+    """A literal written with ``^^datatype``: its lexical form (escapes resolved) and position."""
+
+    lexical: str
+    datatype: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class PrefixDeclaration:
+    """One ``@prefix``/``PREFIX`` directive: the prefix, its namespace IRI and where it is."""
+
+    prefix: str
+    namespace: str
+    line: int
+    column: int
+
+
 @dataclass
 class SourceMap:
     """What a scan of one file found: every IRI occurrence, in order, and the prefixes declared."""
@@ -75,6 +102,8 @@ class SourceMap:
     file: Path
     occurrences: list[Occurrence] = field(default_factory=list)
     prefixes: dict[str, str] = field(default_factory=dict)
+    declarations: list[PrefixDeclaration] = field(default_factory=list)
+    literals: list[TypedLiteral] = field(default_factory=list)
 
     def subject_line(self, iri: str) -> int | None:
         """The line of the first statement whose subject is ``iri``, if any."""
@@ -85,8 +114,27 @@ class SourceMap:
         return next((o.line for o in self.occurrences if o.iri == iri), None)
 
 
+def _chr(code: str) -> str:
+    """A code point from hex digits; one that is not a character (past U+10FFFF) stays escaped."""
+    number = int(code, 16)
+    return chr(number) if number <= 0x10FFFF else "\\U" + code
+
+
 def _unescape_iri(text: str) -> str:
-    return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    return _UCHAR.sub(lambda m: _chr(m.group(1) or m.group(2)), text)
+
+
+def _unescape_string(token: str) -> str:
+    """The lexical form of a string token: quotes removed, ECHAR and UCHAR resolved."""
+    quote = 3 if token[:3] in ('"""', "'''") and len(token) >= 6 else 1
+    body = token[quote:-quote]
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(3) is not None:
+            return _ECHAR.get(match.group(3), match.group())
+        return _chr(match.group(1) or match.group(2))
+
+    return _STRING_ESCAPE.sub(replace, body)
 
 
 def scan(text: str, file: Path, base: str | None = None) -> SourceMap:
@@ -101,11 +149,17 @@ def scan(text: str, file: Path, base: str | None = None) -> SourceMap:
     expect_subject = True  # at depth 0, the next term begins a statement
     directive: str | None = None  # "prefix" or "base" while reading a directive
     pending_prefix: str | None = None
+    directive_at = (0, 0)
+    # A string just read (lexical form, line, column), and whether "^^" followed it.
+    literal: tuple[str, int, int] | None = None
+    typed = False
 
     for match in _TOKEN.finditer(text):
         kind, value = match.lastgroup, match.group()
         column = match.start() - line_start + 1
-        if kind in ("ws", "comment", "long_string", "string"):
+        if kind in ("long_string", "string"):
+            literal, typed = (_unescape_string(value), line, column), False
+        elif kind in ("ws", "comment"):
             pass
         elif directive is not None:
             if kind == "pname" and directive == "prefix" and pending_prefix is None:
@@ -114,6 +168,9 @@ def scan(text: str, file: Path, base: str | None = None) -> SourceMap:
                 iri = _absolute(_unescape_iri(value[1:-1]), base)
                 if directive == "prefix" and pending_prefix is not None:
                     source.prefixes[pending_prefix] = iri
+                    source.declarations.append(
+                        PrefixDeclaration(pending_prefix, iri, *directive_at)
+                    )
                 else:
                     base = iri
                 directive, pending_prefix = None, None
@@ -121,8 +178,11 @@ def scan(text: str, file: Path, base: str | None = None) -> SourceMap:
                 expect_subject = True
         elif kind == "directive" and depth == 0 and expect_subject:
             directive = value.lstrip("@").lower()
+            directive_at = (line, column)
         elif kind in ("iri", "pname"):
             iri = _resolve(value, kind, source.prefixes, base)
+            if iri is not None and typed and literal is not None:
+                source.literals.append(TypedLiteral(literal[0], iri, literal[1], literal[2]))
             if iri is not None:
                 subject = expect_subject and depth == 0
                 source.occurrences.append(Occurrence(iri, line, column, subject))
@@ -139,6 +199,11 @@ def scan(text: str, file: Path, base: str | None = None) -> SourceMap:
                 expect_subject = True
         elif depth == 0 and kind in ("bnode", "number", "word"):
             expect_subject = False
+
+        if kind == "punct" and value == "^^":
+            typed = literal is not None
+        elif kind not in ("ws", "comment", "long_string", "string"):
+            literal, typed = None, False  # the datatype was read, or the string had none
 
         newlines = value.count("\n")
         if newlines:
