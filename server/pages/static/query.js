@@ -79,6 +79,8 @@
       doc: textarea.value,
       extensions: [
         CM.lineNumbers(),
+        // Long lines wrap: no sideways scrolling region on a phone (keyboard users reach all).
+        CM.EditorView.lineWrapping,
         CM.history(),
         CM.drawSelection(),
         CM.highlightActiveLine(),
