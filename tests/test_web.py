@@ -296,11 +296,15 @@ def test_the_timeline_axis_fits_the_events():
 
 
 def test_diagram_names_its_edges():
-    """Issue 13: each relation is named on its curve, not only in a tooltip."""
+    """Issue 13: a relation is named on its curve where the name has room, and never over a
+    box: squeezed between two boxes side by side, it keeps only its tooltip."""
     boxes = [diagram.ClassBox("a", "a", "Event"), diagram.ClassBox("b", "b", "Place")]
-    svg = str(diagram.render(boxes, {}, [diagram.Relation("a", "b", "held in")], "Classes"))
-    assert '<text class="rel-label"' in svg
-    assert re.search(r'<text class="rel-label"[^>]*>held in</text>', svg)
+    held_in = [diagram.Relation("a", "b", "held in")]
+    roomy = str(diagram.render(boxes, {"b": ["a"]}, held_in, "Classes"))
+    assert re.search(r'<text class="rel-label"[^>]*>held in</text>', roomy)
+    squeezed = str(diagram.render(boxes, {}, held_in, "Classes"))
+    assert "rel-label" not in squeezed
+    assert "<title>held in</title>" in squeezed
 
 
 def test_diagram_places_subclasses_under_their_parent():
