@@ -350,3 +350,33 @@ def test_the_endpoint_cap_is_the_last_page():
     assert 'rel="next"' not in html
     assert "cut at 20 rows" in html
     assert client.get("/query", query_string={"query": NUMBERS, "page": "0"}).status_code == 400
+
+
+CHARTS = [
+    pytest.param(
+        'SELECT ?name ?n WHERE { VALUES (?name ?n) { ("a" 3) ("b" 12) } }',
+        'svg class="chart"',
+        id="counts-as-bars",
+    ),
+    pytest.param(
+        "SELECT ?name ?d WHERE { VALUES (?name ?d) "
+        '{ ("a" "2003-12-10"^^<http://www.w3.org/2001/XMLSchema#date>) } }',
+        'svg class="timeline"',
+        id="dates-on-a-time-axis",
+    ),
+    pytest.param("SELECT ?n WHERE { VALUES ?n { 1 2 } }", None, id="one-column-no-drawing"),
+    pytest.param(
+        'SELECT ?a ?b WHERE { VALUES (?a ?b) { ("x" "y") } }', None, id="no-numbers-no-drawing"
+    ),
+]
+
+
+@pytest.mark.parametrize(("query", "drawing"), CHARTS)
+def test_the_query_page_draws_counts_and_dates(client, query, drawing):
+    """Issue 13: a bar chart when the results are counts, a timeline when they are dates."""
+    html = page_text(client.get("/query", query_string={"query": query}))
+    if drawing is None:
+        assert 'class="answer-chart"' not in html
+    else:
+        assert drawing in html
+        assert 'class="answer-chart"' in html

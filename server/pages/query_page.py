@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import OWL, RDF, RDFS, Graph, Literal
+from flask_babel import gettext as _
+from markupsafe import Markup
+from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal
 
 from server.i18n import vocabulary
 from server.i18n.language import Choice
+from server.pages import chart, timeline
 from server.pages.values import literal_view
 from server.rdf import labels
 from server.rdf.formats import DATASET_OFFERS, RDF_OFFERS, RESULTS_OFFERS, Offer
@@ -48,6 +51,9 @@ class Answer:
     first: int = 1
     has_next: bool = False
     total: int | None = None
+    #: A drawing of the rows shown: a timeline when a column holds dates, bars when one holds
+    #: numbers (see :func:`drawing`); empty when neither.
+    chart: Markup = field(default_factory=Markup)
 
 
 def cell(term: Any, names: Graph, rw: Rewriter, choice: Choice) -> dict[str, Any] | None:
@@ -122,6 +128,7 @@ def run(
         kind,
         columns,
         rows,
+        chart=drawing(columns, shown, rows) if kind == "select" else Markup(),
         # Cut by the endpoint's own cap, not by this page's end: the download is cut too.
         truncated=result.truncated and page * size >= cap,
         formats=formats,
@@ -130,6 +137,70 @@ def run(
         has_next=result.truncated and page * size < cap,
         total=None if result.truncated else len(raw),
     )
+
+
+# --- a drawing of the answer -------------------------------------------------------------------
+
+NUMBER_TYPES = {
+    str(t)
+    for t in (XSD.integer, XSD.int, XSD.long, XSD.short, XSD.decimal, XSD.double, XSD.float,
+              XSD.nonNegativeInteger, XSD.positiveInteger)
+}  # fmt: skip
+DATE_TYPES = {str(t) for t in (XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth)}
+#: Above this many rows a page draws nothing (a chart of hundreds of bars explains nothing).
+MAX_DRAWN = 60
+
+
+def typed_column(raw: list[list[Any]], types: set[str]) -> int | None:
+    """The first column whose every bound value is a literal of ``types`` (None if none)."""
+    for index in range(len(raw[0]) if raw else 0):
+        values = [row[index] for row in raw if row[index] is not None]
+        if values and all(isinstance(v, ox.Literal) and v.datatype.value in types for v in values):
+            return index
+    return None
+
+
+def drawing(columns: list[str], raw: list[list[Any]], rows: list[list[Any]]) -> Markup:
+    """A timeline when a column holds dates (a second date column is the end), else bars when
+    one holds numbers; each row named by its first other column. Nothing for one-column
+    answers or more than ``MAX_DRAWN`` rows."""
+    if len(columns) < 2 or not raw or len(raw) > MAX_DRAWN:
+        return Markup()
+    dated = typed_column(raw, DATE_TYPES)
+    counted = typed_column(raw, NUMBER_TYPES) if dated is None else None
+    value = dated if dated is not None else counted
+    if value is None:
+        return Markup()
+    name = next(i for i in range(len(columns)) if i != value)
+    later = [i for i in range(len(columns)) if i not in (value, name)]
+    end = next((i for i in later if typed_column([[r[i]] for r in raw], DATE_TYPES) == 0), None)
+
+    def named(row: list[Any]) -> tuple[str, str | None]:
+        shown = row[name]
+        if shown is None:
+            return "", None
+        return shown.get("label") or shown.get("text") or "", shown.get("href")
+
+    if dated is not None:
+        events = []
+        for raw_row, row in zip(raw, rows, strict=True):
+            if raw_row[dated] is None:
+                continue
+            label, href = named(row)
+            stop = raw_row[end].value if end is not None and raw_row[end] is not None else None
+            events.append(timeline.Event(href, label, raw_row[dated].value, stop))
+        return timeline.render(events, _("The rows on a time axis"))
+    bars = []
+    for raw_row, row in zip(raw, rows, strict=True):
+        if raw_row[counted] is None:
+            continue
+        try:
+            number = float(raw_row[counted].value)
+        except ValueError:
+            continue
+        label, href = named(row)
+        bars.append(chart.Bar(label, number, row[counted]["text"], href))
+    return chart.render(bars, _("The rows as bars"))
 
 
 # --- what the editor completes ------------------------------------------------------------------
