@@ -35,6 +35,8 @@ install-test: $(VENV)/.test
 	@$(call APT,chromium,/usr/bin/chromium)
 # The static export is checked against the live app through Debian's nginx (test_export_site).
 	@$(call APT,nginx-light,/usr/sbin/nginx)
+# The remote-store tests (tests/test_remote_conformance.py, test_loader.py) run Debian's Virtuoso.
+	@$(call APT,virtuoso-opensource,/usr/bin/virtuoso-t)
 # Real clients (tests/test_real_clients.py): Debian's raptor (rapper) and rasqal (roqet), and
 # Comunica from npm, installed from tests/clients/package-lock.json into tests/clients/.
 	@$(call APT,raptor2-utils,/usr/bin/rapper)

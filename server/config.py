@@ -198,9 +198,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QUERY_WORKERS", 2, "int", "query processes per web worker (`--query-workers`)", 1, 64),
     # Added to the query workers' nice value: queries yield the CPU to the web workers.
     Setting("QUERY_WORKER_NICE", 10, "int", "CPU niceness added to query processes", 0, 19),
-    # A remote store's requests time out after this (the server's own pages; user queries stop
-    # earlier, at QUERY_TIMEOUT).
-    Setting("REMOTE_TIMEOUT", 30.0, "float", "wait for a remote store", 0.001, 3600, "seconds"),
+    # A remote store's requests time out after REMOTE_TIMEOUT (the server's own pages: a frozen
+    # engine gives a 503 that soon; user queries may take up to QUERY_TIMEOUT). Its graph names,
+    # sizes and version are re-read every REMOTE_REFRESH seconds in the background.
+    Setting("REMOTE_TIMEOUT", 5.0, "float", "wait for a remote store", 0.001, 3600, "seconds"),
+    Setting(
+        "REMOTE_REFRESH",
+        10.0,
+        "float",
+        "re-read a remote store's graphs and version, off the request path",
+        0.01,
+        86_400,
+        "seconds",
+    ),
     # Pages.
     Setting(
         "BACKLINKS_PAGE_SIZE", 50, "int", "incoming links per page of a description", 1, 10_000
@@ -325,6 +335,8 @@ class UnknownVariable(SettingError):
 TOOL_VARIABLES = {
     "ICTKG_SCREENSHOTS": "the browser tests keep every screenshot",
     "ICTKG_LOAD_SECONDS": "the duration of `make load`",
+    "ICTKG_LOAD_USER": "the account `ictkg load` writes to a remote store with",
+    "ICTKG_LOAD_PASSWORD": "its password",
 }
 
 
@@ -400,3 +412,59 @@ def default_text(value: Any) -> str:
         return f"{value:g}"
     text = str(value)
     return text if len(text) <= 48 else text[:40] + "…"
+
+
+# --- the dataset options of the command line ----------------------------------------------------
+
+#: The options every command that reads the dataset takes (``ictkg validate``, ``serve``,
+#: ``export-site``, ``load``), by parameter name, and the setting each one sets.
+DATASET_OPTIONS: dict[str, str] = {
+    "ontology": "ONTOLOGY_DIR",
+    "data": "DATA_DIR",
+    "shapes": "SHAPES_DIR",
+    "base_iri": "BASE_IRI",
+}
+
+
+def dataset_options(*params: str) -> Any:
+    """The click options for these dataset parameters, declared once for every command.
+
+    Each is absent (``None``) unless given, so its setting comes from its ``ICTKG_*`` variable,
+    else its default, exactly as for the server (:func:`dataset_overrides`, :func:`dataset_value`).
+    """
+    import click
+
+    def apply(command: Any) -> Any:
+        for param in reversed(params):
+            setting = BY_NAME[DATASET_OPTIONS[param]]
+            flag = "--" + param.replace("_", "-")
+            # No checks by click: each command names a wrong folder in its own words.
+            kind = None if setting.kind == "base" else click.Path(path_type=Path, readable=False)
+            text = setting.about.split(" (`")[0]
+            command = click.option(
+                flag,
+                param,
+                type=kind,
+                help=f"{text[0].upper()}{text[1:]} (default: {setting.variable}, else "
+                f"{default_text(setting.default)}).",
+            )(command)
+        return command
+
+    return apply
+
+
+def dataset_overrides(values: Mapping[str, Any]) -> dict[str, str]:
+    """The settings the given dataset options set (options not given set nothing)."""
+    return {
+        DATASET_OPTIONS[param]: str(value)
+        for param, value in values.items()
+        if param in DATASET_OPTIONS and value is not None
+    }
+
+
+def dataset_value(name: str, overrides: Mapping[str, Any]) -> str:
+    """A dataset setting for a tool outside the app: the option, else ``ICTKG_*``, else default."""
+    if name in overrides:
+        return str(overrides[name])
+    source = environment_source(name)
+    return source[1] if source else str(DEFAULTS[name])

@@ -316,8 +316,10 @@ def test_killing_the_master_mid_query_frees_the_port(tmp_path, http_server) -> N
     options += ("--server", http_server)
     with served(*options, dataset=dataset, log=tmp_path / "log") as server:
         port = int(server.root.rsplit(":", 1)[1].strip("/"))
+        # Per web worker: its spawner and two query workers, once both workers are up (the
+        # server answers as soon as one of them is).
+        wait_for(lambda: len(query_workers(server.pid)) >= 2 * 2, what="both workers' processes")
         pids = query_workers(server.pid)
-        assert len(pids) >= 2 * 2  # per web worker: its spawner and two query workers
         assert {pid: tcp_sockets(pid) for pid in pids} == {pid: set() for pid in pids}
         client = start_runaway(server, 60)
         for pid in [server.pid, *server.workers()]:

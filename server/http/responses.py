@@ -30,7 +30,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, request
@@ -42,6 +41,7 @@ from server.i18n import language
 from server.rdf import jsonld
 from server.rdf.formats import Offer, by_name
 from server.rdf.iris import Rewriter
+from server.store.base import StoreUnavailable
 from server.store.prefixes import predefined
 
 JSONLD = "application/ld+json"
@@ -101,10 +101,13 @@ def init_app(app: Flask) -> None:
 
 
 def dataset_mtime(store: Any) -> datetime:
-    """The newest modification time of the loaded files, else now (whole seconds, UTC)."""
-    files: Sequence[Path] = getattr(store, "files", None) or []
-    stamp = max((f.stat().st_mtime for f in files), default=time.time())
-    return datetime.fromtimestamp(int(stamp), tz=UTC)
+    """The newest modification time of the loaded files (as ``ictkg load`` recorded it for a
+    remote store), else now (whole seconds, UTC)."""
+    try:
+        stamp = store.modified
+    except StoreUnavailable:  # a remote store that is down at start-up
+        stamp = None
+    return datetime.fromtimestamp(int(stamp if stamp is not None else time.time()), tz=UTC)
 
 
 def state() -> HttpState:

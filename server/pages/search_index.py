@@ -15,7 +15,8 @@ columns, all written in Latin letters (:mod:`server.i18n.transliteration`), so "
 The tokenizer is ``unicode61 remove_diacritics 2``: case and accents do not matter. A query
 matches when every one of its words begins a word of the row, in any column and any order
 (``Minsk 2009`` finds the summit held in Minsk in 2009); rows rank by BM25 with names weighing
-most. The index also keeps each resource's names and kinds, so results and suggestions are
+most, and among the best of them a resource whose name begins with the query comes first.
+The index also keeps each resource's names and kinds, so results and suggestions are
 labelled without another query.
 """
 
@@ -42,6 +43,8 @@ DATE_TYPES = (XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth)
 #: Column weights for BM25: a word in a name counts most, then a date, then a description.
 WEIGHTS = (10.0, 1.0, 4.0)
 WORD = re.compile(r"\w+", re.UNICODE)
+#: How many of the best BM25 matches are ordered again by how closely a name matches.
+RERANKED = 200
 #: At most this many words of a query are used (a longer query is cut, not refused).
 MAX_WORDS = 12
 
@@ -141,7 +144,9 @@ class SearchIndex:
                 entry.descriptions.append((value.value, value.language))
             elif value.datatype.value in dates:
                 entry.dates.append(value.value)
-        self.entries = [e for e in entries.values() if e.names]
+        # In IRI order, so ties in rank come out alike whatever order the store answered in
+        # (the embedded store and a remote engine give the same page).
+        self.entries = sorted((e for e in entries.values() if e.names), key=lambda e: e.iri)
         self.by_iri = {e.iri: e for e in self.entries}
         self.connection = sqlite3.connect(":memory:", check_same_thread=False)
         self.lock = threading.Lock()
@@ -193,9 +198,32 @@ class SearchIndex:
             found = self.connection.execute(
                 "SELECT rowid FROM idx WHERE idx MATCH ? ORDER BY bm25(idx, ?, ?, ?), rowid "
                 "LIMIT ?",
-                (expression, *WEIGHTS, limit),
+                (expression, *WEIGHTS, max(limit, RERANKED)),
             ).fetchall()
-        return [self.hit(self.entries[rowid], text, chain) for (rowid,) in found]
+        # BM25 favours short rows: a resource with many names (every language, alternative
+        # names) would fall behind one that mentions the words once. Among the best matches,
+        # a resource with a name that begins with what was typed comes first, then one with a
+        # name holding all the words; BM25 orders within each.
+        wanted = " ".join(latin(w) for w in WORD.findall(text))
+        words = wanted.split()
+
+        def closeness(entry: Entry) -> tuple[int, int]:
+            """0: a name begins with the query (the shortest such name first), 1: a name holds
+            every word, 2: the words are spread over names, descriptions and dates."""
+            names = [" ".join(WORD.findall(latin(t, lang))) for _, t, lang in entry.names]
+            starting = [len(name) for name in names if name.startswith(wanted)]
+            if starting:
+                return 0, min(starting)
+            for name in names:
+                if all(any(n.startswith(w) for n in name.split()) for w in words):
+                    return 1, 0
+            return 2, 0
+
+        ranked = sorted(
+            enumerate(self.entries[rowid] for (rowid,) in found),
+            key=lambda item: (closeness(item[1]), item[0]),
+        )
+        return [self.hit(entry, text, chain) for _, entry in ranked[:limit]]
 
     def label(self, iri: str, chain: tuple[str, ...]) -> str:
         """The resource's label as :func:`server.rdf.labels.label` picks it (alternative

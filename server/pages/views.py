@@ -15,9 +15,11 @@ holds them to that.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 from flask import (
     Blueprint,
     Flask,
@@ -39,7 +41,7 @@ from server.i18n import language
 from server.pages import examples, query_page, search_index, timeline
 from server.pages.resource_page import script_json
 from server.pages.values import format_count, iri_view, literal_view
-from server.rdf import labels
+from server.rdf import alignments, labels
 from server.rdf.formats import HTML, Offer
 from server.rdf.scheme import things_prefix
 from server.rdf.terms import to_rdflib
@@ -116,13 +118,19 @@ LABEL_VALUES = " ".join(f"<{p}>" for p in labels.LABEL_PREDICATES)
 
 
 def kinds_query(base: str) -> str:
-    """Instances per class (sub-classes included), with the class labels and super-classes."""
+    """Instances per class (sub-classes included), with the class labels and super-classes.
+
+    The kinds are ours and the outside classes the data states (``skos:Concept``); those only
+    the alignments entail (``schema:Event``…, :mod:`server.rdf.alignments`) are not kinds of
+    their own here."""
+    entailed = alignments.graph_iri(base)
     return f"""
 SELECT ?c ?n ?lp ?l ?sup WHERE {{
   {{ SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{
       ?s a ?t . ?t <{RDFS.subClassOf}>* ?c .
       FILTER(isIRI(?s) && STRSTARTS(STR(?s), {sparql_str(things_prefix(base))}) && isIRI(?c))
-      FILTER(STRSTARTS(STR(?c), {sparql_str(base)}) || EXISTS {{ ?any a ?c }})
+      FILTER(STRSTARTS(STR(?c), {sparql_str(base)})
+             || EXISTS {{ GRAPH ?g {{ ?any a ?c }} FILTER(?g != <{entailed}>) }})
   }} GROUP BY ?c }}
   OPTIONAL {{ VALUES ?lp {{ {LABEL_VALUES} }} ?c ?lp ?l }}
   OPTIONAL {{ ?c <{RDFS.subClassOf}> ?sup FILTER(isIRI(?sup)) }}
@@ -274,7 +282,10 @@ def list_query(cls: str, base: str, chain: tuple[str, ...], sort: str, size: int
     """One page of the instances of ``cls`` (sub-classes included) with their total number.
 
     Sort keys are computed in the query: the label in the first language of the chain that has
-    one (else any label, else the IRI), and the earliest date-typed value of the resource.
+    one (else any label, else the IRI), and the earliest date-typed value of the resource. They
+    are sorted outside the grouping sub-query: Virtuoso does not let ``ORDER BY`` take an
+    expression of an aggregate's name where it is computed. The members are a sub-query of
+    their own: Virtuoso 7.2 drops every row when the ``subClassOf*`` path meets the OPTIONALs.
     """
     by_lang = []
     keys = []
@@ -285,21 +296,33 @@ def list_query(cls: str, base: str, chain: tuple[str, ...], sort: str, size: int
         )
         keys.append(f"?l{i}")
     member = f"?s a ?t . ?t <{RDFS.subClassOf}>* <{cls}> . FILTER(isIRI(?s))"
-    order = "?key ?s" if sort == "label" else "(!BOUND(?date)) ?date ?key ?s"
+    # Ties go by the IRI's text: engines order IRIs themselves differently (Virtuoso by its ids).
+    order = "?key STR(?s)" if sort == "label" else "(!BOUND(?date)) ?date ?key STR(?s)"
     return f"""
 SELECT ?n ?s ?key ?date WHERE {{
   {{ SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {member} }} }}
   OPTIONAL {{
-    SELECT ?s (MIN(?k) AS ?key) (MIN(?d) AS ?date) WHERE {{
-      {member}
-      {" ".join(by_lang)}
-      OPTIONAL {{ VALUES ?lpx {{ {LABEL_VALUES} }} ?s ?lpx ?lx }}
-      OPTIONAL {{ ?s ?dp ?dv FILTER(datatype(?dv) IN ({DATE_TYPES.replace("> <", ">, <")})) }}
-      BIND(LCASE(STR(COALESCE({", ".join(keys)}, ?lx, STR(?s)))) AS ?k)
-      BIND(STR(?dv) AS ?d)
-    }} GROUP BY ?s ORDER BY {order} LIMIT {size} OFFSET {(page - 1) * size}
+    SELECT ?s ?key ?date WHERE {{
+      {{ SELECT ?s (MIN(?k) AS ?key) (MIN(?d) AS ?date) WHERE {{
+        {{ SELECT DISTINCT ?s WHERE {{ {member} }} }}
+        {" ".join(by_lang)}
+        OPTIONAL {{ VALUES ?lpx {{ {LABEL_VALUES} }} ?s ?lpx ?lx }}
+        OPTIONAL {{ ?s ?dp ?dv FILTER(datatype(?dv) IN ({DATE_TYPES.replace("> <", ">, <")})) }}
+        BIND(LCASE(STR(COALESCE({", ".join(keys)}, ?lx, STR(?s)))) AS ?k)
+        BIND(STR(?dv) AS ?d)
+      }} GROUP BY ?s }}
+    }} ORDER BY {order} LIMIT {size} OFFSET {(page - 1) * size}
   }}
 }} ORDER BY {order}"""
+
+
+def list_key(sort: str, row: ox.QuerySolution) -> tuple:
+    """The order of :func:`list_query` (``ORDER BY``), for one of its rows."""
+    key = row["key"].value if row["key"] is not None else ""
+    if sort == "label":
+        return (key, row["s"].value)
+    date = row["date"].value if row["date"] is not None else ""
+    return (row["date"] is None, date, key, row["s"].value)
 
 
 @bp.get("/list")
@@ -321,7 +344,9 @@ def instances():
     source = store()
     rows = list(source.query(list_query(cls, config["BASE_IRI"], choice.chain, sort, size, page)))
     total = int(rows[0]["n"].value) if rows else 0
-    members = [row for row in rows if row["s"] is not None]
+    # The engine picked the page in order; the page's own rows are put in that order here too,
+    # since Virtuoso 7.2 can shuffle them when the outer ORDER BY meets the OPTIONAL join.
+    members = sorted((row for row in rows if row["s"] is not None), key=partial(list_key, sort))
     if total == 0:
         raise HttpError(404, _("no instances of %(cls)s", cls=cls))
     if page > 1 and not members:

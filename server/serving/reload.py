@@ -40,11 +40,12 @@ import os
 import shutil
 import signal
 import tempfile
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from server.workers.periodic import Periodic
 
 #: The configuration keys of the directories a snapshot copies, in a fixed order.
 DIRECTORY_KEYS = ("ONTOLOGY_DIR", "DATA_DIR", "SHAPES_DIR")
@@ -235,28 +236,17 @@ class Snapshots:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-class Watcher:
+class Watcher(Periodic):
     """Sends ``SIGHUP`` to this process once a change in ``directories`` has settled."""
 
     def __init__(self, directories: list[Path], interval: float = 0.5) -> None:
+        super().__init__("ictkg-watch", interval)
         self.directories = directories
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ictkg-watch", daemon=True)
+        self.served = self.seen = source_signature(directories)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        served = source_signature(self.directories)
-        seen = served
-        while not self._stop.wait(self.interval):
-            now = source_signature(self.directories)
-            if now == seen and now != served:
-                served = now
-                os.kill(os.getpid(), signal.SIGHUP)
-            seen = now
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+    def tick(self) -> None:
+        now = source_signature(self.directories)
+        if now == self.seen and now != self.served:
+            self.served = now
+            os.kill(os.getpid(), signal.SIGHUP)
+        self.seen = now

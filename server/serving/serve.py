@@ -33,7 +33,15 @@ from typing import Any
 
 import click
 
-from server.config import DEFAULTS, PROJECT_ROOT, SettingError, check
+from server.config import (
+    DATASET_OPTIONS,
+    DEFAULTS,
+    PROJECT_ROOT,
+    SettingError,
+    check,
+    dataset_options,
+    dataset_overrides,
+)
 
 
 class StartupError(click.ClickException):
@@ -349,10 +357,7 @@ OPTION_OF = {
     "QUERY_WORKERS": "--query-workers",
     "STORE_PATH": "--store",
     "SPARQL_ENDPOINT": "--sparql-endpoint",
-    "BASE_IRI": "--base-iri",
-    "ONTOLOGY_DIR": "--ontology",
-    "DATA_DIR": "--data",
-    "SHAPES_DIR": "--shapes",
+    **{name: "--" + param.replace("_", "-") for param, name in DATASET_OPTIONS.items()},
 }
 
 
@@ -476,10 +481,7 @@ def gunicorn_options(
     help="Keep the store on disk here (loaded once, reopened while the files are unchanged).",
 )
 @click.option("--sparql-endpoint", help="Use this remote SPARQL 1.1 endpoint as the store.")
-@click.option("--base-iri", help="Base IRI of the dataset.")
-@click.option("--ontology", type=click.Path(path_type=Path, readable=False))
-@click.option("--data", type=click.Path(path_type=Path, readable=False))
-@click.option("--shapes", type=click.Path(path_type=Path, readable=False))
+@dataset_options("ontology", "data", "shapes", "base_iri")
 @click.option(
     "--watch",
     is_flag=True,
@@ -524,12 +526,13 @@ def serve_command(
         "QUERY_TIMEOUT": query_timeout,
         "STORE_PATH": str(store_path) if store_path else None,
         "SPARQL_ENDPOINT": sparql_endpoint,
-        "BASE_IRI": base_iri,
-        "ONTOLOGY_DIR": str(ontology) if ontology else None,
-        "DATA_DIR": str(data) if data else None,
-        "SHAPES_DIR": str(shapes) if shapes else None,
     }
     overrides = {key: value for key, value in given.items() if value is not None}
+    overrides.update(
+        dataset_overrides(
+            {"ontology": ontology, "data": data, "shapes": shapes, "base_iri": base_iri}
+        )
+    )
     config = settings(overrides)
     check_settings(config, overrides)
     check_directories(config, overrides)
@@ -547,7 +550,7 @@ def serve_command(
             config["BASE_IRI"], [Path(config["ONTOLOGY_DIR"]), Path(config["DATA_DIR"])]
         )
         try:
-            prepare_disk_store(config["STORE_PATH"], graphs)
+            prepare_disk_store(config["STORE_PATH"], graphs, config["BASE_IRI"])
         except (OSError, SyntaxError) as error:
             raise StartupError(f"--store {config['STORE_PATH']}: {error}") from None
     elif not config["SPARQL_ENDPOINT"] and not dev:

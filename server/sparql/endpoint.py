@@ -60,6 +60,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from server.http.conneg import negotiate as best
 from server.http.errors import HttpError, render
 from server.http.responses import content_type, etag_for, query_base, query_prefixes, rewriter
+from server.rdf import alignments
 from server.rdf.formats import DATASET_OFFERS, HTML, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
 from server.sparql.service_description import PREFIXES, description
 from server.workers.errors import QueryError, query_failure
@@ -358,4 +359,5 @@ def sd_triples(store: Any) -> list[ox.Triple]:
         row_limit=int(config["RESULT_ROW_LIMIT"]),
         prefixes=query_prefixes(),
         base_iri=query_base(),
+        entailed=alignments.graph_iri(config["BASE_IRI"]),
     )

@@ -19,9 +19,10 @@ import ctypes
 import os
 import signal
 import stat
-import threading
 from collections.abc import Collection
 from pathlib import Path
+
+from server.workers.periodic import Periodic
 
 #: The process name (``/proc/<pid>/comm``, at most 15 bytes) of every query worker.
 QUERY_WORKER_NAME = "ictkg-query"
@@ -123,7 +124,7 @@ def reap_orphans() -> list[int]:
     return ended
 
 
-class OrphanReaper:
+class OrphanReaper(Periodic):
     """A thread of the master that ends adopted query workers every ``interval`` seconds.
 
     For granian, whose master offers no hook when a worker dies; gunicorn's master calls
@@ -131,17 +132,7 @@ class OrphanReaper:
     """
 
     def __init__(self, interval: float = 0.5) -> None:
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ictkg-reaper", daemon=True)
+        super().__init__("ictkg-reaper", interval)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            reap_orphans()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+    def tick(self) -> None:
+        reap_orphans()

@@ -456,7 +456,8 @@ class QueryPool:
         """The answer to ``job``; the query gets ``timeout`` seconds once a worker takes it.
 
         Raises :class:`QueryTimeout`, :class:`PoolBusy`, ``SyntaxError``, :class:`QueryRefused`,
-        :class:`StoreUnavailable` or :class:`QueryFailed`.
+        :class:`StoreUnavailable` (also when the query ran over and the store does not answer a
+        trivial query either) or :class:`QueryFailed`.
         """
         try:
             worker = self._idle.get(timeout=timeout)
@@ -477,6 +478,9 @@ class QueryPool:
             else:
                 self._idle.put(worker)
         if reply is None:
+            # A store that does not answer at all is down, not busy with this query: say so
+            # rather than ask the client to narrow a query that never ran.
+            self.store.check()
             raise QueryTimeout(f"the query ran over the time limit of {timeout:g} s")
         kind, value = reply
         if kind == "ok":
