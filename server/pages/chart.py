@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 WIDTH = 720
 ROW = 22
 LABEL_WIDTH = 260
-LABEL_CHARS = 40
+LABEL_CHARS = 36  # at about 6.6 px a character, within LABEL_WIDTH
 PAD = 8
 
 
