@@ -35,6 +35,8 @@ METHODS = [
     ("**.py", "python"),
 ]
 OPTIONS = {"**/templates/**.html": {"trimmed": "true"}}
+#: Who answers for the catalogues (their headers name no person).
+HOLDER = "The Belarus ICT Cooperation Knowledge Graph engineers"
 #: The languages with a catalogue: every one but the source language.
 TRANSLATED = tuple(code for code in LANGUAGES if code != "en")
 
@@ -103,6 +105,9 @@ def update() -> dict[str, list[str]]:
             path.parent.mkdir(parents=True, exist_ok=True)
             catalog = Catalog(locale=code, project="ictkg", fuzzy=False)
             catalog.update(template, no_fuzzy_matching=True)
+        catalog.project, catalog.version = "ictkg", "0.1.0"
+        catalog.copyright_holder = HOLDER
+        catalog.msgid_bugs_address = catalog.last_translator = catalog.language_team = HOLDER
         with path.open("wb") as handle:
             write_po(handle, catalog, width=100, omit_header=False, sort_output=True)
         path.with_suffix(".mo").write_bytes(compiled(catalog))
