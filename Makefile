@@ -31,13 +31,13 @@ install-runtime: $(VENV)/.runtime
 install-test: $(VENV)/.test
 # The live-server tests check headers with curl, as consumers do.
 	@$(call APT,curl,/usr/bin/curl)
-# The browser tests (tests/test_e2e_browser.py) drive Debian's Chromium through Playwright.
+# The browser tests (tests/pages/test_e2e_browser.py) drive Debian's Chromium through Playwright.
 	@$(call APT,chromium,/usr/bin/chromium)
 # The static export is checked against the live app through Debian's nginx (test_export_site).
 	@$(call APT,nginx-light,/usr/sbin/nginx)
-# The remote-store tests (tests/test_remote_conformance.py, test_loader.py) run Debian's Virtuoso.
+# The remote-store tests (tests/store/test_remote_conformance.py, test_loader.py) run Debian's Virtuoso.
 	@$(call APT,virtuoso-opensource,/usr/bin/virtuoso-t)
-# Real clients (tests/test_real_clients.py): Debian's raptor (rapper) and rasqal (roqet), and
+# Real clients (tests/system/test_real_clients.py): Debian's raptor (rapper) and rasqal (roqet), and
 # Comunica from npm, installed from tests/clients/package-lock.json into tests/clients/.
 	@$(call APT,raptor2-utils,/usr/bin/rapper)
 	@$(call APT,rasqal-utils,/usr/bin/roqet)
@@ -86,7 +86,7 @@ bench: install-test
 LOAD_SECONDS ?= 60
 load: install-test
 	ICTKG_LOAD_SECONDS=$(LOAD_SECONDS) $(BIN)/python -m pytest -s -p no:randomly -o timeout=600 \
-		tests/test_load.py
+		tests/serving/test_load.py
 	$(BIN)/python -m bench.figures load --seconds $(LOAD_SECONDS)
 
 clean:

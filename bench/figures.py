@@ -4,10 +4,10 @@ Wall-clock and memory figures depend on the machine and on what else runs on it,
 suite asserts none of them (issue 15); they are measured here and each is printed beside its
 target, ``met`` or ``MISSED`` (the exit status is 1 if any target is missed):
 
-- ``load``: from the artifacts of ``tests/test_load.py`` (``make load`` runs it first): the p99
-  latency of simple requests while runaway queries run (target: under 200 ms), and the memory
-  of the server's processes after the second half of the run against after the first (Pss;
-  target: under 10 % growth, i.e. no leak).
+- ``load``: from the artifacts of ``tests/serving/test_load.py`` (``make load`` runs it first):
+  the p99 latency of simple requests while runaway queries run (target: under 200 ms), and the
+  memory of the server's processes after the second half of the run against after the first
+  (Pss; target: under 10 % growth, i.e. no leak).
 - ``prefork``: a query on a pre-forked query worker against a fork per query (target: the
   pre-forked round trip is faster; the reason the pool exists, :mod:`server.workers.query`).
 

@@ -1,9 +1,9 @@
 """Every setting, in one table: its default, its type and what is allowed.
 
 The canonical base IRI is set here and nowhere else in the code: the data files spell it out in
-their prefixes, and ``tests/test_data.py`` checks they agree with it. The server publishes the
-same paths on whatever host it runs on, so the base IRI names the published identity of the
-dataset, not the address a given server listens on.
+their prefixes, and ``tests/knowledge_graph/test_data.py`` checks they agree with it. The server
+publishes the same paths on whatever host it runs on, so the base IRI names the published
+identity of the dataset, not the address a given server listens on.
 
 Layering (see ``server.app.factory.create_app``): these defaults, then ``ICTKG_*`` environment
 variables (read as JSON when they parse as JSON, as Flask's ``from_prefixed_env`` does, else as
@@ -11,7 +11,8 @@ text), then the overrides a caller or test passes in. :func:`check` parses and r
 result against :data:`SETTINGS` before anything starts (``ictkg serve`` under every server, and
 the app factory): a value the server could not run with stops it with one message naming the
 variable, the value and what is allowed (:class:`SettingError`), instead of a 500 on the first
-request that reads it. README.md lists the table (``tests/test_config.py`` keeps the two equal).
+request that reads it. README.md lists the table (``tests/config/test_config.py`` keeps the two
+equal).
 """
 
 from __future__ import annotations
@@ -392,7 +393,7 @@ TEXTUAL = ("text", "path", "url", "base", "choice")
 
 
 def markdown_table() -> str:
-    """The table README.md shows (``tests/test_config.py`` checks they are equal)."""
+    """The table README.md shows (``tests/config/test_config.py`` checks they are equal)."""
     lines = ["| variable | default | allowed | what |", "|---|---|---|---|"]
     for setting in SETTINGS:
         default = setting.default

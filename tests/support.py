@@ -25,6 +25,10 @@ from pathlib import Path
 
 import requests
 
+#: The tests folder and the repository root, for fixtures and project files.
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+
 BIN = Path(sys.executable).parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [

@@ -1,7 +1,7 @@
 """``/openapi.json``: the HTTP interface described for people and tools (OpenAPI 3.0).
 
 The description lives in ``server/openapi.json`` beside this module, written by hand from the
-views and kept honest by tests: ``tests/test_schemathesis.py`` runs schemathesis against the
+views and kept honest by tests: ``tests/app/test_schemathesis.py`` runs schemathesis against the
 live app with it (every response must have a status, media type and headers it declares), and
 checks that every route of the app is described and every described path is a route.
 

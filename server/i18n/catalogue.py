@@ -2,7 +2,7 @@
 
 Decision: the ``.po`` files (what translators edit) and their compiled ``.mo`` (what Flask-Babel
 reads) are both committed, so ``make run`` needs no tool and writes nothing at start;
-``tests/test_i18n.py`` fails when a ``.mo`` is not the compilation of its ``.po``, and when a
+``tests/i18n/test_i18n.py`` fails when a ``.mo`` is not the compilation of its ``.po``, and when a
 message of the code or the templates has no translation in Russian or Belarusian (every plural
 form included). English is the source language: the message ids are the English text.
 

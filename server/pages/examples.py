@@ -2,8 +2,9 @@
 
 A query file starts with its titles, ``# title: …`` in English and ``# title@ru: …`` (or any
 language tag) in other languages; the rest is the query. They are kept as files so that they
-can be read, diffed and run with any SPARQL client, and ``tests/test_queries.py`` runs each one
-against the data and expects rows. Files are read once per directory and modification time.
+can be read, diffed and run with any SPARQL client, and ``tests/knowledge_graph/test_queries.py``
+runs each one against the data and expects rows. Files are read once per directory and
+modification time.
 """
 
 from __future__ import annotations

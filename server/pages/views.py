@@ -1,6 +1,6 @@
 """Pages for people: home, lists, search and the query page, and what every page shares.
 
-Every page is rendered in at most three SPARQL queries (``tests/test_web.py`` counts them):
+Every page is rendered in at most three SPARQL queries (``tests/pages/test_web.py`` counts them):
 the home page asks for the kinds with their counts, the dated events, and the sources; a list
 asks for one page of instances with their total and sort keys, then for their labels; search
 asks the word index (:mod:`server.pages.search_index`: one query to build it per dataset

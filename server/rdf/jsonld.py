@@ -11,8 +11,8 @@ ontology's own prefix, ``vann:preferredNamespacePrefix``) and one term per class
 the ontology namespace, so that our own terms compact to bare names. A term that would shadow a
 prefix is left out. Terms carry no type coercion (``"@type": "@id"``): rdflib 7's compaction
 drops the triples of a blank node reached through a coerced term, and the round-trip test in
-``tests/test_http.py`` holds the output to an isomorphic graph. All IRIs go through the request's
-:class:`~server.rdf.iris.Rewriter`, so a local client's context expands to local IRIs.
+``tests/http/test_http.py`` holds the output to an isomorphic graph. All IRIs go through the
+request's :class:`~server.rdf.iris.Rewriter`, so a local client's context expands to local IRIs.
 """
 
 from __future__ import annotations

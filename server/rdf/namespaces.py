@@ -5,7 +5,7 @@ imported from here, never written again in another module.
 
 ``ICTKG.Event`` is a term of the ontology; ``ICTKG.Evnt`` raises ``AttributeError`` instead of
 minting a new IRI (``_fail = True``), so code cannot drift from the ontology silently.
-``tests/test_namespace.py`` checks that the terms listed here are exactly those the ontology
+``tests/rdf/test_namespace.py`` checks that the terms listed here are exactly those the ontology
 declares, and prints the list to paste here when they differ.
 """
 

@@ -4,7 +4,7 @@ For data that outgrows one process (``oxigraph serve``, Virtuoso, Fuseki, QLever
 Neptune): the query is sent with the SPARQL 1.1 Protocol (URL-encoded POST, section 2.1.2, the
 form every server supports) and the answer is parsed back into pyoxigraph objects, so the
 endpoint serializes remote results exactly as it serializes embedded ones. Tested for real
-against ``oxigraph serve`` and Virtuoso 7.2 (``tests/test_remote_conformance.py``).
+against ``oxigraph serve`` and Virtuoso 7.2 (``tests/store/test_remote_conformance.py``).
 
 - **The dataset's graphs only.** The store holds one named graph per file, with the embedded
   store's IRIs (``{base}graph/{dir}/{file}``, as ``ictkg load`` puts them). An engine has graphs
@@ -378,7 +378,7 @@ def parse_answer(media_type: str, body: bytes, form: str | None = None) -> Query
     not parse is the store's fault, not the client's: it raises :class:`StoreUnavailable`
     (a 503), never a ``SyntaxError`` that would blame the query. Graphs are parsed whole here,
     so that no error surfaces later while a response is written. pyoxigraph's RDF/XML parser
-    resolves no external entity (``tests/test_security.py``).
+    resolves no external entity (``tests/system/test_security.py``).
     """
     try:
         offer = reader_for(media_type)

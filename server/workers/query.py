@@ -23,7 +23,7 @@ them, where it costs least (one regular-expression pass over the TSV every solut
 already goes through, one over a graph's N-Triples). Results beyond the row cap are cut
 (see :func:`execute`). Workers run at a lower priority
 (``QUERY_WORKER_NICE``): while runaway queries use every core until they are killed, the web
-workers still get the CPU at once for everything else (``tests/test_load.py`` measures it).
+workers still get the CPU at once for everything else (``tests/serving/test_load.py`` measures it).
 """
 
 from __future__ import annotations

@@ -17,17 +17,15 @@ import json
 import re
 import socket
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
 from fault_support import copy_faults_dataset, served
+from support import ROOT
 
 from server.config import BY_NAME, DEFAULTS
 from server.serving.serve import HEAD_LIMIT, granian_options, gunicorn_options
 
-ROOT = Path(__file__).resolve().parent.parent
-TESTS = Path(__file__).resolve().parent
 SERVERS = ("granian", "gunicorn")
 QUERY_TIMEOUT = 2  # the live servers' (the documented default is compared with the code)
 RUNAWAY = (
@@ -85,12 +83,16 @@ KINDS = (
 )
 #: Rows checked live elsewhere (a process or a timing): the test that does.
 ELSEWHERE = {
-    "QUERY_WORKERS": "tests/test_sparql_safety.py::test_a_full_pool_answers_busy_within_the_limit",
-    "QUERY_WORKER_NICE": (
-        "tests/test_sparql_safety.py::test_one_runaway_query_does_not_stall_other_clients"
+    "QUERY_WORKERS": (
+        "tests/workers/test_sparql_safety.py::test_a_full_pool_answers_busy_within_the_limit"
     ),
-    "REMOTE_TIMEOUT": "tests/test_faults.py::test_the_remote_store_going_down_and_coming_back",
-    "RESPONSE_CACHE_BYTES": "tests/test_cache.py",
+    "QUERY_WORKER_NICE": (
+        "tests/workers/test_sparql_safety.py::test_one_runaway_query_does_not_stall_other_clients"
+    ),
+    "REMOTE_TIMEOUT": (
+        "tests/serving/test_faults.py::test_the_remote_store_going_down_and_coming_back"
+    ),
+    "RESPONSE_CACHE_BYTES": "tests/http/test_cache.py",
     # Compared with the options the server is started with (test_documented_defaults_are_the_code).
     "time to send the request headers": "code",
     "old workers after a reload": "code",

@@ -1,22 +1,22 @@
 """Every setting parsed and range-checked at start (issue 12, point 5), listed once.
 
 The table is :data:`server.config.SETTINGS`; README.md shows it (generated, and compared here),
-``ictkg serve`` refuses a bad value (``tests/test_startup_errors.py``, under every server) and so
-does the app factory, before anything reads the value.
+``ictkg serve`` refuses a bad value (``tests/serving/test_startup_errors.py``, under every server)
+and so does the app factory, before anything reads the value.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from support import ROOT
 
 from server import create_app
 from server.config import DEFAULTS, SETTINGS, Setting, SettingError, check, markdown_table
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-SERVER = Path(__file__).resolve().parent.parent / "server"
+README = ROOT / "README.md"
+SERVER = ROOT / "server"
 
 
 def test_readme_lists_the_settings_table() -> None:

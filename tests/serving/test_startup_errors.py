@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import free_port, serving
+from support import TESTS, free_port, serving
 
-FAULTS = Path(__file__).parent / "fixtures" / "faults"
+FAULTS = TESTS / "fixtures" / "faults"
 BIN = Path(sys.executable).parent
 BASE = "https://example.org/ft/"
 #: Without the capabilities that let root read anything (see the module docstring).

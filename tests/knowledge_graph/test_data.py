@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from rdflib import RDF, Graph, Literal, URIRef
+from support import ROOT
 
 from server.config import BASE_IRI, DEFAULTS
 from server.store.embedded import graph_iri, rdf_files
 from server.validation.shacl import validate
 
-ROOT = Path(__file__).parent.parent
 ONTOLOGY = sorted(rdf_files([DEFAULTS["ONTOLOGY_DIR"]]))
 DATA = sorted(rdf_files([DEFAULTS["DATA_DIR"]]))
 SHAPES = sorted(rdf_files([DEFAULTS["SHAPES_DIR"]]))

@@ -22,12 +22,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import TESTS
 
 from server.cli import main
 from server.validation.formats import github_escape_data
 
-CORPUS = Path(__file__).parent / "validation_corpus"
-FIXTURES = Path(__file__).parent / "fixtures" / "validation"
+CORPUS = TESTS / "validation_corpus"
+FIXTURES = TESTS / "fixtures" / "validation"
 ICTKG = Path(sys.executable).parent / "ictkg"
 CASES = sorted(p for p in CORPUS.iterdir() if (p / "expected.json").is_file())
 SUMMARY_START = {0: "PASS: ", 1: "FAIL: ", 2: "UNUSABLE INPUT ("}

@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import DCTERMS, RDFS
+from support import ROOT
 
 from server.config import BASE_IRI, DEFAULTS
 from server.store.embedded import rdf_files
 
-ROOT = Path(__file__).parent.parent
 DATA_DIR = Path(DEFAULTS["DATA_DIR"])
 AUDIT_DIR = DATA_DIR / "audit"
 DATA = sorted(p for p in rdf_files([DATA_DIR]) if p.suffix == ".ttl")

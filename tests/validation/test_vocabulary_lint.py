@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph
+from support import TESTS
 
 from server.config import ONTOLOGY_NS
 from server.validation import literals
@@ -31,7 +32,7 @@ from server.validation.lint import (
 from server.validation.shacl import display_path, validate
 from server.validation.sourcemap import scan
 
-FIXTURES = Path(__file__).parent / "fixtures" / "validation"
+FIXTURES = TESTS / "fixtures" / "validation"
 SH = "http://www.w3.org/ns/shacl#"
 OWL = "http://www.w3.org/2002/07/owl#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"

@@ -35,6 +35,7 @@ from pyld import jsonld
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 from SPARQLWrapper import CSV, JSON, XML, SPARQLWrapper
+from support import TESTS
 
 from server.config import BASE_IRI, DEFAULTS
 
@@ -57,7 +58,7 @@ def data_labels(iri: str) -> set[str]:
 
 #: Every label of the summit, in every language (English, Russian, Belarusian…).
 LABELS = data_labels(BASE_IRI + SUMMIT)
-COMUNICA = Path(__file__).parent / "clients" / "node_modules" / ".bin" / "comunica-sparql"
+COMUNICA = TESTS / "clients" / "node_modules" / ".bin" / "comunica-sparql"
 
 
 def tool(path: str | Path, install: str) -> str:

@@ -5,9 +5,9 @@ make would run from nothing, nothing run)."""
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
-ROOT = Path(__file__).parent.parent
+from support import ROOT
+
 TEST_ONLY = ("[test]", "chromium", "nginx", "curl", "playwright", "raptor2", "rasqal", "npm")
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from support import ROOT
+
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
@@ -65,3 +65,11 @@ def test_licence_files_exist_and_are_named_in_the_readme():
     for name in ("LICENSE", "LICENSE-DATA"):
         assert (ROOT / name).is_file()
         assert f"]({name})" in README
+
+
+def test_tests_mirror_the_packages():
+    """Each package of server/ has its folder of tests, and no test module lies at the top."""
+    packages = {p.parent.name for p in (ROOT / "server").glob("*/__init__.py")}
+    folders = {p.name for p in (ROOT / "tests").iterdir() if any(p.glob("test_*.py"))}
+    assert packages - folders == set(), f"packages without tests: {sorted(packages - folders)}"
+    assert sorted(p.name for p in (ROOT / "tests").glob("test_*.py")) == []

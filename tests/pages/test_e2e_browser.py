@@ -20,11 +20,11 @@ from urllib.parse import urlencode
 import pytest
 from conftest import ictkg_serve
 from playwright.sync_api import sync_playwright
-from support import launch_chromium
+from support import ROOT, TESTS, launch_chromium
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = ROOT / "test-artifacts"
 WIDTHS = {"phone": 375, "desktop": 1280}
-AXE = (Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js").read_text()
+AXE = (TESTS / "vendor" / "axe-core" / "axe.min.js").read_text()
 #: What axe reports as a failure here (its impact levels: minor, moderate, serious, critical).
 BLOCKING = {"serious", "critical"}
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
+from support import ROOT
 from web_support import make_app
 
 from server.http import errors
@@ -21,7 +21,7 @@ from server.i18n import catalogue, language
 from server.store.base import StoreUnavailable
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-SERVER = Path(__file__).resolve().parent.parent / "server"
+SERVER = ROOT / "server"
 
 #: (method, target, headers, body, status): errors of every kind the app answers itself.
 ERRORS = {

@@ -12,11 +12,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import ROOT, TESTS
 
 from server.validation.shacl import validate
 
-HERE = Path(__file__).parent / "shapes"
-ROOT = Path(__file__).parent.parent
+HERE = TESTS / "shapes"
 ID = "https://w3id.org/belarus-ict/id/"
 ICTKG = "https://w3id.org/belarus-ict/ontology#"
 SHAPES = "https://w3id.org/belarus-ict/shapes#"

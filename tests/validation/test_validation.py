@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from rdflib import RDFS, SH, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
+from support import TESTS
 
 from server.validation.formats import (
     github_command,
@@ -34,7 +35,7 @@ from server.validation.shacl import (
 )
 from server.validation.sourcemap import scan
 
-FIXTURES = Path(__file__).parent / "fixtures" / "validation"
+FIXTURES = TESTS / "fixtures" / "validation"
 ONTOLOGY, SHAPES = FIXTURES / "ontology", FIXTURES / "shapes"
 BICT = "https://w3id.org/belarus-ict/ontology#"
 EV = "https://w3id.org/belarus-ict/id/event/"

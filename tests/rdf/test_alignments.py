@@ -14,7 +14,6 @@ import gzip
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -22,7 +21,7 @@ from alignment_support import entailment, load, supers
 from conftest import Oxigraph
 from pyshacl import validate as shacl
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
-from support import BIN, fixture_config
+from support import BIN, TESTS, fixture_config
 
 from server import create_app
 from server.config import BASE_IRI, PROJECT_ROOT
@@ -38,7 +37,7 @@ ORG = "http://www.w3.org/ns/org#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 PROV = "http://www.w3.org/ns/prov#"
 REAL = [PROJECT_ROOT / "ontology", PROJECT_ROOT / "data"]
-FIXTURE = Path(__file__).parent / "fixtures" / "alignments"
+FIXTURE = TESTS / "fixtures" / "alignments"
 FIXTURE_BASE = "https://example.org/al/"
 ENTAILED = alignments.graph_iri(BASE_IRI)
 
@@ -368,7 +367,7 @@ def test_entailed_values_of_a_blank_node_stay_on_that_node(tmp_path, on_disk):
     ``kg:event`` ⊑ ``schema:about``) gets its entailed value on the same node, in memory and
     in the on-disk store (written by pyoxigraph's bulk writer there)."""
     base = "https://example.org/kg/"
-    fixtures = Path(__file__).parent / "fixtures" / "deref"
+    fixtures = TESTS / "fixtures" / "deref"
     store = Store(
         base,
         [fixtures / "ontology", fixtures / "data"],

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support import ROOT, TESTS
 
 from server.cli.main import main
 from server.config import DEFAULTS
 from server.validation.shacl import display_path
 
-FIXTURES = Path(__file__).parent / "fixtures" / "validation"
-ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = TESTS / "fixtures" / "validation"
 ICTKG = Path(sys.executable).parent / "ictkg"
 
 

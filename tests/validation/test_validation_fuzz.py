@@ -20,11 +20,12 @@ from pathlib import Path
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import TESTS
 
 from server.cli import main
 from server.validation.shacl import INTERNAL_ERROR
 
-FIXTURES = Path(__file__).parent / "fixtures" / "validation"
+FIXTURES = TESTS / "fixtures" / "validation"
 FUZZ = settings(
     max_examples=120,
     deadline=None,

@@ -12,8 +12,9 @@ import ast
 from pathlib import Path
 
 import pytest
+from support import ROOT
 
-SERVER = Path(__file__).parent.parent / "server"
+SERVER = ROOT / "server"
 LIBRARIES = ("granian", "gunicorn")
 #: Our own objects, whose private members are ours; ``os._exit`` is the documented way out of
 #: a forked child.
