@@ -19,6 +19,8 @@ from typing import Any
 
 START = "<!-- results:start (written by bench/report.py) -->"
 END = "<!-- results:end -->"
+STREAMS_START = "<!-- streams:start (written by bench/report.py) -->"
+STREAMS_END = "<!-- streams:end -->"
 YARDSTICK = "oxigraph"
 
 
@@ -206,7 +208,6 @@ def render(results: dict[str, Any]) -> str:
         "",
         *targets(results),
         "",
-        *render_streams(results),
         "### SPARQL mix (12 queries), requests per second",
         "",
         *throughput_table(results, "sparql", "req"),
@@ -237,9 +238,25 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def update(markdown: Path, results: dict[str, Any]) -> None:
-    """Replace the results section of ``markdown`` (appended when the markers are missing)."""
-    replace_section(markdown, START, END, render(results))
+def update(markdown: Path, results: dict[str, Any], fixed: bool = True) -> None:
+    """Replace the results sections of ``markdown`` (appended when the markers are missing):
+    the fixed workloads' unless ``fixed`` is false, and issue 14's when the run has them."""
+    if fixed:
+        replace_section(markdown, START, END, render(results))
+    streams = render_streams(results)
+    if streams:
+        runs = [
+            f"Run of {run['started']}: `{run['command']}`; each figure one of "
+            f"{results['settings']['rounds']} rounds of {results['settings']['seconds']:g} s "
+            "(the median when more)."
+            for run in results.get("runs", [results])
+        ]
+        replace_section(
+            markdown,
+            STREAMS_START,
+            STREAMS_END,
+            "\n".join([STREAMS_START, "", *runs, "", *streams, STREAMS_END]),
+        )
 
 
 def replace_section(markdown: Path, start: str, end: str, section: str) -> None:

@@ -368,7 +368,9 @@ def write(results: dict[str, Any], args: argparse.Namespace, seconds: float) -> 
     text = json.dumps(results, indent=1, default=str)
     (args.out / f"bench-{stamp}.json").write_text(text)
     (args.out / "latest.json").write_text(text)
-    report.update(args.markdown, results)
+    report.update(
+        args.markdown, results, fixed=bool(args.peers.split() or args.disk_scales.split())
+    )
 
 
 def wrk_version() -> str:
