@@ -60,6 +60,9 @@ bench: install
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } \
 		|| { sudo apt-get update -qq && sudo apt-get install -y -qq wrk; }
+# nginx: the static export, and the balancer in front of two fronts (bench/streams.py).
+	@test -x /usr/sbin/nginx || { apt-get update -qq && apt-get install -y -qq nginx-light; } \
+		|| { sudo apt-get update -qq && sudo apt-get install -y -qq nginx-light; }
 	$(BIN)/python -m bench.run --scales "$(SCALES)" --rounds $(ROUNDS) --seconds $(SECONDS) $(BENCH_ARGS)
 	$(BIN)/python -m bench.iri_mapping --scales "1e3 1e5"
 

@@ -283,7 +283,9 @@ def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    update(Path("BENCHMARKS.md"), merge([json.loads(Path(a).read_text()) for a in sys.argv[1:]]))
+    merged = merge([json.loads(Path(a).read_text()) for a in sys.argv[1:]])
+    fixed = any(e.get("peers") or e.get("disk") for e in merged["scales"].values())
+    update(Path("BENCHMARKS.md"), merged, fixed=fixed)
 
 
 # --- issue 14: streams drawn from the data, the front's overhead, beyond one machine -----------
@@ -319,6 +321,11 @@ def stream_ratio(streams: dict[str, Any], peer: str, workload: str, c: str) -> f
     if "error" in mine or "error" in theirs or not theirs.get("items_per_s"):
         return None
     return mine["items_per_s"] / theirs["items_per_s"]
+
+
+def fmt_ratio(value: float | None) -> str:
+    """A ratio with enough digits to tell 0.003× from 0.009×."""
+    return fmt(value, 3 if value is not None and abs(value) < 0.1 else 2)
 
 
 def connection_counts(results: dict[str, Any]) -> list[str]:
@@ -366,7 +373,7 @@ def stream_targets(results: dict[str, Any]) -> list[str]:
                 (
                     f"front over {engine} (cache off, unique queries), throughput, {scale}",
                     f"≥ {FRONT_RATIO:g}× of the engine direct",
-                    fmt(value) + "×",
+                    fmt_ratio(value) + "×",
                     FRONT_RATIO,
                     value,
                     True,
@@ -408,7 +415,7 @@ def stream_table(results: dict[str, Any]) -> list[str]:
                         continue
                     notes = []
                     if figures.get("wrapped") and not figures.get("error"):
-                        notes.append("list replayed (no response cache: same work)")
+                        notes.append("list replayed (the peer keeps no response cache)")
                     if figures.get("errors"):
                         notes.append(f"{figures['errors']} errors")
                     if figures.get("error"):
@@ -416,7 +423,7 @@ def stream_table(results: dict[str, Any]) -> list[str]:
                     lines.append(
                         f"| {scale} | {workload} | {peer} | {c} "
                         f"| {fmt(figures.get('items_per_s'), 1)} "
-                        f"| {fmt(stream_ratio(streams, peer, workload, c))} "
+                        f"| {fmt_ratio(stream_ratio(streams, peer, workload, c))} "
                         f"| {fmt(figures.get('p50_us', 0) / 1000)} "
                         f"| {fmt(figures.get('p99_us', 0) / 1000)} "
                         f"| {figures.get('repeats', 0):.0%} | {'; '.join(notes)} |"
