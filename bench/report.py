@@ -324,7 +324,7 @@ def stream_ratio(streams: dict[str, Any], peer: str, workload: str, c: str) -> f
 
 
 def fmt_ratio(value: float | None) -> str:
-    """A ratio with enough digits to tell 0.003× from 0.009×."""
+    """A ratio with enough digits to tell 0.003 from 0.009."""
     return fmt(value, 3 if value is not None and abs(value) < 0.1 else 2)
 
 
