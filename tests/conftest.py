@@ -7,6 +7,9 @@
   :class:`Oxigraph` also starts private ones (a test that kills its store uses its own).
 - ``ictkg_server`` / :func:`ictkg_serve`: ``ictkg serve`` (granian) in a subprocess, ready
   when ``/health`` answers, stopped afterwards.
+- ``oxigraph_server`` / ``virtuoso``: ``oxigraph serve`` and Virtuoso (``tests/engines.py``),
+  each started once per session; ``loaded_oxigraph`` / ``loaded_virtuoso``: the same, holding the
+  project's ``ontology/`` and ``data/`` loaded by ``ictkg load``.
 - :class:`Listener`: a TCP listener on 127.0.0.1 that records every connection made to it.
 """
 
@@ -24,6 +27,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from engines import VIRTUOSO, OxigraphServer, Virtuoso
 from support import BIN, fixture_config, free_port, serving, wait_until
 
 from server import create_app
@@ -99,6 +103,44 @@ def oxigraph(tmp_path_factory) -> Iterator[Oxigraph]:
     server.start()
     yield server
     server.kill()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory) -> Iterator[OxigraphServer]:
+    """``oxigraph serve`` (read-write), empty, for the session."""
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph-serve"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory) -> Iterator[Virtuoso]:
+    """Debian's Virtuoso with a new database, for the session."""
+    if VIRTUOSO is None:
+        pytest.fail("virtuoso-t is not installed: `make install` installs virtuoso-opensource")
+    server = Virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    server.start()
+    yield server
+    server.stop()
+
+
+def loaded(engine):
+    result = engine.load()
+    assert result.returncode == 0, result.stderr
+    return engine
+
+
+@pytest.fixture(scope="session")
+def loaded_oxigraph(oxigraph_server) -> OxigraphServer:
+    """The session's ``oxigraph serve`` holding the project's data (``ictkg load``)."""
+    return loaded(oxigraph_server)
+
+
+@pytest.fixture(scope="session")
+def loaded_virtuoso(virtuoso) -> Virtuoso:
+    """The session's Virtuoso holding the project's data (``ictkg load``)."""
+    return loaded(virtuoso)
 
 
 @pytest.fixture(scope="module", params=["embedded", "remote"])
@@ -210,6 +252,25 @@ class Listener:
                 continue
             except OSError:
                 return
+            with conn:
+                conn.settimeout(0.5)
+                try:
+                    self.connections.append(conn.recv(4096))
+                except OSError:
+                    self.connections.append(b"")
+
+    def received(self) -> list[bytes]:
+        """Every connection made to it so far: the accept loop is stopped (it finishes the
+        connection in hand), then the connections still queued are taken too. A connection
+        made while a request was handled exists once its answer is back: no wait is needed."""
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.socket.setblocking(False)
+        while True:
+            try:
+                conn, _ = self.socket.accept()
+            except OSError:  # BlockingIOError: none left; or closed already
+                return self.connections
             with conn:
                 conn.settimeout(0.5)
                 try:

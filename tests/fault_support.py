@@ -54,9 +54,11 @@ def served(
     base: str = FAULTS_BASE,
     env: dict[str, str] | None = None,
     log: Path,
+    port: int | None = None,
 ) -> Iterator[Served]:
-    """``ictkg serve`` (granian) on ``dataset`` (ontology/, data/, shapes/), until /health."""
-    port = free_port()
+    """``ictkg serve`` (granian) on ``dataset`` (ontology/, data/, shapes/), until /health;
+    on ``port``, or a free one."""
+    port = port or free_port()
     command = [str(BIN / "ictkg"), "serve", "--port", str(port), "--base-iri", base]
     if dataset is not None:
         for name in ("ontology", "data", "shapes"):
@@ -127,3 +129,79 @@ def pss_kib(pids: list[int]) -> int:
             if line.startswith("Pss:"):
                 total += int(line.split()[1])
     return total
+
+
+def query_workers(pid: int) -> list[int]:
+    """The ``ictkg-query`` processes below ``pid`` (query workers, and their spawners)."""
+    from server.workers.orphans import QUERY_WORKER_NAME, process_name
+
+    return [p for p in descendants(pid) if process_name(p) == QUERY_WORKER_NAME]
+
+
+def cpu_ticks(pid: int) -> int:
+    """CPU time used by ``pid`` so far, in clock ticks (user + system; 0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def running_query(pids: list[int], before: dict[int, int]) -> bool:
+    """Whether one of ``pids`` has used CPU since ``before`` (``{pid: cpu_ticks}``): a query
+    worker busy with a query."""
+    return any(cpu_ticks(pid) > before.get(pid, 0) + 2 for pid in pids)
+
+
+def tcp_sockets(pid: int) -> set[int]:
+    """Inodes of the TCP sockets (listening or connected) ``pid`` holds open."""
+    held = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            held.add(int(target[len("socket:[") : -1]))
+    tcp = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        tcp |= {int(row.split()[9]) for row in rows}
+    return held & tcp
+
+
+def port_is_free(port: int) -> bool:
+    """A new server could listen on ``port`` now (bound as servers bind, SO_REUSEADDR)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+            probe.listen()
+        except OSError:
+            return False
+    return True
+
+
+def listening_pids(port: int) -> list[int]:
+    """The processes holding a socket listening on 127.0.0.1:``port`` (granian: its workers)."""
+    wanted = set()
+    for row in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = row.split()
+        if fields[1] == f"0100007F:{port:04X}" and fields[3] == "0A":
+            wanted.add(f"socket:[{fields[9]}]")
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            links = {os.readlink(fd) for fd in (proc / "fd").iterdir()}
+        except OSError:
+            continue
+        if links & wanted:
+            found.append(int(proc.name))
+    return sorted(found)

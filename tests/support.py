@@ -1,6 +1,7 @@
 """Helpers shared by the tests: free ports, server subprocesses, Chromium, a query counter.
 
 - :func:`free_port`: a free TCP port on 127.0.0.1.
+- :func:`wait_for`: wait for a condition, with a deadline.
 - :func:`wait_until` / :func:`stop` / :func:`serving`: wait for a server subprocess to answer,
   and stop it (SIGTERM, then SIGKILL if it lingers).
 - :func:`launch_chromium`: Debian's Chromium through Playwright, with the flags for a closed
@@ -86,6 +87,20 @@ def wait_until(
             output = process.communicate()[0]
             raise RuntimeError(f"{what} did not start:\n{output}")
         time.sleep(interval)
+
+
+def wait_for(
+    condition: Callable[[], object], seconds: float = 30, what: str = "the condition"
+) -> None:
+    """Poll ``condition()`` every 50 ms until it is true; fail naming ``what`` after ``seconds``.
+
+    How a test waits for something to happen (never a bare ``sleep``): the deadline is far
+    beyond the usual wait, so a busy machine makes the test slower, never wrong.
+    """
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {seconds:g} s waiting for {what}"
+        time.sleep(0.05)
 
 
 def stop(process: subprocess.Popen, seconds: float = 20, *, group: bool = True) -> None:

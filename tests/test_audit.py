@@ -159,3 +159,70 @@ def test_the_audit_reader_reads_rows_as_triples(tmp_path: Path):
         encoding="utf-8",
     )
     assert table(table_file) == [(3, ["ex:a", "ex:p", '"x | y"@en', "ex:s", "q", "stated"])]
+
+
+def test_a_quoted_sentence_is_credited_to_the_source_that_says_it(union: Graph):
+    """The same sentence quoted for two sources at different addresses is a misattribution.
+
+    Quotes of outside sources cannot be checked against a stored text, so a sentence copied from
+    one source's row into another's (GISWatch's "first held on 16 May 2016" credited to the
+    Belarusian Association of Journalists, who say 17 May) would pass every other check. Two texts
+    of the same page (the seed and its earlier version share one address) may share a sentence.
+    """
+    url = URIRef("https://schema.org/url")
+    credited: dict[str, dict[str, str]] = {}
+    for file in DATA:
+        path = audit_file(file)
+        if not path.exists():
+            continue
+        head = Graph()
+        head.parse(file)
+        for number, (_s, _p, _v, source, quote, kind) in table(path):
+            if kind not in ("stated", "inferred"):
+                continue
+            said = " ".join(quote.split(INFERRED_MARK)[0].split())
+            source_iri = head.namespace_manager.expand_curie(source)
+            address = str(next(union.objects(source_iri, url), source_iri))
+            credited.setdefault(said, {}).setdefault(address, f"{path.name}:{number} ({source})")
+    shared = {q: rows for q, rows in credited.items() if len(rows) > 1}
+    assert shared == {}, "one sentence credited to sources at different addresses"
+
+
+#: Properties whose values are facts about the world (who, when, how many, where): a row for one
+#: of them rests on what a source says or on an inference from it, never on our own structure.
+WORLD_FACTS = frozenset(
+    {
+        "dcterms:publisher",
+        "dcterms:creator",
+        "dcterms:issued",
+        "ictkg:startDate",
+        "ictkg:endDate",
+        "ictkg:adoptionDate",
+        "ictkg:deliveryDate",
+        "schema:foundingDate",
+        "ictkg:organizer",
+        "ictkg:host",
+        "ictkg:heldIn",
+        "ictkg:member",
+        "ictkg:memberOf",
+        "ictkg:awardedTo",
+        "ictkg:editionNumber",
+        "ictkg:attendeeCount",
+        "ictkg:approximateAttendeeCount",
+        "ictkg:attendeeCountExceeds",
+        "ictkg:countryCount",
+        "rdf:object",
+    }
+)
+
+
+def test_no_fact_about_the_world_is_marked_editorial():
+    """'editorial' is for our structure (classes, names and notes we write), not for claims."""
+    hidden = [
+        f"{path.name}:{number}: {subject} {prop} {value}"
+        for path in sorted(AUDIT_DIR.glob("*.md"))
+        if path.name != "README.md"
+        for number, (subject, prop, value, _source, _quote, kind) in table(path)
+        if kind == "editorial" and prop in WORLD_FACTS
+    ]
+    assert hidden == [], "claims about the world marked editorial:\n" + "\n".join(hidden)

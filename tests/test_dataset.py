@@ -7,6 +7,7 @@ byteSize, spdx:checksum), §6.8 (dcat:DataService, endpointURL); SHACL §3.6 (va
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
@@ -14,12 +15,14 @@ import json
 from pathlib import Path
 
 import pytest
-from deref_support import FIXTURES, assert_isomorphic, make_app
+from alignment_support import entailment, load
+from deref_support import BASE, FIXTURES, assert_isomorphic, make_app
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, SH, VOID
 
 from server.dataset.views import DataNotConforming
 from server.rdf.formats import DUMPS
+from server.rdf.terms import to_rdflib
 
 ROOT = "http://localhost/"
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -41,14 +44,34 @@ def void(client):
     return Graph().parse(data=client.get("/.well-known/void.ttl").data, format="turtle")
 
 
+ENTAILED = URIRef(ROOT + "graph/entailed/alignments")
+
+
 def fixture_union() -> Graph:
-    """The fixture files merged, rewritten to the test client's host."""
-    graph = Graph()
-    for directory in ("ontology", "data"):
-        for file in sorted((FIXTURES / directory).glob("*.ttl")):
-            graph.parse(file)
+    """The fixture files merged with what the ontology's alignment axioms entail (computed
+    here, see ``alignment_support``) and the entailed graph's description of itself, rewritten
+    to the test client's host."""
+    graph = load([FIXTURES / "ontology", FIXTURES / "data"])
+    graph += entailment(graph, BASE + "ontology#")
+    graph += entailed_graph_description()
     text = graph.serialize(format="nt").replace("<https://example.org/kg/", f"<{ROOT}")
     return Graph().parse(data=text, format="nt")
+
+
+@functools.cache
+def entailed_graph_description() -> Graph:
+    """What the entailed graph says about itself, as the store has it (canonical IRIs)."""
+    graph = URIRef(BASE + "graph/entailed/alignments")
+    rows = (
+        make_app()
+        .extensions["ictkg"]
+        .query(f"SELECT ?p ?o WHERE {{ GRAPH <{graph}> {{ <{graph}> ?p ?o }} }}")
+    )
+    description = Graph()
+    for row in rows:
+        description.add((graph, to_rdflib(row["p"]), to_rdflib(row["o"])))
+    assert description, "the entailed graph describes itself"
+    return description
 
 
 STATISTICS = [
@@ -174,7 +197,8 @@ def test_dump_holds_the_whole_dataset(client, dump):
         dataset.parse(io.BytesIO(body), format=fmt)
         names = {str(g.identifier) for g in dataset.graphs() if len(g)}
         files = [f for d in ("ontology", "data") for f in sorted((FIXTURES / d).glob("*.ttl"))]
-        assert names == {f"{ROOT}graph/{f.parent.name}/{Path(f).stem}" for f in files}
+        sources = {f"{ROOT}graph/{f.parent.name}/{Path(f).stem}" for f in files}
+        assert names == sources | {str(ENTAILED)}
         graph = Graph()
         for g in dataset.graphs():
             for triple in g:

@@ -9,6 +9,7 @@ q-values, so the table keeps to ``Accept`` headers both can read the same way.
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import subprocess
@@ -26,6 +27,7 @@ from support import free_port, serving
 
 from server.cli.main import main
 from server.export.site import export_site, standalone_config
+from server.rdf import alignments
 from server.rdf.terms import graph_of
 
 RDF_TYPES = {
@@ -238,3 +240,20 @@ def test_command_line(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "nginx.conf").is_file()
     assert (tmp_path / "out" / "doc" / "state" / "belarus.ttl").is_file()
     assert "resources" in result.output
+
+
+def test_the_exported_quad_dump_loads_a_store_with_the_entailed_graph(site: Path):
+    """A remote store is loaded by its operator (README, "Serving"): the exported N-Quads dump,
+    in canonical IRIs, holds every named graph, the alignments' entailed graph included, so a
+    store loaded from that one file answers in the consumers' vocabularies."""
+    operator = ox.Store()
+    operator.load(
+        gzip.decompress((site / "dumps" / "dataset.nq.gz").read_bytes()),
+        format=ox.RdfFormat.N_QUADS,
+    )
+    entailed = ox.NamedNode(alignments.graph_iri(BASE))
+    assert entailed in set(operator.named_graphs())
+    query = "SELECT ?e WHERE { ?e a <https://schema.org/Event> } ORDER BY ?e"
+    loaded = [r["e"].value for r in operator.query(query, use_default_graph_as_union=True)]
+    assert loaded
+    assert loaded == [r["e"].value for r in make_app().extensions["ictkg"].query(query)]

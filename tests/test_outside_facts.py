@@ -386,6 +386,17 @@ FACTS: list[tuple[str, str]] = [
     """,
     ),
     (
+        "president-gov-by-belarusian-names",
+        """
+        person:aleksandr-lukashenko rdfs:label "Аляксандр Лукашэнка"@be ;
+            dcterms:source source:president-gov-by-visit-switzerland-2003 .
+        place:geneva rdfs:label "Жэнева"@be ;
+            dcterms:source source:president-gov-by-visit-switzerland-2003 .
+        state:switzerland skos:altLabel "Швейцарская Канфедэрацыя"@be ;
+            dcterms:source source:president-gov-by-visit-switzerland-2003 .
+    """,
+    ),
+    (
         "un-wsis10-high-level-meeting-in-new-york",
         """
         event:wsis10-high-level-meeting-2015 ictkg:startDate "2015-12-15"^^xsd:date ;
@@ -411,7 +422,25 @@ FACTS: list[tuple[str, str]] = [
             dcterms:relation process:wsis ; dcterms:source source:ecosoc-cstd-16th-session .
     """,
     ),
+    (
+        "wsis-ae-c1-wording-beside-digital-watchs",
+        """
+        concept:wsis-action-line-c1 skos:prefLabel ?digwatch ; skos:altLabel ?wsisae ;
+            dcterms:source source:digwatch-geneva-plan-of-action , source:wsis-ae-action-lines .
+        FILTER (CONTAINS(?digwatch, "role of governments")
+            && CONTAINS(?wsisae, "role of public governance authorities"))
+    """,
+    ),
     # The bodies.
+    (
+        "itu-council-resolutions-ru-itus-own-russian-name",
+        """
+        orgn:itu rdfs:label "Международный союз электросвязи"@ru ;
+            dcterms:source source:itu-council-resolutions-ru-page-155 .
+        source:itu-council-resolutions-ru-page-155 dcterms:publisher orgn:itu ;
+            dcterms:language <http://id.loc.gov/vocabulary/iso639-1/ru> .
+    """,
+    ),
     (
         "trend-rcc-founded-17-december-1991",
         """
@@ -439,6 +468,25 @@ UNASSERTED: list[tuple[str, str]] = [
     ("countries-at-belarus-igf-2017", "attendance:belarus-igf-2017 ictkg:countryCount ?n ."),
     ("number-of-the-2020-forum", "event:belarus-igf-2020 ictkg:editionNumber ?n ."),
     ("number-of-the-2023-forum", "event:belarus-igf-2023 ictkg:editionNumber ?n ."),
+    # The seed's 11.12.2003 against the earlier text's 12 December: only sourced values.
+    ("day-of-the-statement-at-wsis", "doc:lukashenko-statement-wsis-2003 ictkg:deliveryDate ?d ."),
+    # The seed's "more than 400" against ITU News' "some 350": one attendance node per source,
+    # no count on the summit itself and neither count on the other source's node.
+    (
+        "participants-of-connect-cis-on-the-summit",
+        "event:connect-cis-summit-2009"
+        " ictkg:attendeeCount|ictkg:approximateAttendeeCount|ictkg:attendeeCountExceeds ?n .",
+    ),
+    (
+        "itu-count-on-the-seeds-attendance",
+        "attendance:connect-cis-summit-2009"
+        " ictkg:approximateAttendeeCount|ictkg:attendeeCount ?n .",
+    ),
+    (
+        "seed-count-on-itus-attendance",
+        "attendance:connect-cis-summit-2009-itu-news"
+        " ictkg:attendeeCountExceeds|ictkg:attendeeCount ?n .",
+    ),
 ]
 
 

@@ -6,16 +6,25 @@ answers come back as pyoxigraph objects (Query Results JSON §3 parsed by pyoxig
 
 from __future__ import annotations
 
-import time
+import os
+import shutil
+import signal
 
 import pyoxigraph as ox
 import pytest
 from conftest import SPARQL_BASE, SPARQL_CONFIG, SPARQL_FIXTURES, Oxigraph, free_port
+from support import wait_for
 
 from server import create_app
 from server.store.base import StoreUnavailable
-from server.store.embedded import Store
-from server.store.remote import RemoteStore
+from server.store.embedded import Store, graph_files
+from server.store.remote import (
+    ACCEPT_GRAPH,
+    ACCEPT_RESULTS,
+    RemoteStore,
+    ask_answer,
+    parse_answer,
+)
 
 DIRS = [SPARQL_FIXTURES / "ontology", SPARQL_FIXTURES / "data"]
 
@@ -94,12 +103,140 @@ def test_the_server_answers_503_while_the_store_is_down_and_recovers(tmp_path) -
             assert response.status_code == 503, path
             assert response.headers["Retry-After"]
             assert b"Traceback" not in response.data
+            assert str(store.port).encode() not in response.data
         store.start()
-        deadline = time.monotonic() + 10
-        while client.get("/health").status_code != 200 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: client.get("/health").status_code == 200, what="the store back")
         assert client.get("/sparql", query_string=query).json["boolean"] is True
         assert client.get("/health").json["triples"] == 29
     finally:
         store.kill()
         app.extensions["ictkg.queries"].close()
+
+
+def frozen(store: Oxigraph):
+    """The engine stopped in its tracks (SIGSTOP): connections are accepted, nothing answers."""
+    os.kill(store.process.pid, signal.SIGSTOP)
+    return store
+
+
+def test_a_frozen_store_gives_an_honest_503_within_the_remote_timeout(tmp_path) -> None:
+    """SIGSTOP the engine: every page answers 503 with Retry-After once REMOTE_TIMEOUT has
+    passed, names the wait but not the internal endpoint, and /sparql does not blame the query;
+    SIGCONT: service again, nothing restarted."""
+    store = Oxigraph(tmp_path / "db", DIRS)
+    store.start()
+    config = {**SPARQL_CONFIG, "SPARQL_ENDPOINT": store.endpoint, "REMOTE_TIMEOUT": 1}
+    config["QUERY_TIMEOUT"] = 1
+    app = create_app(config)
+    client = app.test_client()
+    try:
+        assert client.get("/health").status_code == 200
+        frozen(store)
+        query = {"query": "ASK { ?s a ?type }"}
+        for path, args in (("/health", {}), ("/", {}), ("/sparql", query), ("/query", query)):
+            response = client.get(path, query_string=args)
+            assert response.status_code == 503, (path, response.data)
+            text = response.get_data(as_text=True)
+            assert "did not answer in 1 s" in text, (path, text)
+            assert str(store.port) not in text, (path, text)
+            assert "127.0.0.1" not in text, (path, text)
+            assert "narrow" not in text.lower(), (path, text)
+            if path != "/query":  # the query page shows the error on the page itself
+                assert response.headers["Retry-After"]
+        os.kill(store.process.pid, signal.SIGCONT)
+        assert client.get("/health").status_code == 200
+        assert client.get("/sparql", query_string=query).json["boolean"] is True
+    finally:
+        os.kill(store.process.pid, signal.SIGCONT)
+        store.kill()
+        app.extensions["ictkg.queries"].close()
+
+
+def test_a_stopped_store_is_named_without_its_address(tmp_path) -> None:
+    store = RemoteStore(f"http://127.0.0.1:{free_port()}/query", SPARQL_BASE, timeout=2)
+    with pytest.raises(StoreUnavailable) as raised:
+        store.check()
+    assert str(raised.value) == "the store cannot be reached"
+
+
+def test_metadata_is_read_off_the_request_path(tmp_path) -> None:
+    """Graph names, size and version come from what the refresher last read: with the engine
+    frozen they answer at once, while a query waits for the timeout and fails."""
+    store = Oxigraph(tmp_path / "db", DIRS)
+    store.start()
+    remote = RemoteStore(store.endpoint, SPARQL_BASE, timeout=1, refresh_interval=0.05)
+    try:
+        version, graphs = remote.version, remote.graphs
+        frozen(store)
+        assert (remote.version, remote.graphs, len(remote)) == (version, graphs, 29)
+        with pytest.raises(StoreUnavailable, match="did not answer in 1 s"):
+            remote.query("ASK { ?s ?p ?o }")
+    finally:
+        os.kill(store.process.pid, signal.SIGCONT)
+        store.kill()
+
+
+def test_the_refresher_sees_a_new_load_without_a_request(oxigraph_server, tmp_path) -> None:
+    base = "https://example.org/refresh/"
+    remote = RemoteStore(oxigraph_server.endpoint, base, refresh_interval=0.05)
+    assert remote.graphs == {}  # nothing loaded under this base yet
+    data = tmp_path / "data"
+    shutil.copytree(SPARQL_FIXTURES / "data", data)
+    options = ["--base-iri", base, "--ontology", str(SPARQL_FIXTURES / "ontology")]
+    assert oxigraph_server.load(*options, "--data", str(data)).returncode == 0
+    wait_for(lambda: len(remote.graphs) == 3, what="the refresher to read the new graphs")
+    assert set(remote.graphs) == set(graph_files(base, [SPARQL_FIXTURES / "ontology", data]))
+
+
+def test_only_the_dataset_graphs_are_listed(oxigraph_server, tmp_path) -> None:
+    """Graphs outside ``{base}graph/`` (an engine's own, another dataset's) are never listed."""
+    base = "https://example.org/only/"
+    options = ["--base-iri", base, "--ontology", str(SPARQL_FIXTURES / "ontology")]
+    assert oxigraph_server.load(*options, "--data", str(SPARQL_FIXTURES / "data")).returncode == 0
+    remote = RemoteStore(oxigraph_server.endpoint, base)
+    assert set(remote.graphs) == set(graph_files(base, DIRS))
+    rows = remote.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert {row["g"].value for row in rows} == set(remote.graphs)
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        ("SELECT * { ?s ?p ?o }", ACCEPT_RESULTS),
+        ("PREFIX ask: <urn:x:> # CONSTRUCT\n ASK { ?s ?p ?o }", ACCEPT_RESULTS),
+        ("BASE <urn:x:> PREFIX select: <urn:y:> CONSTRUCT WHERE { ?s ?p ?o }", ACCEPT_GRAPH),
+        ("describe <urn:x:a>", ACCEPT_GRAPH),
+    ],
+    ids=["select", "ask", "construct", "describe"],
+)
+def test_accept_follows_the_query_form(listener, query, accept) -> None:
+    """SPARQL 1.1 Protocol §2.1: the Accept header the engine gets suits the query's form."""
+    store = RemoteStore(listener.url, SPARQL_BASE, timeout=2)
+    with pytest.raises(StoreUnavailable):
+        store._send(query, [], [])
+    wait_for(lambda: listener.connections, what="the request to reach the listener")
+    [request] = listener.connections
+    assert f"\r\nAccept: {accept}\r\n".encode() in request
+
+
+VIRTUOSO_SELECT = b"""{ "head": { "link": [], "vars": ["g", "l"] },
+  "results": { "distinct": false, "ordered": true, "bindings": [
+    {},
+    { "g": { "type": "uri", "value": "urn:x:g" },
+      "l": { "type": "literal", "lang": "en", "value": "x" } } ] } }"""
+
+
+def test_engine_dialects_are_read() -> None:
+    """Virtuoso's unbound rows and ``lang`` key, RDF/JSON for a graph, ASK as a table."""
+    rows = list(parse_answer("application/sparql-results+json", VIRTUOSO_SELECT, "SELECT"))
+    assert rows[0]["g"] is None
+    assert rows[1]["l"] == ox.Literal("x", language="en")
+    rdf_json = b'{"urn:x:s": {"urn:x:p": [{"type": "literal", "value": "o", "lang": "be"}]}}'
+    [triple] = parse_answer("application/sparql-results+json", rdf_json, "CONSTRUCT")
+    assert triple == ox.Triple(
+        ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.Literal("o", language="be")
+    )
+    table = b'{"head": {"vars": ["__ASK_RETVAL"]}, "results": {"bindings": []}}'
+    assert bool(ask_answer(parse_answer("application/sparql-results+json", table))) is False
+    with pytest.raises(StoreUnavailable, match="unexpected format: text/html"):
+        parse_answer("text/html", b"<html>", "SELECT")

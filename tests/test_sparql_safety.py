@@ -8,17 +8,20 @@ limit with a real runaway query, on both stores.
 
 from __future__ import annotations
 
-import statistics
+import os
+import socket
 import threading
-import time
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from conftest import SPARQL_CONFIG, SPARQL_FIXTURES, sparql_app_on
+from fault_support import cpu_ticks, running_query, tcp_sockets
+from support import wait_for
 
 from server.store.embedded import Store
 from server.store.safety import QueryRefused, check_query
-from server.workers.query import Job, PoolBusy, QueryPool, QueryTimeout
+from server.workers.query import Job, PoolBusy, QueryFailed, QueryPool, QueryTimeout
 
 VOC = "https://example.org/sq/vocab#"
 FORM = "application/x-www-form-urlencoded"
@@ -145,8 +148,7 @@ def test_the_server_opens_no_connection(client, listener, row) -> None:
     assert response.status_code == status, response.data
     if status == 200:
         assert response.json["results"]["bindings"] == []
-    time.sleep(0.2)  # a connection, had one been made, is recorded by now
-    assert listener.connections == []
+    assert listener.received() == []
 
 
 def test_the_listener_would_see_pyoxigraph_call_out(listener) -> None:
@@ -154,11 +156,9 @@ def test_the_listener_would_see_pyoxigraph_call_out(listener) -> None:
     store = ox.Store()
     with pytest.raises(ConnectionError):  # the listener hangs up without answering
         list(store.query(f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}"))
-    deadline = time.monotonic() + 2
-    while not listener.connections and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert listener.connections
-    assert listener.connections[0].startswith(b"POST ")
+    received = listener.received()
+    assert received
+    assert received[0].startswith(b"POST ")
 
 
 SERVICE_SCAN = {
@@ -193,82 +193,85 @@ def test_service_scan(query: str, refused: bool) -> None:
 def test_a_runaway_query_gets_503_and_its_worker_is_replaced(client, safe_app) -> None:
     pool = safe_app.extensions["ictkg.queries"]
     before = set(pool.pids)
-    start = time.monotonic()
     response = client.get("/sparql", query_string={"query": RUNAWAY})
-    elapsed = time.monotonic() - start
     assert response.status_code == 503
     assert response.mimetype == "text/plain"
     assert b"time limit" in response.data
-    assert TIMEOUT <= elapsed < TIMEOUT + 1.0
     assert len(pool.pids) == len(before)
     assert set(pool.pids) != before  # the runaway's worker was killed and replaced
     assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
 
 
-def test_one_runaway_query_does_not_stall_other_clients(safe_app) -> None:
-    statuses: list[int] = []
-    runaway = threading.Thread(
-        target=lambda: statuses.append(
-            safe_app.test_client().get("/sparql", query_string={"query": RUNAWAY}).status_code
-        )
-    )
-    runaway.start()
-    time.sleep(0.1)
-    start = time.monotonic()
-    response = safe_app.test_client().get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
-    quick = time.monotonic() - start
-    runaway.join()
-    assert response.status_code == 200
-    assert quick < 0.5
-    assert statuses == [503]
-
-
-def test_a_full_pool_answers_busy_within_the_limit() -> None:
-    store = Store("https://example.org/sq/", [SPARQL_FIXTURES / "data"])
-    pool = QueryPool(store, 1)
-    outcomes: list[type] = []
+def start_runaway(pool: QueryPool, seconds: float, outcomes: list[type]) -> threading.Thread:
+    """A thread running RUNAWAY on ``pool`` with a ``seconds`` limit (the type of its error
+    goes to ``outcomes``), returned once a query worker is busy with it."""
+    before = {pid: cpu_ticks(pid) for pid in pool.pids}
 
     def run_away() -> None:
         try:
-            pool.run(Job(RUNAWAY), 1.0)
-        except QueryTimeout as error:
+            pool.run(Job(RUNAWAY), seconds)
+        except (QueryTimeout, QueryFailed) as error:
             outcomes.append(type(error))
 
+    thread = threading.Thread(target=run_away)
+    thread.start()
+    wait_for(lambda: running_query(pool.pids, before), what="a worker running the runaway")
+    return thread
+
+
+ASK = Job("ASK {}", results_type="application/sparql-results+json")
+
+
+def test_one_runaway_query_does_not_stall_other_clients() -> None:
+    """While one query worker runs a runaway query (its limit a minute away), a simple query
+    is answered by the other: before the runaway ends, whatever the machine's speed."""
+    pool = QueryPool(Store("https://example.org/sq/", [SPARQL_FIXTURES / "data"]), 2)
+    outcomes: list[type] = []
     try:
-        slow = threading.Thread(target=run_away)
-        slow.start()
-        time.sleep(0.1)
+        slow = start_runaway(pool, 60, outcomes)
+        assert pool.run(ASK, 60).body == b'{"head":{},"boolean":true}'
+        assert slow.is_alive()  # the runaway still runs
+    finally:
+        pool.close()  # ends the runaway's worker
+    slow.join()
+    assert outcomes == [QueryFailed]
+
+
+def test_a_full_pool_answers_busy_within_the_limit() -> None:
+    """The only worker is busy (the runaway's limit is seconds away): a job waits its own
+    limit for a worker, then gets PoolBusy; the runaway then runs over (QueryTimeout), its
+    worker is replaced and answers."""
+    store = Store("https://example.org/sq/", [SPARQL_FIXTURES / "data"])
+    pool = QueryPool(store, 1)
+    outcomes: list[type] = []
+    try:
+        slow = start_runaway(pool, 3.0, outcomes)
         with pytest.raises(PoolBusy):
-            pool.run(Job("ASK {}", results_type="application/sparql-results+json"), 0.3)
+            pool.run(ASK, 0.3)
         slow.join()
         assert outcomes == [QueryTimeout]
-        answer = pool.run(Job("ASK {}", results_type="application/sparql-results+json"), 1.0)
-        assert answer.body == b'{"head":{},"boolean":true}'
+        assert pool.run(ASK, 5.0).body == b'{"head":{},"boolean":true}'
     finally:
         pool.close()
     assert pool.pids == []
 
 
-def test_prefork_is_faster_than_a_fork_per_query() -> None:
-    """The design measured: a pre-forked worker answers in far less than a fork takes."""
-    store = Store("https://example.org/sq/", [SPARQL_FIXTURES / "ontology"])
-    job = Job("ASK {}", results_type="application/sparql-results+json")
-    forks, round_trips = [], []
-    for _ in range(5):
-        start = time.perf_counter()
-        pool = QueryPool(store, 1)
-        pool.run(job, 5)
-        forks.append(time.perf_counter() - start)
-        for _ in range(5):
-            start = time.perf_counter()
-            pool.run(job, 5)
-            round_trips.append(time.perf_counter() - start)
-        pool.close()
-    print(
-        f"fork+query {statistics.median(forks) * 1e3:.2f} ms, "
-        f"pre-forked query {statistics.median(round_trips) * 1e3:.2f} ms"
-    )
-    assert statistics.median(round_trips) < statistics.median(forks)
+def test_query_workers_hold_no_inherited_socket() -> None:
+    """A query worker holds its own pipe and nothing else that is not a file: not the
+    listening socket, not a client's connection, not another worker's pipe (issue 15)."""
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        pool = QueryPool(Store("https://example.org/sq/", [SPARQL_FIXTURES / "data"]), 2)
+        try:
+            for pid in pool.pids:
+                kinds = [os.readlink(fd).split(":")[0] for fd in Path(f"/proc/{pid}/fd").iterdir()]
+                assert kinds.count("socket") == 1, kinds  # its pipe
+                assert "pipe" not in kinds, kinds
+                assert "anon_inode" not in kinds, kinds
+                assert tcp_sockets(pid) == set()
+        finally:
+            pool.close()
 
 
 LIMITS = {

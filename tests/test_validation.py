@@ -8,7 +8,6 @@ the constraint and the label, not just "it fails".
 from __future__ import annotations
 
 import json
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -583,11 +582,10 @@ def test_text_groups_by_focus_node_with_location_label_and_summary():
 # --- Speed -------------------------------------------------------------------------------------
 
 
-def test_two_thousand_triples_validate_in_well_under_two_seconds(tmp_path):
-    """About 2,000 triples, a subclass to follow and a SPARQL constraint on every event.
-
-    Measured at about 0.2-0.4 s; the bound leaves room for a loaded CI machine.
-    """
+def test_two_thousand_triples_validate(tmp_path):
+    """About 2,000 triples, a subclass to follow and a SPARQL constraint on every event, all
+    checked and conforming. How fast is a figure, not a pass/fail here: ``make bench`` reports
+    it against its target (``bench/validate_speed.py``, the whole dataset, under 2 s)."""
     header = (FIXTURES / "data/conforming/events.ttl").read_text().split("\n\n")[0]
     events = [
         f'ev:e{i} a bict:Summit ; rdfs:label "Event {i}"@en ;\n'
@@ -596,9 +594,6 @@ def test_two_thousand_triples_validate_in_well_under_two_seconds(tmp_path):
         for i in range(280)
     ]
     (tmp_path / "big.ttl").write_text(header + "\n\n" + "\n".join(events))
-    started = time.perf_counter()
     report = validate(ONTOLOGY, tmp_path, SHAPES)
-    elapsed = time.perf_counter() - started
     assert report.exit_code() == EXIT_CONFORMS, report.render("text")
     assert report.triples > 2000
-    assert elapsed < 3.0

@@ -12,11 +12,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
     from server.app import health, openapi
-    from server.config import DEFAULTS
+    from server.config import DEFAULTS, check
     from server.dataset import views as dataset
     from server.describe import ontology as ontology_doc
     from server.describe import resources
-    from server.http import cache, middleware
+    from server.http import cache, errors, middleware
     from server.http import responses as http
     from server.pages import views as web
     from server.sparql import endpoint as sparql
@@ -28,12 +28,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("ICTKG")
     if test_config:
         app.config.from_mapping(test_config)
+    # Every setting parsed and range-checked before anything reads it (raises SettingError).
+    app.config.update(check(app.config, test_config))
 
     # In memory, on disk (STORE_PATH) or a remote SPARQL endpoint (SPARQL_ENDPOINT).
     app.extensions["ictkg"] = open_store(app.config)
     # Data that does not conform to the shapes is never published (raises DataNotConforming).
     if app.config["VALIDATE_ON_START"]:
         dataset.check_on_start(app)
+    # Every error body, for every view: a page, Problem Details or text (server/http/errors.py).
+    errors.init_app(app)
     # Dereferencing: headers and CORS for every response, then /id → /doc, VoID, dumps.
     http.init_app(app)
     resources.init_app(app)

@@ -3,7 +3,8 @@
 ``/health`` answers 200 with JSON (``status``, ``store`` kind, ``triples``, the dataset
 ``version``) when the store answers, 503 with the reason when it does not: load balancers and
 container probes read the status, people the body. It asks the store each time (no cache), so
-it turns green as soon as a remote store is back.
+it turns green as soon as a remote store is back (a remote store is asked a trivial query
+within ``REMOTE_TIMEOUT``; its size and version are the last ones read off the request path).
 
 Any view that meets :class:`~server.store.embedded.StoreUnavailable` answers 503 with
 ``Retry-After`` rather than a traceback: the error handler registered here covers every blueprint.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
+from server.http.errors import HttpError, render
 from server.store.base import StoreUnavailable
 
 blueprint = Blueprint("health", __name__)
@@ -30,6 +32,7 @@ def init_app(app: Flask) -> None:
 def health() -> Response:
     store = current_app.extensions["ictkg"]
     try:
+        store.check()
         body = {
             "status": "ok",
             "store": store.kind,
@@ -47,8 +50,11 @@ def health() -> Response:
 
 
 def store_unavailable(error: StoreUnavailable) -> Response:
-    response = Response(
-        f"The store is unavailable: {error}\n", 503, content_type="text/plain; charset=utf-8"
+    return render(unavailable(error))
+
+
+def unavailable(error: Exception) -> HttpError:
+    """The 503 of a store that is down: try again in :data:`RETRY_AFTER` seconds."""
+    return HttpError(
+        503, f"The store is unavailable: {error}", headers={"Retry-After": RETRY_AFTER}
     )
-    response.headers["Retry-After"] = RETRY_AFTER
-    return response

@@ -1,4 +1,4 @@
-"""The ``ictkg`` command line: ``validate`` the data, ``serve`` it.
+"""The ``ictkg`` command line: ``validate`` the data, ``serve`` it, ``load`` it into a store.
 
 Each command is registered by the module that owns its concern; this module only gathers them.
 """
@@ -25,3 +25,7 @@ main.add_command(serve_command)
 from server.export.site import export_site_command  # noqa: E402 - registered after the group
 
 main.add_command(export_site_command)
+
+from server.cli.load import load_command  # noqa: E402 - registered after the group
+
+main.add_command(load_command)

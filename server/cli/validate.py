@@ -14,48 +14,16 @@ from pathlib import Path
 
 import click
 
-from server.config import DEFAULTS, ontology_namespace
+from server.config import dataset_options, dataset_overrides, dataset_value, ontology_namespace
 from server.validation.formats import RENDERERS, summary
 from server.validation.shacl import FAIL_ON, validate
 
-_DIRECTORY = click.Path(file_okay=False, path_type=Path)
+#: The directories validated, in the order :func:`validate` takes them.
+DIRECTORIES = ("ONTOLOGY_DIR", "DATA_DIR", "SHAPES_DIR")
 
 
 @click.command("validate")
-@click.option(
-    "--ontology",
-    "ontology_dir",
-    type=_DIRECTORY,
-    default=DEFAULTS["ONTOLOGY_DIR"],
-    envvar="ICTKG_ONTOLOGY_DIR",
-    show_default=True,
-    help="Directory of the ontology's Turtle files (checked by the meta-shapes).",
-)
-@click.option(
-    "--data",
-    "data_dir",
-    type=_DIRECTORY,
-    default=DEFAULTS["DATA_DIR"],
-    envvar="ICTKG_DATA_DIR",
-    show_default=True,
-    help="Directory of the data's Turtle files.",
-)
-@click.option(
-    "--shapes",
-    "shapes_dir",
-    type=_DIRECTORY,
-    default=DEFAULTS["SHAPES_DIR"],
-    envvar="ICTKG_SHAPES_DIR",
-    show_default=True,
-    help="Directory of the SHACL shapes.",
-)
-@click.option(
-    "--base-iri",
-    default=DEFAULTS["BASE_IRI"],
-    envvar="ICTKG_BASE_IRI",
-    show_default=True,
-    help="Base IRI of the dataset: the lint holds {base}ontology# to be the project's namespace.",
-)
+@dataset_options("ontology", "data", "shapes", "base_iri")
 @click.option(
     "--format",
     "fmt",
@@ -77,10 +45,10 @@ _DIRECTORY = click.Path(file_okay=False, path_type=Path)
     help="Write the report to this file (a one-line summary still goes to standard output).",
 )
 def validate_command(
-    ontology_dir: Path,
-    data_dir: Path,
-    shapes_dir: Path,
-    base_iri: str,
+    ontology: Path | None,
+    data: Path | None,
+    shapes: Path | None,
+    base_iri: str | None,
     fmt: str,
     fail_on: str,
     output: Path | None,
@@ -89,7 +57,12 @@ def validate_command(
 
     Exit status: 0 conforms, 1 findings at or above --fail-on, 2 unusable input.
     """
-    report = validate(ontology_dir, data_dir, shapes_dir, project_ns=ontology_namespace(base_iri))
+    given = dataset_overrides(
+        {"ontology": ontology, "data": data, "shapes": shapes, "base_iri": base_iri}
+    )
+    directories = [Path(dataset_value(name, given)) for name in DIRECTORIES]
+    namespace = ontology_namespace(dataset_value("BASE_IRI", given))
+    report = validate(*directories, project_ns=namespace)
     rendered = report.render(fmt, fail_on)
     if output is None:
         click.echo(rendered, nl=False)

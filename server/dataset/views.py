@@ -32,6 +32,7 @@ from flask import Blueprint, Flask, current_app, render_template
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, SH, VOID
 
+from server.http.errors import HttpError
 from server.http.responses import (
     LRU,
     context,
@@ -46,7 +47,7 @@ from server.pages.values import best_label, properties_view
 from server.rdf.formats import DUMPS, HTML, RDF_OFFERS, Dump, Offer, by_name
 from server.rdf.iris import Rewriter
 from server.rdf.jsonld import compact
-from server.rdf.namespaces import SD, SPDX
+from server.rdf.namespaces import SD, SPDX, namespace_of
 from server.rdf.scheme import things_prefix
 from server.rdf.terms import graph_of, to_rdflib
 from server.validation.shacl import Report, validation_report
@@ -166,11 +167,6 @@ def count(source: Any, query: str) -> int:
     return int(next(iter(source.query(query)))["n"].value)
 
 
-def namespace_of(iri: str) -> str:
-    cut = max(iri.rfind("#"), iri.rfind("/"))
-    return iri[: cut + 1]
-
-
 def void_graph(rw: Rewriter) -> Graph:
     """The VoID + DCAT description in canonical IRIs (dump sizes and checksums for ``rw``)."""
     config = current_app.config
@@ -209,16 +205,18 @@ def void_graph(rw: Rewriter) -> Graph:
         graph.add((dataset, predicate, Literal(count(source, query))))
 
     vocabularies: set[str] = set()
-    classes = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
-    for row in source.query(classes):
-        partition = BNode()
+    # Partitions are named in the order of their IRIs' text, whatever the engine: the page
+    # lists them in the same order in every process and on every store.
+    classes = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY STR(?c)"
+    for index, row in enumerate(source.query(classes)):
+        partition = BNode(f"class{index:05d}")
         graph.add((dataset, VOID.classPartition, partition))
         graph.add((partition, VOID["class"], to_rdflib(row["c"])))
         graph.add((partition, VOID.entities, Literal(int(row["n"].value))))
         vocabularies.add(namespace_of(row["c"].value))
-    properties = f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {distinct} }} GROUP BY ?p ORDER BY ?p"
-    for row in source.query(properties):
-        partition = BNode()
+    properties = f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {distinct} }} GROUP BY ?p ORDER BY STR(?p)"
+    for index, row in enumerate(source.query(properties)):
+        partition = BNode(f"property{index:05d}")
         graph.add((dataset, VOID.propertyPartition, partition))
         graph.add((partition, VOID.property, to_rdflib(row["p"])))
         graph.add((partition, VOID.triples, Literal(int(row["n"].value))))
@@ -229,15 +227,17 @@ def void_graph(rw: Rewriter) -> Graph:
     examples = f"""
         SELECT ?c (MIN(STR(?s)) AS ?x) (COUNT(DISTINCT ?s) AS ?n)
         WHERE {{ ?s a ?c FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{things_prefix(base)}")) }}
-        GROUP BY ?c ORDER BY DESC(?n) ?c LIMIT {EXAMPLES}"""
+        GROUP BY ?c ORDER BY DESC(?n) STR(?c) LIMIT {EXAMPLES}"""
     for row in source.query(examples):
         graph.add((dataset, VOID.exampleResource, URIRef(row["x"].value)))
-    sources = """
+    # The graphs the entailed graph was derived from (server.rdf.alignments) are not sources.
+    sources = f"""
         PREFIX dcterms: <http://purl.org/dc/terms/>
         PREFIX prov: <http://www.w3.org/ns/prov#>
-        SELECT DISTINCT ?src WHERE {
-          ?s dcterms:source|prov:wasDerivedFrom|prov:hadPrimarySource ?src FILTER(isIRI(?src))
-        } ORDER BY ?src"""
+        SELECT DISTINCT ?src WHERE {{
+          ?s dcterms:source|prov:wasDerivedFrom|prov:hadPrimarySource ?src
+          FILTER(isIRI(?src) && !STRSTARTS(STR(?src), "{base}graph/"))
+        }} ORDER BY ?src"""
     for row in source.query(sources):
         graph.add((dataset, DCTERMS.source, to_rdflib(row["src"])))
         graph.add((dataset, PROV.wasDerivedFrom, to_rdflib(row["src"])))
@@ -320,7 +320,7 @@ def graph_page(title: str, topic: str) -> Callable[[Graph, Rewriter], str]:
 
 def document(path: str, extension: str | None, build: Callable[[Rewriter], Graph], topic: str):
     if extension is not None and by_name(DOC_OFFERS, extension) is None:
-        return "404 Not Found\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
+        raise HttpError(404, f"no format .{extension} of /{path}")
     rw = rewriter()
     return represent(
         path, DOC_OFFERS, lambda: build(rw), html=graph_page(path, topic), extension=extension
@@ -353,7 +353,7 @@ def dump(filename: str):
     """A dump of the whole dataset; its size and checksum are the ones VoID states."""
     chosen = next((d for d in DUMPS if d.filename == filename), None)
     if chosen is None:
-        return "404 Not Found: no such dump\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
+        raise HttpError(404, f"no dump {filename!r}")
     rw = rewriter()
     return respond(
         ("dump", rw.root, chosen.filename),

@@ -22,6 +22,7 @@ from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
 
 from server.config import ontology_namespace
+from server.http.errors import HttpError
 from server.http.responses import LRU, represent, store
 from server.i18n.language import message
 from server.pages import diagram
@@ -143,5 +144,5 @@ def render(graph: Graph, rw: Rewriter) -> str:
 def ontology(extension: str | None = None):
     """The ontology document: HTML documentation or RDF, negotiated or per format."""
     if extension is not None and by_name(DOC_OFFERS, extension) is None:
-        return "404 Not Found\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
+        raise HttpError(404, f"no format .{extension} of /ontology")
     return represent("ontology", DOC_OFFERS, ontology_graph, html=render, extension=extension)

@@ -36,8 +36,9 @@ from rdflib.namespace import DCTERMS, FOAF
 from rdflib.term import Node
 
 from server.http.conneg import negotiate
+from server.http.errors import HttpError
 from server.http.responses import LRU, not_acceptable, represent, rewriter, store, url
-from server.rdf import scheme
+from server.rdf import alignments, scheme
 from server.rdf.formats import HTML, RDF_OFFERS, Offer, by_name
 from server.rdf.iris import Rewriter
 from server.rdf.labels import LABEL_PREDICATES
@@ -77,39 +78,50 @@ def own_query(iri: str, depth: int = BLANK_DEPTH) -> str:
     return f"CONSTRUCT {{ {' '.join(template)} }} WHERE {{ {where}{nested} }}"
 
 
+#: Links stated here, not entailed (:mod:`server.rdf.alignments`): each entailed link restates a
+#: stated one, in the linking resource's own document.
 INCOMING = """
-  {{ ?s ?p <{iri}> . FILTER(isIRI(?s)) }}
+  {{ ?s ?p <{iri}> . FILTER(isIRI(?s))
+     FILTER NOT EXISTS {{ GRAPH <{entailed}> {{ ?s ?p <{iri}> }} }} }}
   UNION
-  {{ ?s ?p ?b . ?b ?q <{iri}> . FILTER(isIRI(?s) && isBlank(?b)) }}
+  {{ ?s ?p ?b . ?b ?q <{iri}> . FILTER(isIRI(?s) && isBlank(?b))
+     FILTER NOT EXISTS {{ GRAPH <{entailed}> {{ ?b ?q <{iri}> }} }}
+     FILTER NOT EXISTS {{ GRAPH <{entailed}> {{ ?s ?p ?b }} }} }}
 """
 
 
-def count_query(iri: str) -> str:
-    pattern = INCOMING.format(iri=iri)
+def count_query(iri: str, entailed: str) -> str:
+    pattern = INCOMING.format(iri=iri, entailed=entailed)
     return f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?b ?q WHERE {{ {pattern} }} }}"
 
 
-def page_query(iri: str, size: int, page: int) -> str:
+def page_query(iri: str, size: int, page: int, entailed: str) -> str:
     """One page of incoming links, each row also carrying ``?n``, their total number.
 
     The count sub-query has one row; the page is joined to it in an OPTIONAL, so an empty page
-    still gives the total (one query instead of two).
+    still gives the total (one query instead of two). ``entailed`` names the graph of entailed
+    triples, whose links are not listed.
     """
-    pattern = INCOMING.format(iri=iri)
+    pattern = INCOMING.format(iri=iri, entailed=entailed)
     return (
-        f"SELECT ?n ?s ?p ?b ?q WHERE {{ {{ {count_query(iri)} }} OPTIONAL {{ "
+        f"SELECT ?n ?s ?p ?b ?q WHERE {{ {{ {count_query(iri, entailed)} }} OPTIONAL {{ "
         f"SELECT DISTINCT ?s ?p ?b ?q WHERE {{ {pattern} }} "
-        f"ORDER BY ?s ?p ?q ?b LIMIT {size} OFFSET {(page - 1) * size} }} }} "
-        "ORDER BY ?s ?p ?q ?b"
+        f"ORDER BY STR(?s) STR(?p) STR(?q) ?b LIMIT {size} OFFSET {(page - 1) * size} }} }} "
+        "ORDER BY STR(?s) STR(?p) STR(?q) ?b"
     )
 
 
 def labels_query(
-    linked: Iterable[URIRef], vocabulary: Iterable[URIRef], topic: str | None = None
+    linked: Iterable[URIRef],
+    vocabulary: Iterable[URIRef],
+    topic: str | None = None,
+    entailed: str | None = None,
 ) -> str | None:
     """One query for the labels and types of linked resources, the labels of terms and, when
     ``topic`` is given, the sources backing each of its facts: rows with ``?g`` bound are
-    (predicate ``?x``, object ``?p``, source ``?v``), a source stated in the fact's own graph."""
+    (predicate ``?x``, object ``?p``, source ``?v``), a source stated in the fact's own graph;
+    with ``entailed`` (the graph of entailed triples), rows with ``?e`` bound are its facts
+    (predicate ``?x``, object ``?p``) found only there."""
     linked_values = " ".join(f"<{x}>" for x in sorted(set(linked)))
     vocab_values = " ".join(f"<{x}>" for x in sorted(set(vocabulary)))
     labels = " ".join(f"<{p}>" for p in LABEL_PREDICATES)
@@ -126,9 +138,11 @@ def labels_query(
         parts.append(f"{{ VALUES ?x {{ {vocab_values} }} ?x ?p ?v FILTER(?p IN ({only_labels})) }}")
     if topic and parts:
         parts.append(f"{{ GRAPH ?g {{ <{topic}> ?x ?p . <{topic}> <{DCTERMS.source}> ?v }} }}")
+        if entailed:
+            parts.append(f"{{ GRAPH <{entailed}> {{ <{topic}> ?x ?p }} BIND(true AS ?e) }}")
     if not parts:
         return None
-    return f"SELECT ?x ?p ?v ?g WHERE {{ {' UNION '.join(parts)} }}"
+    return f"SELECT ?x ?p ?v ?g ?e WHERE {{ {' UNION '.join(parts)} }}"
 
 
 # --- descriptions -----------------------------------------------------------------------------
@@ -147,6 +161,9 @@ class Description:
     #: Which sources back which own fact: ``(predicate, object)`` → sources; a blank object is
     #: keyed as ``(predicate, None)`` (blank nodes of separate queries cannot be matched).
     provenance: dict[tuple[Node, Node | None], frozenset[Node]] = field(default_factory=dict)
+    #: The own facts that are entailed, not stated (:mod:`server.rdf.alignments`), keyed alike: the
+    #: RDF documents state them, the HTML page leaves them out (it shows what was stated).
+    entailed: frozenset[tuple[Node, Node | None]] = frozenset()
 
 
 def describe(source: Any, base: str, iri: str, page: int, size: int) -> Description | None:
@@ -155,7 +172,8 @@ def describe(source: Any, base: str, iri: str, page: int, size: int) -> Descript
     Returns a description with ``page > pages`` when the page is out of range.
     """
     graph = graph_of(source.query(own_query(iri)), "o")
-    rows = list(source.query(page_query(iri, size, page)))
+    entailed_graph = alignments.graph_iri(base)
+    rows = list(source.query(page_query(iri, size, page, entailed_graph)))
     total = int(rows[0]["n"].value) if rows else 0
     if not graph and total == 0:
         return None
@@ -181,10 +199,15 @@ def describe(source: Any, base: str, iri: str, page: int, size: int) -> Descript
     linked = {o for o in graph.objects() if isinstance(o, URIRef)} | set(incoming)
     classes = set(graph.objects(None, RDF.type))
     vocabulary = set(graph.predicates()) | classes
-    query = labels_query(linked - classes - {topic}, vocabulary, iri)
+    query = labels_query(linked - classes - {topic}, vocabulary, iri, entailed_graph)
     backing: dict[tuple[Node, Node | None], set[Node]] = {}
+    entailed: set[tuple[Node, Node | None]] = set()
     if query:
         for row in source.query(query):
+            if row["e"] is not None:
+                p, o = to_rdflib(row["x"]), to_rdflib(row["p"])
+                entailed.add((p, None if isinstance(o, BNode) else o))
+                continue
             x, p, v = to_rdflib(row["x"]), to_rdflib(row["p"]), to_rdflib(row["v"])
             if row["g"] is None:
                 graph.add((x, p, v))
@@ -210,7 +233,7 @@ def describe(source: Any, base: str, iri: str, page: int, size: int) -> Descript
             graph.add((view, HYDRA.previous, URIRef(f"{document}?page={page - 1}")))
         if page < pages:
             graph.add((view, HYDRA.next, URIRef(f"{document}?page={page + 1}")))
-    return Description(iri, document, graph, total, page, pages, provenance)
+    return Description(iri, document, graph, total, page, pages, provenance, frozenset(entailed))
 
 
 def cached_description(iri: str, page: int) -> Description | None:
@@ -242,8 +265,8 @@ def thing_iri(kind: str, slug: str) -> str | None:
     return scheme.thing_iri(current_app.config["BASE_IRI"], kind, slug)
 
 
-def not_found(what: str) -> tuple[str, int, dict[str, str]]:
-    return f"404 Not Found: {what}\n", 404, {"Content-Type": "text/plain; charset=utf-8"}
+def not_found(what: str) -> HttpError:
+    return HttpError(404, what)
 
 
 @bp.get("/id/<kind>/<slug>")
@@ -251,13 +274,13 @@ def thing(kind: str, slug: str):
     """303 See Other to the document, in the format the client prefers (Cool URIs §4.3)."""
     iri = thing_iri(kind, slug)
     if iri is None or not store().query(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}"):
-        return not_found(f"no resource /id/{kind}/{slug}")
+        raise not_found(f"no resource /id/{kind}/{slug}")
     rw = rewriter()
     path = document_path(kind, slug)
     query = request.query_string.decode("ascii", "replace")
     offer = negotiate(request.accept_mimetypes, DOC_OFFERS)
     if offer is None:
-        return not_acceptable(rw, path, DOC_OFFERS, query)
+        raise not_acceptable(rw, path, DOC_OFFERS, query)
     response = current_app.response_class(status=303)
     response.headers["Location"] = url(rw, path, offer, query)
     response.vary.add("Accept")
@@ -273,17 +296,13 @@ def document(kind: str, name: str):
     iri = thing_iri(kind, slug)
     raw_page = request.args.get("page")
     if raw_page is not None and not (raw_page.isdigit() and int(raw_page) >= 1):
-        return (
-            "400 Bad Request: page must be a positive integer\n",
-            400,
-            {"Content-Type": "text/plain"},
-        )
+        raise HttpError(400, "page must be a positive integer")
     page = int(raw_page or 1)
     description = cached_description(iri, page) if iri else None
     if description is None:
-        return not_found(f"no resource /id/{kind}/{slug}")
+        raise not_found(f"no resource /id/{kind}/{slug}")
     if page > description.pages:
-        return not_found(f"page {page} of {description.pages}")
+        raise not_found(f"page {page} of {description.pages}")
     return represent(
         document_path(kind, slug),
         DOC_OFFERS,

@@ -36,6 +36,7 @@ from typing import Any
 
 import click
 
+from server.config import dataset_options, dataset_overrides
 from server.http.middleware import CORS_EXPOSE_HEADERS
 from server.rdf.scheme import SEGMENT, document_of, things_prefix
 
@@ -352,9 +353,7 @@ http {{
 
 @click.command("export-site")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--ontology", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--base-iri", help="Base IRI of the dataset.")
+@dataset_options("ontology", "data", "base_iri")
 @click.option(
     "--site-url",
     help="Root URL of the host that will serve the files (a mirror): its IRIs are written "
@@ -388,12 +387,12 @@ def export_site_command(
                 "(the nginx configuration serves the site at the root).",
                 param_hint="--site-url",
             )
-    given = {
-        "ONTOLOGY_DIR": str(ontology) if ontology else None,
-        "DATA_DIR": str(data) if data else None,
-        "BASE_IRI": base_iri,
-    }
-    overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    overrides: dict[str, Any] = dataset_overrides(
+        {"ontology": ontology, "data": data, "base_iri": base_iri}
+    )
+    for param, folder in (("--ontology", ontology), ("--data", data)):
+        if folder is not None and not folder.is_dir():
+            raise click.BadParameter(f"{folder} is not a directory", param_hint=param)
     # Canonical IRIs in the files, or the mirror's; one query worker (the export never runs
     # user queries).
     rewrite = site_url is not None

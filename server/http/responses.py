@@ -30,17 +30,18 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, request
 from rdflib import OWL, Graph, URIRef
 
 from server.http.conneg import negotiate
+from server.http.errors import HttpError
 from server.i18n import language
 from server.rdf import jsonld
 from server.rdf.formats import Offer, by_name
 from server.rdf.iris import Rewriter
+from server.store.base import StoreUnavailable
 from server.store.prefixes import predefined
 
 JSONLD = "application/ld+json"
@@ -100,10 +101,13 @@ def init_app(app: Flask) -> None:
 
 
 def dataset_mtime(store: Any) -> datetime:
-    """The newest modification time of the loaded files, else now (whole seconds, UTC)."""
-    files: Sequence[Path] = getattr(store, "files", None) or []
-    stamp = max((f.stat().st_mtime for f in files), default=time.time())
-    return datetime.fromtimestamp(int(stamp), tz=UTC)
+    """The newest modification time of the loaded files (as ``ictkg load`` recorded it for a
+    remote store), else now (whole seconds, UTC)."""
+    try:
+        stamp = store.modified
+    except StoreUnavailable:  # a remote store that is down at start-up
+        stamp = None
+    return datetime.fromtimestamp(int(stamp if stamp is not None else time.time()), tz=UTC)
 
 
 def state() -> HttpState:
@@ -202,15 +206,14 @@ def alternates(rw: Rewriter, path: str, offers: Sequence[Offer], query: str, but
     )
 
 
-def not_acceptable(rw: Rewriter, path: str, offers: Sequence[Offer], query: str = "") -> Response:
-    """406 with the list of what is available (RFC 9110 §15.5.7), as text and as Link."""
-    lines = ["406 Not Acceptable: none of the formats offered here matches the Accept header."]
-    lines.append("Available:")
-    lines += [f"  {o.media_type}  {url(rw, path, o, query)}" for o in offers]
-    response = Response("\n".join(lines) + "\n", 406, content_type="text/plain; charset=utf-8")
-    response.headers["Vary"] = "Accept"
-    response.headers["Link"] = alternates(rw, path, offers, query, None)
-    return response
+def not_acceptable(rw: Rewriter, path: str, offers: Sequence[Offer], query: str = "") -> HttpError:
+    """406 with the list of what is available (RFC 9110 §15.5.7), in the body and as Link."""
+    return HttpError(
+        406,
+        "none of the formats offered here matches the Accept header.",
+        alternatives=[(o.media_type, url(rw, path, o, query)) for o in offers],
+        headers={"Link": alternates(rw, path, offers, query, None)},
+    )
 
 
 def choose(offers: Sequence[Offer], extension: str | None) -> Offer | None:
@@ -242,8 +245,8 @@ def represent(
     offer = choose(offers, extension)
     if offer is None:
         if extension is not None:
-            return Response("No such format here.\n", 404, content_type="text/plain")
-        return not_acceptable(rw, path, offers, query)
+            raise HttpError(404, f"no format .{extension} of /{path}")
+        raise not_acceptable(rw, path, offers, query)
     version = store().version
 
     def local_graph() -> Graph:

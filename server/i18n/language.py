@@ -107,6 +107,75 @@ MESSAGES: dict[str, dict[str, str]] = {
     "next": {"ru": "дальше", "be": "далей"},
     "run": {"ru": "Выполнить", "be": "Выканаць"},
     "diagram": {"ru": "Схема классов", "be": "Схема класаў"},
+    # Error pages (server/errors.py): a title and a description per status.
+    "error_details": {"ru": "Подробности", "be": "Падрабязнасці"},
+    "error_available": {"ru": "Доступные форматы", "be": "Даступныя фарматы"},
+    "error_home": {"ru": "На главную страницу", "be": "На галоўную старонку"},
+    "error_400": {"ru": "Неверный запрос", "be": "Няправільны запыт"},
+    "error_400_text": {
+        "ru": "Запрос не удалось понять: подробности ниже.",
+        "be": "Запыт не ўдалося зразумець: падрабязнасці ніжэй.",
+    },
+    "error_403": {"ru": "Запрещено", "be": "Забаронена"},
+    "error_403_text": {
+        "ru": "Этот сервер только для чтения: изменить данные через него нельзя.",
+        "be": "Гэты сервер толькі для чытання: змяніць даныя праз яго нельга.",
+    },
+    "error_404": {"ru": "Не найдено", "be": "Не знойдзена"},
+    "error_404_text": {
+        "ru": (
+            "По этому адресу ничего нет. Найдите нужное через поиск или начните с главной страницы."
+        ),
+        "be": (
+            "Па гэтым адрасе нічога няма. Знайдзіце патрэбнае праз пошук "
+            "або пачніце з галоўнай старонкі."
+        ),
+    },
+    "error_405": {"ru": "Метод не разрешён", "be": "Метад не дазволены"},
+    "error_405_text": {
+        "ru": "Этот адрес не принимает такой запрос.",
+        "be": "Гэты адрас не прымае такі запыт.",
+    },
+    "error_406": {"ru": "Формат недоступен", "be": "Фармат недаступны"},
+    "error_406_text": {
+        "ru": "Это недоступно в запрошенном формате; доступные форматы перечислены ниже.",
+        "be": "Гэта недаступна ў запытаным фармаце; даступныя фарматы пералічаны ніжэй.",
+    },
+    "error_410": {"ru": "Удалено", "be": "Выдалена"},
+    "error_410_text": {
+        "ru": "То, что было здесь, удалено из набора данных.",
+        "be": "Тое, што было тут, выдалена з набору даных.",
+    },
+    "error_413": {"ru": "Слишком большой запрос", "be": "Занадта вялікі запыт"},
+    "error_413_text": {
+        "ru": "Запрос больше, чем принимает этот сервер.",
+        "be": "Запыт большы, чым прымае гэты сервер.",
+    },
+    "error_414": {"ru": "Слишком длинный адрес", "be": "Занадта доўгі адрас"},
+    "error_414_text": {
+        "ru": "Адрес длиннее, чем принимает этот сервер; длинные запросы отправляйте методом POST.",
+        "be": "Адрас даўжэйшы, чым прымае гэты сервер; доўгія запыты адпраўляйце метадам POST.",
+    },
+    "error_415": {"ru": "Неподдерживаемый тип данных", "be": "Непадтрымліваемы тып даных"},
+    "error_415_text": {
+        "ru": "Тело запроса в формате, который этот адрес не принимает.",
+        "be": "Цела запыту ў фармаце, які гэты адрас не прымае.",
+    },
+    "error_431": {"ru": "Слишком большие заголовки", "be": "Занадта вялікія загалоўкі"},
+    "error_431_text": {
+        "ru": "Заголовки запроса больше, чем принимает этот сервер.",
+        "be": "Загалоўкі запыту большыя, чым прымае гэты сервер.",
+    },
+    "error_500": {"ru": "Ошибка сервера", "be": "Памылка сервера"},
+    "error_500_text": {
+        "ru": "На сервере что-то пошло не так. Попробуйте позже.",
+        "be": "На серверы нешта пайшло не так. Паспрабуйце пазней.",
+    },
+    "error_503": {"ru": "Временно недоступно", "be": "Часова недаступна"},
+    "error_503_text": {
+        "ru": "Сервис сейчас не может ответить. Попробуйте чуть позже.",
+        "be": "Сэрвіс зараз не можа адказаць. Паспрабуйце крыху пазней.",
+    },
 }
 
 
@@ -144,4 +213,39 @@ ENGLISH: dict[str, str] = {
     "next": "next",
     "run": "Run",
     "diagram": "Class diagram",
+    "error_details": "Details",
+    "error_available": "Available formats",
+    "error_home": "Go to the home page",
+    "error_400": "Bad request",
+    "error_400_text": "The request could not be understood: see the details below.",
+    "error_403": "Not allowed",
+    "error_403_text": "This server is read-only: the data cannot be changed through it.",
+    "error_404": "Not found",
+    "error_404_text": (
+        "There is nothing at this address. Search for what you were looking for, "
+        "or start from the home page."
+    ),
+    "error_405": "Method not allowed",
+    "error_405_text": "This address does not accept this kind of request.",
+    "error_406": "Format not available",
+    "error_406_text": (
+        "This is not available in the format you asked for; "
+        "the formats it is available in are listed below."
+    ),
+    "error_410": "Gone",
+    "error_410_text": "What was here has been removed from the dataset.",
+    "error_413": "Request too large",
+    "error_413_text": "The request is larger than this server accepts.",
+    "error_414": "Address too long",
+    "error_414_text": (
+        "The address is longer than this server accepts; send long queries in a POST body."
+    ),
+    "error_415": "Unsupported media type",
+    "error_415_text": "The request body is in a format this address does not accept.",
+    "error_431": "Request headers too large",
+    "error_431_text": "The request's headers are larger than this server accepts.",
+    "error_500": "Server error",
+    "error_500_text": "Something went wrong on this server. Try again later.",
+    "error_503": "Temporarily unavailable",
+    "error_503_text": "The service cannot answer now. Try again in a moment.",
 }

@@ -55,9 +55,16 @@ def script_json(data: Any) -> str:
 
 
 def embedded_jsonld(graph: Graph) -> str:
-    """The description as compact JSON-LD with an inline context of well-known prefixes."""
+    """The description as compact JSON-LD with an inline context of well-known prefixes.
+
+    rdflib writes values in the order the graph got them, which is the engine's order; they
+    are put in the order of their terms first, so the page is the same whatever the store.
+    """
     context = {"@version": 1.1, **PREFIXES}
-    document = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
+    ordered = Graph()
+    for triple in sorted(graph, key=lambda t: tuple(term.n3() for term in t)):
+        ordered.add(triple)
+    document = json.loads(ordered.serialize(format="json-ld", context=context, auto_compact=True))
     return script_json(document)
 
 
@@ -150,6 +157,19 @@ def render(description: Any, graph: Graph, rw: Rewriter) -> str:
     topic = URIRef(rw.local(description.iri))
     document = URIRef(rw.local(description.document))
     sources, notes = numbered_sources(description, graph, topic, rw)
+    # What the alignments entail restates a stated fact in another vocabulary: the page shows
+    # the stated facts (the embedded JSON-LD and the RDF documents carry both).
+    entailed = {
+        (rw.term(p), rw.term(o) if o is not None else None) for p, o in description.entailed
+    }
+    embedded = embedded_jsonld(graph)
+    if entailed:
+        shown = Graph(bind_namespaces="none")
+        for triple in graph:
+            s, p, o = triple
+            if s != topic or (p, None if isinstance(o, BNode) else o) not in entailed:
+                shown.add(triple)
+        graph = shown  # the cached graph is left as it is: the RDF documents state everything
 
     predicates = set(graph.predicates(topic)) - {RDF.type}
     names = sorted(predicates & NAME_PREDICATES)
@@ -201,5 +221,5 @@ def render(description: Any, graph: Graph, rw: Rewriter) -> str:
         incoming=incoming_groups(graph, topic, document, rw),
         pager=pager,
         formats=[(o, url(rw, path, o)) for o in RDF_OFFERS],
-        jsonld=embedded_jsonld(graph),
+        jsonld=embedded,
     )

@@ -15,19 +15,22 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
+import pyoxigraph as ox
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
-from server.config import PROJECT_ROOT, ontology_namespace
+from server.config import ontology_namespace
 from server.http.conneg import negotiate
+from server.http.errors import HttpError
 from server.http.responses import query_base, query_prefixes, rewriter, store
 from server.i18n import language
 from server.pages import examples, query_page, timeline
 from server.pages.values import iri_view, literal_view
-from server.rdf import labels
+from server.rdf import alignments, labels
 from server.rdf.formats import HTML, Offer
 from server.rdf.scheme import things_prefix
 from server.rdf.terms import to_rdflib
@@ -36,20 +39,11 @@ from server.workers.errors import query_failure
 JSON = Offer("application/json", "json", "json")
 SEARCH_OFFERS = (HTML, JSON)
 
-#: Defaults of this module's settings (``server.config`` may override them).
-SETTINGS: dict[str, Any] = {
-    "QUERIES_DIR": str(PROJECT_ROOT / "queries"),
-    "LIST_PAGE_SIZE": 50,
-    "SEARCH_LIMIT": 50,
-    "QUERY_PAGE_ROWS": 1000,
-}
 
 bp = Blueprint("web", __name__)
 
 
 def init_app(app: Flask) -> None:
-    for key, value in SETTINGS.items():
-        app.config.setdefault(key, value)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(
         t=language.message,
@@ -78,13 +72,19 @@ LABEL_VALUES = " ".join(f"<{p}>" for p in labels.LABEL_PREDICATES)
 
 
 def kinds_query(base: str) -> str:
-    """Instances per class (sub-classes included), with the class labels and super-classes."""
+    """Instances per class (sub-classes included), with the class labels and super-classes.
+
+    The kinds are ours and the outside classes the data states (``skos:Concept``); those only
+    the alignments entail (``schema:Event``…, :mod:`server.rdf.alignments`) are not kinds of
+    their own here."""
+    entailed = alignments.graph_iri(base)
     return f"""
 SELECT ?c ?n ?lp ?l ?sup WHERE {{
   {{ SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{
       ?s a ?t . ?t <{RDFS.subClassOf}>* ?c .
       FILTER(isIRI(?s) && STRSTARTS(STR(?s), {sparql_str(things_prefix(base))}) && isIRI(?c))
-      FILTER(STRSTARTS(STR(?c), {sparql_str(base)}) || EXISTS {{ ?any a ?c }})
+      FILTER(STRSTARTS(STR(?c), {sparql_str(base)})
+             || EXISTS {{ GRAPH ?g {{ ?any a ?c }} FILTER(?g != <{entailed}>) }})
   }} GROUP BY ?c }}
   OPTIONAL {{ VALUES ?lp {{ {LABEL_VALUES} }} ?c ?lp ?l }}
   OPTIONAL {{ ?c <{RDFS.subClassOf}> ?sup FILTER(isIRI(?sup)) }}
@@ -237,7 +237,10 @@ def list_query(cls: str, base: str, chain: tuple[str, ...], sort: str, size: int
     """One page of the instances of ``cls`` (sub-classes included) with their total number.
 
     Sort keys are computed in the query: the label in the first language of the chain that has
-    one (else any label, else the IRI), and the earliest date-typed value of the resource.
+    one (else any label, else the IRI), and the earliest date-typed value of the resource. They
+    are sorted outside the grouping sub-query: Virtuoso does not let ``ORDER BY`` take an
+    expression of an aggregate's name where it is computed. The members are a sub-query of
+    their own: Virtuoso 7.2 drops every row when the ``subClassOf*`` path meets the OPTIONALs.
     """
     by_lang = []
     keys = []
@@ -248,21 +251,33 @@ def list_query(cls: str, base: str, chain: tuple[str, ...], sort: str, size: int
         )
         keys.append(f"?l{i}")
     member = f"?s a ?t . ?t <{RDFS.subClassOf}>* <{cls}> . FILTER(isIRI(?s))"
-    order = "?key ?s" if sort == "label" else "(!BOUND(?date)) ?date ?key ?s"
+    # Ties go by the IRI's text: engines order IRIs themselves differently (Virtuoso by its ids).
+    order = "?key STR(?s)" if sort == "label" else "(!BOUND(?date)) ?date ?key STR(?s)"
     return f"""
 SELECT ?n ?s ?key ?date WHERE {{
   {{ SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {member} }} }}
   OPTIONAL {{
-    SELECT ?s (MIN(?k) AS ?key) (MIN(?d) AS ?date) WHERE {{
-      {member}
-      {" ".join(by_lang)}
-      OPTIONAL {{ VALUES ?lpx {{ {LABEL_VALUES} }} ?s ?lpx ?lx }}
-      OPTIONAL {{ ?s ?dp ?dv FILTER(datatype(?dv) IN ({DATE_TYPES.replace("> <", ">, <")})) }}
-      BIND(LCASE(STR(COALESCE({", ".join(keys)}, ?lx, STR(?s)))) AS ?k)
-      BIND(STR(?dv) AS ?d)
-    }} GROUP BY ?s ORDER BY {order} LIMIT {size} OFFSET {(page - 1) * size}
+    SELECT ?s ?key ?date WHERE {{
+      {{ SELECT ?s (MIN(?k) AS ?key) (MIN(?d) AS ?date) WHERE {{
+        {{ SELECT DISTINCT ?s WHERE {{ {member} }} }}
+        {" ".join(by_lang)}
+        OPTIONAL {{ VALUES ?lpx {{ {LABEL_VALUES} }} ?s ?lpx ?lx }}
+        OPTIONAL {{ ?s ?dp ?dv FILTER(datatype(?dv) IN ({DATE_TYPES.replace("> <", ">, <")})) }}
+        BIND(LCASE(STR(COALESCE({", ".join(keys)}, ?lx, STR(?s)))) AS ?k)
+        BIND(STR(?dv) AS ?d)
+      }} GROUP BY ?s }}
+    }} ORDER BY {order} LIMIT {size} OFFSET {(page - 1) * size}
   }}
 }} ORDER BY {order}"""
+
+
+def list_key(sort: str, row: ox.QuerySolution) -> tuple:
+    """The order of :func:`list_query` (``ORDER BY``), for one of its rows."""
+    key = row["key"].value if row["key"] is not None else ""
+    if sort == "label":
+        return (key, row["s"].value)
+    date = row["date"].value if row["date"] is not None else ""
+    return (row["date"] is None, date, key, row["s"].value)
 
 
 @bp.get("/list")
@@ -273,20 +288,24 @@ def instances():
     choice = language.current()
     cls = rw.canonical(request.args.get("class", ""))
     if labels.iri_ref(cls) is None:
-        abort(400, "class must be an IRI")
+        raise HttpError(400, "class must be an IRI")
     sort = request.args.get("sort", "label")
     if sort not in ("label", "date"):
-        abort(400, "sort must be label or date")
+        raise HttpError(400, "sort must be label or date")
     raw_page = request.args.get("page", "1")
     if not raw_page.isdigit() or int(raw_page) < 1:
-        abort(400, "page must be a positive integer")
+        raise HttpError(400, "page must be a positive integer")
     page, size = int(raw_page), int(config["LIST_PAGE_SIZE"])
     source = store()
     rows = list(source.query(list_query(cls, config["BASE_IRI"], choice.chain, sort, size, page)))
     total = int(rows[0]["n"].value) if rows else 0
-    members = [row for row in rows if row["s"] is not None]
-    if total == 0 or (page > 1 and not members):
-        abort(404)
+    # The engine picked the page in order; the page's own rows are put in that order here too,
+    # since Virtuoso 7.2 can shuffle them when the outer ORDER BY meets the OPTIONAL join.
+    members = sorted((row for row in rows if row["s"] is not None), key=partial(list_key, sort))
+    if total == 0:
+        raise HttpError(404, f"no instances of {cls}")
+    if page > 1 and not members:
+        raise HttpError(404, f"page {page} of {math.ceil(total / size)}")
     names = labels.fetch(source, [cls, *(row["s"].value for row in members)])
     items = []
     for row in members:
@@ -337,15 +356,25 @@ def _date_type(lexical: str) -> URIRef:
 
 
 def search_query(text: str, limit: int) -> str:
-    """Resources with a label or alternative name containing ``text`` (any case, language)."""
+    """Resources with a label or alternative name containing ``text`` (any case, language):
+    those whose name starts with it first, then the shortest names.
+
+    Written for every engine the store may be (``tests/test_remote_conformance.py``): the
+    ranking aggregates are computed in a sub-query and sorted by name (Virtuoso refuses
+    aggregates in ``ORDER BY``), the matched name is the smallest one (``SAMPLE`` may pick any),
+    and ties go by the IRI's text (engines order IRIs themselves differently).
+    """
     predicates = " ".join(f"<{p}>" for p in (*labels.LABEL_PREDICATES, *labels.ALT_PREDICATES))
     needle = sparql_str(text.lower())
     return f"""
-SELECT ?s (SAMPLE(?l) AS ?match) WHERE {{
-  VALUES ?p {{ {predicates} }}
-  ?s ?p ?l . FILTER(isIRI(?s) && isLiteral(?l) && CONTAINS(LCASE(STR(?l)), {needle}))
-}} GROUP BY ?s
-ORDER BY DESC(MAX(STRSTARTS(LCASE(STR(?l)), {needle}))) MIN(STRLEN(STR(?l))) ?s
+SELECT ?s ?match WHERE {{
+  {{ SELECT ?s (MIN(STR(?l)) AS ?match) (MIN(STRLEN(STR(?l))) AS ?length)
+       (MAX(IF(STRSTARTS(LCASE(STR(?l)), {needle}), 1, 0)) AS ?prefix) WHERE {{
+      VALUES ?p {{ {predicates} }}
+      ?s ?p ?l . FILTER(isIRI(?s) && isLiteral(?l) && CONTAINS(LCASE(STR(?l)), {needle}))
+    }} GROUP BY ?s
+  }}
+}} ORDER BY DESC(?prefix) ?length STR(?s)
 LIMIT {limit}"""
 
 
@@ -356,9 +385,11 @@ def search():
     choice = language.current()
     offer = negotiate(request.accept_mimetypes, SEARCH_OFFERS)
     if offer is None:
-        response = Response("406 Not Acceptable: text/html or application/json\n", 406)
-        response.vary.add("Accept")
-        return response
+        raise HttpError(
+            406,
+            "the search answers in HTML or JSON.",
+            alternatives=[(o.media_type, request.base_url) for o in SEARCH_OFFERS],
+        )
     text = request.args.get("q", "").strip()[:200]
     results = []
     if text:

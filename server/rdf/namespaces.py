@@ -26,6 +26,12 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 
 
+def namespace_of(iri: str) -> str:
+    """The namespace of a term: its IRI up to the last ``#`` or ``/`` (VoID's vocabularies)."""
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[: cut + 1]
+
+
 class ICTKG(DefinedNamespace):
     """Terms of the Belarus ICT Cooperation ontology (``ontology/ictkg.ttl``)."""
 

@@ -14,16 +14,14 @@ reloading:
    (:func:`server.validation.shacl.validation_report`; its cache is inherited by the forked
    workers, so they do not validate again). Each problem is one log line,
    ``file:line[:column]: message``, naming the original file, not the copy.
-3. **Switch.** A snapshot that passes becomes the workers' ``ONTOLOGY_DIR`` / ``DATA_DIR`` /
-   ``SHAPES_DIR`` and new workers start on it. Under granian (the default) they take over once
-   all of them have loaded it, and the old ones answer with ``Connection: close`` and stop
-   (:func:`server.serving.serve.run_granian`); under gunicorn its own graceful reload replaces the
-   workers while the old ones finish their requests. A request is served by one worker from start
-   to end, and a worker's store never changes, so no request sees half old, half new data; the
-   listening socket is held by the master throughout, so no connection is refused (a client
-   whose idle kept-alive connection is closed at that moment retries, RFC 9112 §9.3.1). The
-   dataset version (a hash of the files) changes, and with it every ETag. A snapshot that fails is
-   deleted and nothing else happens.
+3. **Switch.** A snapshot that passes, and differs from the one served, becomes the workers'
+   ``ONTOLOGY_DIR`` / ``DATA_DIR`` / ``SHAPES_DIR``, and only then is the HTTP server told to
+   replace its workers (:class:`server.serving.serve.Reloader` hands it the ``SIGHUP``): granian
+   replaces them one at a time, gunicorn starts new ones and stops the old ones gracefully. A
+   worker on the replaced data answers with ``Connection: close``. A request is served by one
+   worker from start to end, and a worker's store never changes, so no request sees half old,
+   half new data. The dataset version (a hash of the files) changes, and with it every ETag. A
+   snapshot that fails is deleted and nothing else happens: the workers are left alone.
 
 What triggers a reload: ``SIGHUP`` to the master (``kill -HUP``), or ``--watch``, a thread in the
 master that polls the source directories every ``RELOAD_WATCH_INTERVAL`` seconds and sends the
@@ -42,11 +40,12 @@ import os
 import shutil
 import signal
 import tempfile
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from server.workers.periodic import Periodic
 
 #: The configuration keys of the directories a snapshot copies, in a fixed order.
 DIRECTORY_KEYS = ("ONTOLOGY_DIR", "DATA_DIR", "SHAPES_DIR")
@@ -237,28 +236,17 @@ class Snapshots:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-class Watcher:
+class Watcher(Periodic):
     """Sends ``SIGHUP`` to this process once a change in ``directories`` has settled."""
 
     def __init__(self, directories: list[Path], interval: float = 0.5) -> None:
+        super().__init__("ictkg-watch", interval)
         self.directories = directories
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ictkg-watch", daemon=True)
+        self.served = self.seen = source_signature(directories)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        served = source_signature(self.directories)
-        seen = served
-        while not self._stop.wait(self.interval):
-            now = source_signature(self.directories)
-            if now == seen and now != served:
-                served = now
-                os.kill(os.getpid(), signal.SIGHUP)
-            seen = now
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+    def tick(self) -> None:
+        now = source_signature(self.directories)
+        if now == self.seen and now != self.served:
+            self.served = now
+            os.kill(os.getpid(), signal.SIGHUP)
+        self.seen = now

@@ -21,19 +21,27 @@ usage-error status of click and of ``ictkg validate``; never a traceback.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import math
 import os
+import signal
 import socket
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 
-from server.config import DEFAULTS, PROJECT_ROOT
+from server.config import (
+    DATASET_OPTIONS,
+    DEFAULTS,
+    PROJECT_ROOT,
+    SettingError,
+    check,
+    dataset_options,
+    dataset_overrides,
+)
 
 
 class StartupError(click.ClickException):
@@ -51,134 +59,165 @@ class StderrLog:
     error = info
 
 
+class Serving:
+    """What a web worker forked now loads, shared by the master with the workers it forks.
+
+    ``overrides`` are the configuration of the data being served (the checked snapshot's
+    directories); a reload switches them (:meth:`switch`) before the HTTP server replaces its
+    workers, and keeps the ones before as ``previous``. ``generation`` counts the switches in
+    memory shared with every worker: a worker whose data is no longer the current one answers
+    with ``Connection: close`` (:func:`closing_when`) until the HTTP server stops it.
+    """
+
+    def __init__(self, overrides: Mapping[str, Any]) -> None:
+        import multiprocessing
+
+        self.overrides = dict(overrides)
+        self.previous: dict[str, Any] | None = None
+        self.generation = multiprocessing.get_context("fork").RawValue("i", 0)
+
+    def switch(self, overrides: Mapping[str, Any]) -> None:
+        self.previous = dict(self.overrides)
+        self.overrides = {**self.overrides, **overrides}
+        self.generation.value += 1
+
+
+#: The state of this server, set by :func:`serve_command` in the master before any worker is
+#: forked (workers are forked, so they see it as it was when they started).
+SERVING: Serving | None = None
+
+
+def worker_app() -> Any:
+    """The WSGI app of one web worker: the factory both HTTP servers call after the fork.
+
+    The data was checked in the master before the workers were told to reload, so loading it
+    fails only for a want of resources; a new worker that cannot load the new data then loads
+    the data being served before (still on disk) rather than leave the server short of a
+    worker that did not load (the error is logged).
+    """
+    import logging
+
+    from server.app.factory import create_app
+
+    assert SERVING is not None, "worker_app runs in a worker forked by ictkg serve"
+    mine = SERVING.generation.value
+    try:
+        app = create_app(dict(SERVING.overrides))
+    except Exception:
+        if SERVING.previous is None:
+            raise
+        logging.getLogger("ictkg").exception("the new data did not load: serving the previous")
+        app = create_app(dict(SERVING.previous))
+    generation = SERVING.generation
+    return closing_when(lambda: generation.value != mine, settled(app))
+
+
+class Reloader:
+    """``SIGHUP`` to the master, the data checked first: the HTTP server hears of it only then.
+
+    :meth:`install` takes over ``SIGHUP`` from the HTTP server (in a documented hook, once the
+    server has set its own handler) and keeps that handler. A ``SIGHUP`` (from ``kill -HUP``,
+    or from ``--watch``'s :class:`server.serving.reload.Watcher`) wakes a thread that takes
+    and checks a new snapshot (:meth:`server.serving.reload.Snapshots.reload`); only a snapshot
+    that passes and differs is switched to (:meth:`Serving.switch`) and handed to the server's
+    own ``SIGHUP`` handler, which replaces the workers as the server does (granian: one at a
+    time; gunicorn: new workers, then the old ones stop gracefully). Refused or unchanged data
+    leaves the workers alone.
+    """
+
+    def __init__(self, snapshots: Any, serving: Serving) -> None:
+        self.snapshots = snapshots
+        self.serving = serving
+        self.forward: Any = None
+        self._wanted = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="ictkg-reload", daemon=True)
+
+    def install(self, log: Any) -> None:
+        """In the master's main thread, after the HTTP server has set its signal handlers."""
+        self.snapshots.log = log
+        self.forward = signal.getsignal(signal.SIGHUP)
+        signal.signal(signal.SIGHUP, lambda signum, frame: self._wanted.set())
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            if self._stopping:
+                return
+            snapshot = self.snapshots.reload()
+            if snapshot is not None and not self._stopping:
+                self.serving.switch(snapshot.overrides())
+                if callable(self.forward):
+                    self.forward(signal.SIGHUP, None)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wanted.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+
 def run_granian(
     overrides: dict[str, Any],
     options: dict[str, Any],
     snapshots: Any = None,
     watch: float | None = None,
 ) -> None:
-    """granian running ``create_app(overrides)`` in each worker process (the default server).
+    """granian running :func:`worker_app` in each worker process (the default server).
 
-    Three things are ours on top of granian's multi-process server (:class:`Publisher`): one
-    listening socket held by the master and shared by every worker, as gunicorn does (granian's
-    default on Linux, a ``SO_REUSEPORT`` socket per worker, drops the connections queued at a
-    worker that stops); ``SIGHUP`` checks a new snapshot first and then starts a whole new set
-    of workers, stopping the old ones only once the new ones have loaded the data; and the
-    master adopts and ends the query workers of a worker that was killed
-    (:mod:`server.workers.orphans`). Workers are forked, so they inherit the master's checked
-    snapshot and its validation report.
+    Only granian's documented interface: the ``Granian`` class with its options (a factory
+    target, ``respawn_failed_workers``) and its hooks (``on_startup`` and ``on_shutdown`` run in
+    the master). Ours on top: the master adopts and ends the query workers of a worker that was
+    killed (:mod:`server.workers.orphans`), and ``SIGHUP`` is checked first
+    (:class:`Reloader`), then granian replaces its workers one at a time (each new worker is
+    given ``respawn_interval`` seconds before the old one stops). On Linux each granian worker
+    listens on a socket of its own (``SO_REUSEPORT``): without ``net.ipv4.tcp_migrate_req=1``
+    the connections still queued at a worker that stops are reset (granian's README), so a
+    reload under granian may drop a few connections; ``--server gunicorn`` keeps one socket in
+    the master and drops none.
     """
     import multiprocessing
-    import socket as sockets
-    import time
 
+    from granian import Granian
     from granian.log import logger
-    from granian.net import SocketSpec
-    from granian.server.mp import MPServer
 
     from server.serving.reload import Watcher
     from server.workers.orphans import OrphanReaper, become_subreaper, reap_orphans
 
-    multiprocessing.set_start_method("fork", force=True)
-    fork = multiprocessing.get_context("fork")
-    live = dict(overrides)  # what a worker forked now loads; a reload updates it
-    # During a reload, "ready" is released by each new worker once its app is loaded, and the
-    # new workers wait for "go" before they serve; "retired" is set when the workers of one
-    # generation are to stop (a byte in memory shared with them).
-    state: dict[str, Any] = {"ready": None, "go": None, "retired": fork.RawValue("b", 0)}
-
-    def load() -> Any:
-        from server.app.factory import create_app
-
-        app = closing_when(state["retired"], settled(create_app(dict(live))))
-        if state["ready"] is not None:
-            state["ready"].release()
-            state["go"].wait()
-        return app
-
-    class Publisher(MPServer):
-        def startup(self, spawn_target: Any, target_loader: Any) -> None:
-            become_subreaper()
-            super().startup(spawn_target, target_loader)
-
-        def _stop_workers(self) -> None:
-            # A granian worker leaves without running its exit handlers (multiprocessing), so a
-            # query worker busy with a query outlives it: the master, now its parent, ends it.
-            super()._stop_workers()
-            reap_orphans()
-
-        def _init_shared_socket(self) -> None:
-            self._ssp = None
-            self._shd = SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
-            self._sfd = self._shd.get_fd()
-            self._sso = sockets.socket(fileno=self._sfd)
-            self._sso.set_inheritable(True)
-
-        def _reload(self, spawn_target: Any, target_loader: Any) -> None:
-            self.reload_signal = False
-            self.main_loop_interrupt.clear()
-            try:
-                if snapshots is not None:
-                    snapshots.log = logger
-                    snapshot = snapshots.reload()
-                    if snapshot is None:
-                        return
-                    live.update(snapshot.overrides())
-                else:
-                    logger.info("reload: starting new workers")
-                self.replace_workers(spawn_target, target_loader)
-            finally:
-                if self.interrupt_signal or self.interrupt_children:  # came in meanwhile
-                    self.main_loop_interrupt.set()
-
-        def replace_workers(self, spawn_target: Any, target_loader: Any) -> None:
-            """New workers on the new data; they start serving, and the old ones stop, once all
-            of them have loaded it (until then the old workers serve alone).
-
-            granian lets a stopping worker serve its kept-alive connections until they close, so
-            the old workers first answer every request with ``Connection: close`` (RFC 9112
-            §9.6): their clients reconnect, to the new workers, and get the new data at once.
-            """
-            old, self.wrks = self.wrks, []
-            retired, state["retired"] = state["retired"], fork.RawValue("b", 0)
-            ready = state["ready"] = fork.Semaphore(0)
-            go = state["go"] = fork.Event()
-            try:
-                self._spawn_workers(spawn_target, target_loader)
-                waiting = len(self.wrks)
-                while waiting:
-                    if ready.acquire(timeout=0.1):
-                        waiting -= 1
-                    elif not all(worker.is_alive() for worker in self.wrks):
-                        logger.error("reload: a new worker died while loading the data")
-                        break
-            finally:
-                state["ready"] = state["go"] = None
-                retired.value = 1
-                go.set()
-            for worker in old:
-                worker.terminate()
-            for worker in old:
-                worker.join(self.workers_kill_timeout)
-                if worker.is_alive():
-                    time.sleep(0.001)
-                if worker.is_alive():
-                    logger.warning("killing an old worker that did not stop in time")
-                    worker.kill()
-                    worker.join()
-
-    server = Publisher("server:create_app", **options)
+    global SERVING
+    multiprocessing.set_start_method("fork", force=True)  # workers inherit SERVING
+    SERVING = Serving(overrides)
+    reloader = Reloader(snapshots, SERVING) if snapshots is not None else None
     watcher = Watcher(list(snapshots.sources.values()), watch) if watch and snapshots else None
     reaper = OrphanReaper()
-    reaper.start()
-    if watcher:
-        watcher.start()
+    server = Granian(f"{__name__}:worker_app", factory=True, **options)
+
+    @server.on_startup
+    def started() -> None:
+        become_subreaper()
+        reaper.start()
+        if reloader:
+            reloader.install(logger)
+        if watcher:
+            watcher.start()
+
+    @server.on_shutdown
+    def stopped() -> None:
+        # A granian worker leaves without running its exit handlers (multiprocessing), so the
+        # master ends any query worker it adopted from the workers it just stopped.
+        reap_orphans()
+
     try:
-        server.serve(target_loader=load, wrap_loader=False)
+        server.serve()
     finally:
         if watcher:
             watcher.stop()
+        if reloader:
+            reloader.stop()
         reaper.stop()
+        reap_orphans()
         if snapshots is not None:
             snapshots.close()
 
@@ -197,11 +236,15 @@ def settled(app: Any) -> Any:
     return app
 
 
-def closing_when(retired: Any, app: Any) -> Any:
-    """The WSGI ``app``, answering with ``Connection: close`` once ``retired.value`` is set."""
+def closing_when(retired: Callable[[], bool], app: Any) -> Any:
+    """The WSGI ``app``, answering with ``Connection: close`` once ``retired()`` is true.
+
+    A worker serving data that has been replaced closes each connection after its answer (RFC
+    9112 §9.6), so kept-alive clients reconnect, to a worker with the new data, at once.
+    """
 
     def closing(environ: dict[str, Any], start_response: Any) -> Any:
-        if not retired.value:
+        if not retired():
             return app(environ, start_response)
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -241,16 +284,16 @@ def granian_options(
         },
         # A worker that dies is replaced; one that dies again at once stops the server.
         "respawn_failed_workers": True,
-        "workers_kill_timeout": 10,
+        "workers_kill_timeout": float(config["GRACEFUL_TIMEOUT"]),
     }
 
 
 #: Bytes of request line and headers together that a worker buffers at most: beyond, granian
-#: answers 431 without a body (RFC 6585 §5). Below the 65 534-byte bound of a URI in granian's
-#: HTTP library, so an over-long request target is a 431 too, never a bare 414; the app answers
-#: 414 for a query over MAX_QUERY_LENGTH in a shorter one. Long queries go in a POST body,
-#: bounded by MAX_CONTENT_LENGTH.
-HEAD_LIMIT = 64 * 1024
+#: answers 431 without a body (RFC 6585 §5). Twice the 65 534-byte bound of a request target in
+#: granian's HTTP library (hyper), so an over-long target gets that library's 414 (RFC 9110
+#: §15.5.15) as under gunicorn (whose bound is 8 190 bytes), never a 431: a GET query over
+#: MAX_QUERY_LENGTH is a 414 under both. Long queries go in a POST body (MAX_CONTENT_LENGTH).
+HEAD_LIMIT = 128 * 1024
 
 
 def run_gunicorn(
@@ -259,78 +302,40 @@ def run_gunicorn(
     snapshots: Any = None,
     watch: float | None = None,
 ) -> None:
-    """gunicorn running ``create_app(overrides)`` in each worker (``--server gunicorn``).
+    """gunicorn running :func:`worker_app` in each worker (``--server gunicorn``).
 
-    With ``snapshots`` (:class:`server.serving.reload.Snapshots`), ``SIGHUP`` first checks a new
-    snapshot of the data and only then lets gunicorn replace its workers; ``watch`` (seconds)
-    sends that ``SIGHUP`` when the files change.
+    gunicorn's own command-line runner with a configuration module,
+    :mod:`server.serving.gunicorn_config`: the settings, and gunicorn's documented server hooks
+    (``on_starting``, ``when_ready``, ``child_exit``, ``on_exit``) instead of a subclass of its
+    arbiter. ``SIGHUP`` is checked first (:class:`Reloader`), then gunicorn's graceful reload
+    starts new workers and stops the old ones; its listening socket stays open in the master
+    throughout, so a reload drops no connection (they wait in the backlog while the new
+    workers load).
     """
-    from gunicorn.app.base import BaseApplication
-    from gunicorn.arbiter import Arbiter
+    import sys
 
-    from server.app.factory import create_app
-    from server.serving.reload import Watcher
-    from server.workers.orphans import become_subreaper, reap_orphans
+    from gunicorn.app.wsgiapp import run
 
-    class ReloadingArbiter(Arbiter):
-        def start(self) -> None:
-            super().start()
-            become_subreaper()
+    global SERVING, GUNICORN
+    SERVING = Serving(overrides)
+    GUNICORN = {
+        "options": options,
+        "reloader": Reloader(snapshots, SERVING) if snapshots is not None else None,
+        "snapshots": snapshots,
+        "watch": watch,
+        "master": os.getpid(),
+    }
+    sys.argv = [
+        "gunicorn",
+        "--config",
+        f"python:{__package__}.gunicorn_config",
+        f"{__name__}:worker_app()",
+    ]
+    run(prog="ictkg serve")
 
-        def handle_chld(self) -> None:
-            super().handle_chld()
-            reap_orphans()
 
-        handle_cld = handle_chld  # SIGCLD is SIGCHLD on Linux: whichever name gunicorn looks up
-
-        def stop(self, graceful: bool = True) -> None:
-            # gunicorn ends with SIGKILL the workers still busy at the graceful timeout and does
-            # not wait for them: wait, so that their query workers are ours to end, then end them.
-            super().stop(graceful)
-            for pid in list(self.WORKERS):
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid, 0)
-            reap_orphans()
-
-        def handle_hup(self) -> None:
-            if snapshots is not None:
-                snapshots.log = self.log
-                snapshot = snapshots.reload()
-                if snapshot is None:
-                    return
-                application.overrides.update(snapshot.overrides())
-            super().handle_hup()
-
-    class Gunicorn(BaseApplication):
-        def __init__(self) -> None:
-            self.overrides = dict(overrides)
-            super().__init__()
-
-        def load_config(self) -> None:
-            for key, value in options.items():
-                if key in self.cfg.settings:  # newer settings are skipped on older gunicorns
-                    self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            return settled(create_app(self.overrides))
-
-        def run(self) -> None:
-            master = os.getpid()
-            watcher = None
-            if watch and snapshots is not None:
-                watcher = Watcher(list(snapshots.sources.values()), watch)
-                watcher.start()
-            try:
-                ReloadingArbiter(self).run()
-            finally:
-                if os.getpid() == master:  # a worker leaves through here too: it keeps them
-                    if watcher:
-                        watcher.stop()
-                    if snapshots is not None:
-                        snapshots.close()
-
-    application = Gunicorn()
-    application.run()
+#: What :mod:`server.serving.gunicorn_config` reads: gunicorn's settings and the master's helpers.
+GUNICORN: dict[str, Any] = {}
 
 
 def settings(overrides: dict[str, Any]) -> dict[str, Any]:
@@ -346,34 +351,13 @@ def settings(overrides: dict[str, Any]) -> dict[str, Any]:
 
 # --- checks before anything starts --------------------------------------------------------------
 
-#: Numeric settings: (type, smallest allowed value). Everything else keeps its own checks.
-NUMBERS: dict[str, tuple[type, float]] = {
-    "QUERY_TIMEOUT": (float, 0.001),
-    "REMOTE_TIMEOUT": (float, 0.001),
-    "RELOAD_WATCH_INTERVAL": (float, 0.01),
-    "RESULT_ROW_LIMIT": (int, 1),
-    "MAX_QUERY_LENGTH": (int, 1),
-    "MAX_CONTENT_LENGTH": (int, 1),
-    "QUERY_WORKERS": (int, 1),
-    "QUERY_WORKER_NICE": (int, 0),
-    "TRUSTED_PROXIES": (int, 0),
-    "BACKLINKS_PAGE_SIZE": (int, 1),
-    "REPRESENTATION_CACHE_SIZE": (int, 1),
-    "RESPONSE_CACHE_SIZE": (int, 0),
-    "RESPONSE_CACHE_BYTES": (int, 0),
-    "RESPONSE_CACHE_MAX_BODY": (int, 0),
-}
-FLAGS = ("VALIDATE_ON_START", "REWRITE_IRIS")
 #: The option that sets a configuration key, to name it in messages.
 OPTION_OF = {
     "QUERY_TIMEOUT": "--query-timeout",
     "QUERY_WORKERS": "--query-workers",
     "STORE_PATH": "--store",
     "SPARQL_ENDPOINT": "--sparql-endpoint",
-    "BASE_IRI": "--base-iri",
-    "ONTOLOGY_DIR": "--ontology",
-    "DATA_DIR": "--data",
-    "SHAPES_DIR": "--shapes",
+    **{name: "--" + param.replace("_", "-") for param, name in DATASET_OPTIONS.items()},
 }
 
 
@@ -386,43 +370,17 @@ def origin(key: str, overrides: Mapping[str, Any]) -> str:
     return f"{key} (default)"
 
 
-def check_settings(config: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
-    """Raise :class:`StartupError` for the first value the server could not run with."""
-    for key, (kind, least) in NUMBERS.items():
-        value = config.get(key)
-        if key not in config:
-            continue
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if ok and kind is int:
-            ok = float(value).is_integer()
-        if not ok or not math.isfinite(value) or value < least:
-            what = "an integer" if kind is int else "a number"
-            raise StartupError(
-                f"{key} from {origin(key, overrides)} must be {what} >= {least:g}, not {value!r}"
-            )
-    for key in FLAGS:
-        if not isinstance(config.get(key), bool):
-            raise StartupError(
-                f"{key} from {origin(key, overrides)} must be true or false, "
-                f"not {config.get(key)!r}"
-            )
-    base = config.get("BASE_IRI")
-    if not (isinstance(base, str) and is_http_url(base) and base.endswith(("/", "#"))):
-        raise StartupError(
-            f"BASE_IRI from {origin('BASE_IRI', overrides)} must be an http(s) IRI ending in "
-            f"'/', not {base!r}"
-        )
-    endpoint = config.get("SPARQL_ENDPOINT")
-    if endpoint is not None and not (isinstance(endpoint, str) and is_http_url(endpoint)):
-        raise StartupError(
-            f"SPARQL_ENDPOINT from {origin('SPARQL_ENDPOINT', overrides)} must be an http(s) "
-            f"URL, not {endpoint!r}"
-        )
+def check_settings(config: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+    """Parse every setting in ``config`` (in place); :class:`StartupError` for a bad one.
 
-
-def is_http_url(text: str) -> bool:
-    parts = urlsplit(text)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in text
+    The table of settings and their ranges is :data:`server.config.SETTINGS`; the app factory
+    checks the same table in every worker (a worker cannot print a clean message, so the
+    master checks first, whichever server runs).
+    """
+    try:
+        config.update(check(config, overrides, OPTION_OF))
+    except SettingError as error:
+        raise StartupError(str(error)) from None
 
 
 def check_directories(config: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
@@ -487,7 +445,7 @@ def gunicorn_options(
         "worker_class": "gthread",
         # A worker is silent for at most a query's wait for a worker plus its run.
         "timeout": max(30, int(3 * float(config["QUERY_TIMEOUT"]))),
-        "graceful_timeout": 10,
+        "graceful_timeout": math.ceil(float(config["GRACEFUL_TIMEOUT"])),
         # Request lines are bounded at gunicorn's maximum, 8190 bytes (0 would mean no bound at
         # all: a client could make a worker buffer any amount); longer lines get 414, and longer
         # queries go in a POST body, bounded by MAX_QUERY_LENGTH / MAX_CONTENT_LENGTH.
@@ -523,10 +481,7 @@ def gunicorn_options(
     help="Keep the store on disk here (loaded once, reopened while the files are unchanged).",
 )
 @click.option("--sparql-endpoint", help="Use this remote SPARQL 1.1 endpoint as the store.")
-@click.option("--base-iri", help="Base IRI of the dataset.")
-@click.option("--ontology", type=click.Path(path_type=Path, readable=False))
-@click.option("--data", type=click.Path(path_type=Path, readable=False))
-@click.option("--shapes", type=click.Path(path_type=Path, readable=False))
+@dataset_options("ontology", "data", "shapes", "base_iri")
 @click.option(
     "--watch",
     is_flag=True,
@@ -571,12 +526,13 @@ def serve_command(
         "QUERY_TIMEOUT": query_timeout,
         "STORE_PATH": str(store_path) if store_path else None,
         "SPARQL_ENDPOINT": sparql_endpoint,
-        "BASE_IRI": base_iri,
-        "ONTOLOGY_DIR": str(ontology) if ontology else None,
-        "DATA_DIR": str(data) if data else None,
-        "SHAPES_DIR": str(shapes) if shapes else None,
     }
     overrides = {key: value for key, value in given.items() if value is not None}
+    overrides.update(
+        dataset_overrides(
+            {"ontology": ontology, "data": data, "shapes": shapes, "base_iri": base_iri}
+        )
+    )
     config = settings(overrides)
     check_settings(config, overrides)
     check_directories(config, overrides)
@@ -594,7 +550,7 @@ def serve_command(
             config["BASE_IRI"], [Path(config["ONTOLOGY_DIR"]), Path(config["DATA_DIR"])]
         )
         try:
-            prepare_disk_store(config["STORE_PATH"], graphs)
+            prepare_disk_store(config["STORE_PATH"], graphs, config["BASE_IRI"])
         except (OSError, SyntaxError) as error:
             raise StartupError(f"--store {config['STORE_PATH']}: {error}") from None
     elif not config["SPARQL_ENDPOINT"] and not dev:

@@ -20,8 +20,9 @@ the query page). What is refused, and how:
 - a query over ``QUERY_TIMEOUT`` — 503 (:mod:`server.workers.query`); a store that is down —
   503 with ``Retry-After``.
 
-Every error body is written by :mod:`server.workers.errors`: plain text by default, RFC 9457
-problem details in JSON or XML for a client that asked for JSON or XML results. Every query
+:mod:`server.workers.errors` says what went wrong with a query, in words; every error body is
+written by :mod:`server.http.errors`: plain text by default, RFC 9457 problem details in JSON or
+XML for a client that asked for JSON or XML results, a page for a browser. Every query
 may use the predefined prefixes (``ictkg:``, ``rdfs:``, ``schema:``, the data's kinds…) and
 relative IRIs, resolved against the dataset's base IRI (:mod:`server.store.prefixes`).
 
@@ -38,20 +39,31 @@ IRIs follow the server's one rule (README, "URIs"; :mod:`server.rdf.iris`): on a
 the canonical one, the host's IRIs may be used anywhere in a query and in ``default-graph-uri``
 / ``named-graph-uri``, the canonical ones still work, and results name things by the host's
 IRIs, like every page and document of the server (unless ``REWRITE_IRIS`` is off).
+
+Caching (RFC 9110 §8.8.3, §13; RFC 9111 §5.2.2): a GET's results carry a strong ``ETag`` made of
+the dataset version (``store.version``) and everything that selects the body — the query, the
+dataset parameters, the formats chosen (``format=`` / ``Accept``), the row limit and the URL the
+request was made to — so a conditional GET (``If-None-Match``) is answered 304 without running
+the query: the engine writes the same bytes for the same query on the same data. The service
+description's ``ETag`` is hashed from the dataset version and its bytes. Both say
+``Cache-Control:`` :data:`CACHE_CONTROL`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
 
 from server.http.conneg import negotiate as best
-from server.http.responses import content_type, query_base, query_prefixes, rewriter
+from server.http.errors import HttpError, render
+from server.http.responses import content_type, etag_for, query_base, query_prefixes, rewriter
+from server.rdf import alignments
 from server.rdf.formats import DATASET_OFFERS, HTML, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
 from server.sparql.service_description import PREFIXES, description
-from server.workers.errors import query_failure, refused, render
+from server.workers.errors import QueryError, query_failure
 from server.workers.query import Job, QueryPool
 
 blueprint = Blueprint("sparql", __name__)
@@ -74,6 +86,10 @@ ALIASES = {
 }
 GRAPH_ALIASES = {**ALIASES, "json": "jsonld", "xml": "rdf"}
 
+#: Shared caches may keep an answer a minute, then ask again with ``If-None-Match`` (a 304 while
+#: the dataset version is the same): a reload shows within a minute everywhere.
+CACHE_CONTROL = "public, max-age=60, must-revalidate"
+
 TRUNCATED = "X-ICTKG-Result-Truncated"
 ROW_LIMIT = "X-ICTKG-Result-Row-Limit"
 ALLOW = "GET, HEAD, POST, OPTIONS"
@@ -94,18 +110,16 @@ def init_app(app: Flask) -> None:
     app.extensions["ictkg.queries"] = pool
 
 
-class Refusal(Exception):
-    """A request answered with an error status and a reason (written by ``workers.errors``)."""
+class Refusal(HttpError):
+    """A request refused with an error status and the reason (answered by server.http.errors)."""
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or {}
+        super().__init__(status, message, headers=headers)
 
 
 def text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """An error answer in the format the client asked for (:mod:`server.workers.errors`)."""
-    return render(refused(status, message.rstrip("\n")), headers)
+    """The error response for ``status`` (a page, problem details or text: server.http.errors)."""
+    return render(Refusal(status, message.rstrip("\n"), headers))
 
 
 @blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"], provide_automatic_options=False)
@@ -120,13 +134,10 @@ def sparql() -> Response:
             "Access-Control-Request-Headers", "Accept, Content-Type"
         )
         return response
-    try:
-        operation = read_operation()
-        if operation is None:
-            return service_description()
-        return answer(*operation)
-    except Refusal as refusal:
-        return text(refusal.status, str(refusal), refusal.headers)
+    operation = read_operation()  # a Refusal is answered by server.http.errors
+    if operation is None:
+        return service_description()
+    return answer(*operation)
 
 
 def read_operation() -> tuple[str, list[str], list[str]] | None:
@@ -208,11 +219,13 @@ def choose(offers: tuple[Offer, ...], name: str | None, aliases: dict[str, str])
 
 def not_acceptable(offers: tuple[Offer, ...], what: str) -> Response:
     """406 listing what is available (RFC 9110 §15.5.7)."""
-    lines = [f"Not acceptable: {what} are available as"]
-    lines += [f"  {o.media_type} (format={o.name})" for o in offers]
-    response = text(406, "\n".join(lines))
-    response.vary.add("Accept")
-    return response
+    return render(
+        HttpError(
+            406,
+            f"{what} are available in the formats below (by Accept, or format=).",
+            alternatives=[(o.media_type, f"format={o.name}") for o in offers],
+        )
+    )
 
 
 def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
@@ -236,6 +249,11 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
         base_iri=query_base(),
         rewriter=rewriter(),
     )
+    tag = None
+    if request.method in ("GET", "HEAD"):
+        tag = results_etag(sparql, default_graphs, named_graphs, job)
+        if request.if_none_match.contains(tag):
+            return not_modified(tag)
     pool: QueryPool = current_app.extensions["ictkg.queries"]
     timeout = float(config["QUERY_TIMEOUT"])
     try:
@@ -244,7 +262,7 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
         failure = query_failure(error, sparql, timeout)
         if failure is None:
             raise
-        return render(*failure)
+        return render(as_http(*failure))
     if result.media_type is None:
         if result.form == "graph":
             return not_acceptable(GRAPH_OFFERS, "graphs (CONSTRUCT, DESCRIBE)")
@@ -252,6 +270,52 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
     response = Response(result.body, content_type=content_type(result.media_type))
     response.headers[TRUNCATED] = "true" if result.truncated else "false"
     response.headers[ROW_LIMIT] = str(row_limit)
+    response.vary.add("Accept")
+    if tag is not None:
+        response.set_etag(tag)
+        response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+def results_etag(sparql: str, default_graphs: list[str], named_graphs: list[str], job: Job) -> str:
+    """A strong validator for a GET's results: the dataset version and what selects the body."""
+    key = [
+        current_app.extensions["ictkg"].version,
+        sparql,
+        *default_graphs,
+        "\1",
+        *named_graphs,
+        "\1",
+        job.results_type or "",
+        job.graph_type or "",
+        str(job.row_limit),
+        request.base_url,
+        request.root_url,
+    ]
+    return hashlib.sha256("\0".join(key).encode()).hexdigest()[:40]
+
+
+def as_http(error: QueryError, headers: dict[str, str]) -> HttpError:
+    """What :mod:`server.workers.errors` says of a failed query, as the error to answer."""
+    problem = error.problem()
+    return HttpError(
+        error.status,
+        error.message,
+        headers=headers,
+        problem_type=str(problem["type"]),
+        title=error.title if error.line is not None else None,
+        members={
+            k: v for k, v in problem.items() if k not in ("type", "title", "status", "detail")
+        },
+        text=error.plain() if error.line is not None else None,
+    )
+
+
+def not_modified(tag: str) -> Response:
+    """304 with the headers the 200 would carry that a cache updates (RFC 9110 §15.4.5)."""
+    response = Response(status=304)
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
     response.vary.add("Accept")
     return response
 
@@ -273,7 +337,10 @@ def service_description() -> Response:
         data = ox.serialize(triples, format=offer.rdf_format, prefixes=prefixes_for(offer))
         response = Response(data, content_type=content_type(offer.media_type))
     response.vary.add("Accept")
-    return response
+    # The dataset version and the bytes: the description, or the page in this language.
+    response.set_etag(etag_for(response.get_data()))
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response.make_conditional(request)
 
 
 def prefixes_for(offer: Offer) -> dict[str, str] | None:
@@ -292,4 +359,5 @@ def sd_triples(store: Any) -> list[ox.Triple]:
         row_limit=int(config["RESULT_ROW_LIMIT"]),
         prefixes=query_prefixes(),
         base_iri=query_base(),
+        entailed=alignments.graph_iri(config["BASE_IRI"]),
     )

@@ -80,6 +80,20 @@ def graph_sizes(store: Any) -> tuple[dict[str, int], int]:
     return sizes, union
 
 
+#: What the endpoint says of the entailment it serves (see :mod:`server.rdf.alignments`).
+MATERIALIZATION = (
+    "Queries are evaluated under simple entailment (sd:defaultEntailmentRegime), not RDFS "
+    "entailment: nothing is inferred at query time. But the default graph also holds a "
+    "materialization, the named graph {graph}: the schema.org, W3C ORG, FOAF, Dublin Core, "
+    "SKOS and PROV-O types and properties that the ontology's rdfs:subClassOf, "
+    "rdfs:subPropertyOf, owl:equivalentClass and owl:equivalentProperty axioms entail for the "
+    "data (transitively; no domain or range inference, no skos:*Match), computed when the data "
+    "is loaded. Partial dates (xsd:gYear, xsd:gYearMonth) are stated only with properties "
+    "whose range admits them (Dublin Core), never with schema.org's Date or DateTime "
+    "properties. Its graph description lists the vocabularies (void:vocabulary)."
+)
+
+
 def description(
     store: Any,
     endpoint: str,
@@ -90,11 +104,15 @@ def description(
     prefixes: Mapping[str, str] | None = None,
     base_iri: str | None = None,
     local: Callable[[str], str] = str,
+    entailed: str | None = None,
 ) -> list[ox.Triple]:
     """The service description of ``endpoint`` (the URL the client used; ``root`` its root),
     with the predefined ``prefixes`` and the ``base_iri`` of relative IRIs in queries.
 
-    ``local`` maps a canonical graph name to the one a client of this root uses.
+    ``local`` maps a canonical graph name to the one a client of this root uses. ``entailed``
+    names the graph of entailed triples: when the store holds it, the service says what it is
+    (:data:`MATERIALIZATION`), and its ``sd:Graph`` carries the graph's own description
+    (derived from which graphs, which vocabularies).
     """
     service = _n(endpoint)
     dataset = _n(root + ".well-known/void#dataset")
@@ -142,6 +160,14 @@ def description(
             ),
         ]
     sizes, union = graph_sizes(store)
+    if entailed in sizes:
+        triples.append(
+            ox.Triple(
+                service,
+                _n(RDFS + "comment"),
+                ox.Literal(MATERIALIZATION.format(graph=local(entailed)), language="en"),
+            )
+        )
     triples += [
         ox.Triple(dataset, a, _n(SD + "Dataset")),
         ox.Triple(dataset, _n(RDFS + "seeAlso"), _n(root + ".well-known/void")),
@@ -160,6 +186,13 @@ def description(
             ox.Triple(graph, a, _n(SD + "Graph")),
             ox.Triple(graph, _n(VOID + "triples"), _count(size)),
         ]
+        if name == entailed:
+            own = f"SELECT ?p ?o WHERE {{ GRAPH <{name}> {{ <{name}> ?p ?o }} }}"
+            for row in store.query(own):
+                value = row["o"]
+                if isinstance(value, ox.NamedNode):
+                    value = _n(local(value.value))
+                triples.append(ox.Triple(graph, row["p"], value))
     return triples
 
 

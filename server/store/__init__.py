@@ -18,7 +18,9 @@ def open_store(config: Mapping[str, Any]) -> QueryStore:
         return RemoteStore(
             endpoint=config["SPARQL_ENDPOINT"],
             base_iri=config["BASE_IRI"],
-            timeout=float(config.get("REMOTE_TIMEOUT", 30.0)),
+            timeout=float(config.get("REMOTE_TIMEOUT", 5.0)),
+            query_timeout=float(config.get("QUERY_TIMEOUT", 30.0)),
+            refresh_interval=float(config.get("REMOTE_REFRESH", 10.0)),
         )
     from server.store.embedded import Store
 

@@ -50,6 +50,16 @@ class QueryStore(ABC):
     ) -> QueryResult:
         """Run a read-only query; the default graph is the union of all graphs unless told."""
 
+    @property
+    def modified(self) -> float | None:
+        """When the dataset's content last changed (POSIX seconds; the newest file's time)."""
+        return max((f.stat().st_mtime for f in self.files), default=None)
+
+    def check(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the store can answer now (a remote store is
+        asked a trivial query; an embedded one always can)."""
+        return None
+
     @abstractmethod
     def __len__(self) -> int:
         """The number of quads in the dataset."""

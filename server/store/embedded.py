@@ -26,6 +26,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from server.rdf import alignments
 from server.rdf.formats import SOURCE_FORMATS
 from server.store.base import QueryResult, QueryStore
 from server.store.safety import declares_dataset
@@ -63,7 +64,8 @@ def graph_files(base_iri: str, directories: Iterable[str | Path]) -> dict[str, P
 
 
 def dataset_hash(files: Iterable[Path]) -> str:
-    """A content hash of the dataset: changes exactly when a byte of a loaded file changes.
+    """A content hash of the dataset: changes exactly when a byte of a loaded file changes, or
+    the rules that entail the alignments' triples from them (:data:`alignments.RULES_VERSION`).
 
     Reading every byte takes seconds for 1e7 triples, so the hash is remembered for the files'
     :func:`file_signature` within a process, and the processes forked from it (the server's
@@ -72,7 +74,7 @@ def dataset_hash(files: Iterable[Path]) -> str:
     files = list(files)
     signature = file_signature(files)
     if signature not in _HASHES:
-        digest = hashlib.sha256()
+        digest = hashlib.sha256(alignments.RULES_VERSION.encode())
         for file in files:
             digest.update(file.name.encode())
             with file.open("rb") as handle:
@@ -83,8 +85,10 @@ def dataset_hash(files: Iterable[Path]) -> str:
 
 
 def file_signature(files: Iterable[Path]) -> str:
-    """Path, size and modification time (in ns) of each file: what a content change changes."""
-    entries = []
+    """Path, size and modification time (in ns) of each file: what a content change changes;
+    and the version of the entailment rules, which change what a store holds from the same files
+    (:mod:`server.rdf.alignments`)."""
+    entries = [alignments.RULES_VERSION]
     for file in files:
         stat = file.stat()
         entries.append(f"{file}\t{stat.st_size}\t{stat.st_mtime_ns}")
@@ -124,14 +128,16 @@ def query_engine(
     return engine.query(sparql, **kwargs)
 
 
-def prepare_disk_store(path: str | Path, graphs: Mapping[str, Path]) -> str:
+def prepare_disk_store(path: str | Path, graphs: Mapping[str, Path], base_iri: str) -> str:
     """Make the store at ``path`` hold exactly ``graphs``: bulk-load them unless already there;
     the dataset version it holds.
 
     The store records the dataset version it was loaded from and the files' signature; while
     the signature is the same, no file is read again (a restart on unchanged data takes as long
     as opening the store), and while the version is the same, nothing is loaded again.
-    Otherwise the store is cleared and reloaded with pyoxigraph's bulk loader. Run it once,
+    Otherwise the store is cleared and reloaded with pyoxigraph's bulk loader, and the entailed
+    graph of :mod:`server.rdf.alignments` is computed into it (the rules' version is part of the
+    signature and of the dataset version, so new rules reload the store). Run it once,
     before web workers open the store read-only (``ictkg serve`` does it in the master process).
     """
     directory = Path(path)
@@ -155,6 +161,8 @@ def prepare_disk_store(path: str | Path, graphs: Mapping[str, Path]) -> str:
             engine.bulk_load(
                 path=file, format=RDF_SUFFIXES[file.suffix], to_graph=ox.NamedNode(name)
             )
+        sources = {name: (file, RDF_SUFFIXES[file.suffix]) for name, file in graphs.items()}
+        alignments.materialize(engine, base_iri, sources=sources)
         engine.flush()
     finally:
         del engine  # closes RocksDB, releasing its lock for the read-only openers
@@ -181,7 +189,7 @@ class Store(QueryStore):
         self.graphs = graph_files(self.base_iri, self.directories)
         self.files = list(self.graphs.values())
         if self.path:
-            self.version = prepare_disk_store(self.path, self.graphs)
+            self.version = prepare_disk_store(self.path, self.graphs, self.base_iri)
             self.engine = ox.Store.read_only(str(self.path))
         else:
             self.version = dataset_hash(self.files)
@@ -190,6 +198,7 @@ class Store(QueryStore):
                 self.engine.load(
                     path=file, format=RDF_SUFFIXES[file.suffix], to_graph=ox.NamedNode(name)
                 )
+            alignments.materialize(self.engine, self.base_iri)
 
     @property
     def kind(self) -> str:

@@ -1,49 +1,102 @@
 """A remote SPARQL 1.1 endpoint behind the same interface as the embedded store.
 
-For data that outgrows one process (Oxigraph server, Fuseki, Virtuoso, QLever, GraphDB,
+For data that outgrows one process (``oxigraph serve``, Virtuoso, Fuseki, QLever, GraphDB,
 Neptune): the query is sent with the SPARQL 1.1 Protocol (URL-encoded POST, section 2.1.2, the
 form every server supports) and the answer is parsed back into pyoxigraph objects, so the
-endpoint serializes remote results exactly as it serializes embedded ones. The remote store must
-hold one named graph per file (the same graph IRIs). A query that states no dataset (no ``FROM``,
-no protocol IRIs) is sent with every named graph as ``default-graph-uri`` and ``named-graph-uri``
-(Protocol §2.1.4), so the default graph is their union on any SPARQL 1.1 store, without a
-store-side "union default graph" switch (Oxigraph's and Fuseki's would override ``FROM``).
+endpoint serializes remote results exactly as it serializes embedded ones. Tested for real
+against ``oxigraph serve`` and Virtuoso 7.2 (``tests/test_remote_conformance.py``).
 
-A store that cannot be reached (refused, timed out, 5xx) raises
-:class:`~server.store.embedded.StoreUnavailable`, which clients see as 503; nothing is cached across
-failures, so the server recovers by itself as soon as the store answers again.
-
-``version`` is a hash of the graph names and their sizes, not of every byte (hashing a store
-that outgrows one process on each change would defeat the purpose); it is re-read at most every
-``version_ttl`` seconds.
+- **The dataset's graphs only.** The store holds one named graph per file, with the embedded
+  store's IRIs (``{base}graph/{dir}/{file}``, as ``ictkg load`` puts them). An engine has graphs
+  of its own (Virtuoso: its schemas, its service description), so the front never lists the
+  engine's graphs: it reads the list ``ictkg load`` wrote (:data:`META_QUERY`, in the graph
+  :func:`meta_graph`), or failing that the graphs whose IRI starts with ``{base}graph/``. A
+  query that states no dataset (no ``FROM``, no protocol IRIs) is sent with those graphs as
+  ``default-graph-uri`` and ``named-graph-uri`` (Protocol §2.1.4), so its default graph is
+  their union on any SPARQL 1.1 store, and ``GRAPH ?g`` never meets an engine's own graph.
+- **Accept by query form.** SELECT / ASK ask for SPARQL results (JSON, then XML), CONSTRUCT /
+  DESCRIBE for N-Triples (then Turtle, RDF/XML): an engine that gets a results type for a graph
+  answers in a format of its own (Virtuoso: RDF/JSON). Answers are read by their media type;
+  the non-standard bits engines send are mended (:func:`parse_answer`).
+- **Metadata off the request path.** Graph names and sizes, and the ``version`` (the root of
+  every ETag), are re-read every ``refresh_interval`` seconds by a thread of each process (started
+  at its first use, so after a fork too); requests read the last known value. Only the very
+  first read of a process waits for the store.
+- **Bounded and discreet when the store fails.** Each request to the store waits at most
+  ``timeout`` seconds (``REMOTE_TIMEOUT``, 5 s: the server's own pages); user queries, which run
+  in query workers, wait up to ``query_timeout`` (their own limit). A store that refuses
+  connections, does not answer in time, or answers 5xx raises
+  :class:`~server.store.base.StoreUnavailable` (a 503 with ``Retry-After``) whose message says
+  what happened without the internal URL or the connection error, which go to the log.
+  Nothing is cached across failures: the server recovers as soon as the store answers again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+import os
+import socket
+import ssl
+import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
+import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
+import h11
 import pyoxigraph as ox
 
 from server.rdf.formats import reader_for
 from server.store.base import QueryResult, QueryStore, StoreUnavailable
-from server.store.safety import declares_dataset
+from server.store.safety import declares_dataset, query_form
 
-#: What we ask the remote for: SPARQL results for SELECT/ASK, N-Triples for graphs.
-ACCEPT = (
-    "application/sparql-results+json, application/n-triples, "
-    "application/sparql-results+xml;q=0.9, text/turtle;q=0.8, application/rdf+xml;q=0.7"
+log = logging.getLogger("ictkg.store")
+
+#: What we ask the remote for, by query form: results for SELECT / ASK, graphs for the others.
+ACCEPT_RESULTS = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
+ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
+ACCEPT_ANY = f"{ACCEPT_RESULTS}, {ACCEPT_GRAPH}"
+
+VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
+DCTERMS_IDENTIFIER = "http://purl.org/dc/terms/identifier"
+DCTERMS_MODIFIED = "http://purl.org/dc/terms/modified"
+
+#: The graphs ``ictkg load`` recorded, with their sizes and content hashes.
+META_QUERY = (
+    "SELECT ?g ?n ?h ?m WHERE {{ GRAPH <{meta}> {{ "
+    f"?g <{VOID_TRIPLES}> ?n ; <{DCTERMS_IDENTIFIER}> ?h "
+    f"OPTIONAL {{{{ <{{meta}}> <{DCTERMS_MODIFIED}> ?m }}}} "
+    "}} }}"
 )
-GRAPH_NAMES = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
-GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+#: Without that record: the graphs under ``{base}graph/`` and their sizes (no empty pattern:
+#: ``GRAPH ?g { }`` answers one unbound row on Virtuoso).
+SIZES_QUERY = (
+    "SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+    'FILTER(STRSTARTS(STR(?g), "{prefix}")) }} GROUP BY ?g'
+)
 
-#: Never through a proxy from the environment: the endpoint is named by the operator.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+#: The most bytes of status line and headers an answer may have (Virtuoso's echo of a dataset of
+#: a thousand graphs is about 150 KB).
+MAX_ANSWER_HEAD = 4 << 20
+
+
+def meta_graph(base_iri: str) -> str:
+    """The graph where ``ictkg load`` records what it loaded (never part of the dataset)."""
+    return f"{base_iri}graph/meta"
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What the front knows of the remote dataset: its graphs, their sizes, its version."""
+
+    sizes: dict[str, int]
+    version: str
+    modified: float | None = None  # when the loaded files last changed (POSIX seconds)
 
 
 @dataclass
@@ -52,16 +105,24 @@ class RemoteStore(QueryStore):
 
     endpoint: str
     base_iri: str
-    timeout: float = 30.0
-    version_ttl: float = 10.0
+    timeout: float = 5.0
+    query_timeout: float = 30.0
+    refresh_interval: float = 10.0
     files: list[Path] = field(default_factory=list)
-    _version: tuple[float, str] | None = field(default=None, repr=False)
-    _names: tuple[float, list[str]] | None = field(default=None, repr=False)
+    _metadata: Metadata | None = field(default=None, repr=False)
+    _refresher: int | None = field(default=None, repr=False)  # the pid that runs one
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     kind = "remote"
 
     def after_fork(self) -> None:
-        """Nothing to do: each request opens its own connection."""
+        """In a query worker: user queries may take up to their own time limit.
+
+        The metadata inherited from the parent stays until this process's refresher (started
+        at first use: threads do not survive a fork) reads it again.
+        """
+        self.timeout = max(self.timeout, self.query_timeout)
+        self._lock = threading.Lock()
 
     def query(
         self,
@@ -91,43 +152,111 @@ class RemoteStore(QueryStore):
             default_graph_uris = named_graph_uris = self.graph_names()
         return self._send(sparql, default_graph_uris or [], named_graph_uris or [])
 
-    def _send(self, sparql: str, default_graph_uris: list[str], named_graph_uris: list[str]):
+    def _send(
+        self,
+        sparql: str,
+        default_graph_uris: list[str],
+        named_graph_uris: list[str],
+        timeout: float | None = None,
+    ) -> QueryResult:
         """One SPARQL Protocol request, exactly as given."""
+        form = query_form(sparql)
+        accept = {"SELECT": ACCEPT_RESULTS, "ASK": ACCEPT_RESULTS}.get(form or "", ACCEPT_ANY)
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            accept = ACCEPT_GRAPH
         fields = [("query", sparql)]
         fields += [("default-graph-uri", u) for u in default_graph_uris]
         fields += [("named-graph-uri", u) for u in named_graph_uris]
-        request = urllib.request.Request(
-            self.endpoint,
-            data=urllib.parse.urlencode(fields).encode(),
-            headers={
-                "Accept": ACCEPT,
-                "Content-Type": "application/x-www-form-urlencoded",
-                "User-Agent": "ictkg",
-            },
-            method="POST",
-        )
+        wait = timeout or self.timeout
         try:
-            with _OPENER.open(request, timeout=self.timeout) as response:
-                media_type = response.headers.get_content_type()
-                body = response.read()
-        except urllib.error.HTTPError as error:
-            message = error.read().decode("utf-8", "replace").strip()
-            if 400 <= error.code < 500:
-                raise SyntaxError(
-                    message or f"the store refused the query ({error.code})"
-                ) from None
-            raise StoreUnavailable(f"{self.endpoint} answered {error.code}: {message}") from None
-        except (OSError, TimeoutError) as error:  # URLError, refused, reset, timed out
-            raise StoreUnavailable(f"{self.endpoint} is unreachable: {error}") from None
-        return parse_answer(media_type, body)
+            status, media_type, body = post(
+                self.endpoint,
+                urllib.parse.urlencode(fields).encode(),
+                {
+                    "Accept": accept,
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "User-Agent": "ictkg",
+                },
+                wait,
+            )
+        except TimeoutError as error:
+            log.warning("store %s did not answer in %g s: %s", self.endpoint, wait, error)
+            raise StoreUnavailable(f"the store did not answer in {wait:g} s") from None
+        except (OSError, h11.ProtocolError) as error:  # refused, unknown host, reset, garbage
+            log.warning("store %s is unreachable: %s", self.endpoint, error)
+            raise StoreUnavailable("the store cannot be reached") from None
+        if status >= 400:
+            message = body.decode("utf-8", "replace").strip()
+            # Virtuoso repeats the query after its message, with the dataset it was given.
+            message = message.split("\n\nSPARQL query:", 1)[0].strip()
+            if 400 <= status < 500:
+                raise SyntaxError(message or f"the store refused the query ({status})")
+            log.warning("store %s answered %s: %s", self.endpoint, status, message[:500])
+            raise StoreUnavailable(f"the store answered with an error ({status})")
+        answer = parse_answer(media_type, body, form)
+        if form == "ASK" and isinstance(answer, ox.QuerySolutions):
+            return ask_answer(answer)
+        return answer
+
+    # --- metadata, refreshed off the request path ------------------------------------------------
+
+    def read_metadata(self) -> Metadata:
+        """Graph names, sizes and version from the store now (the loader's record, or a count)."""
+        meta = meta_graph(self.base_iri)
+        rows = list(self._send(META_QUERY.format(meta=meta), [], [meta]))
+        recorded = {
+            row["g"].value: (int(row["n"].value), row["h"].value)
+            for row in rows
+            if row["g"] is not None and row["n"] is not None and row["h"] is not None
+        }
+        modified = None
+        if recorded:
+            sizes = {g: n for g, (n, _) in recorded.items()}
+            listing = "".join(f"{g} {h}\n" for g, (_, h) in sorted(recorded.items()))
+            stamps = [row["m"].value for row in rows if row["m"] is not None]
+            modified = max((timestamp(m) for m in stamps), default=None)
+        else:
+            prefix = f"{self.base_iri}graph/"
+            rows = self._send(SIZES_QUERY.format(prefix=prefix.replace('"', '\\"')), [], [])
+            sizes = {
+                row["g"].value: int(row["n"].value)
+                for row in rows
+                if row["g"] is not None and row["n"] is not None and row["g"].value != meta
+            }
+            listing = "".join(f"{g} {n}\n" for g, n in sorted(sizes.items()))
+        return Metadata(sizes, hashlib.sha256(listing.encode()).hexdigest(), modified)
+
+    def refresh(self) -> Metadata:
+        """Read the metadata now and keep it for the requests that follow."""
+        metadata = self.read_metadata()
+        self._metadata = metadata
+        return metadata
+
+    def metadata(self) -> Metadata:
+        """The last metadata read (the first call of a process reads it, and may raise
+        :class:`StoreUnavailable`); a refresher thread of this process keeps it current."""
+        if self._refresher != os.getpid():
+            with self._lock:
+                if self._refresher != os.getpid():
+                    self._refresher = os.getpid()
+                    threading.Thread(
+                        target=refresh_forever,
+                        args=(weakref.ref(self), self.refresh_interval),
+                        name="ictkg-remote-metadata",
+                        daemon=True,
+                    ).start()
+        metadata = self._metadata
+        if metadata is None:
+            metadata = self.refresh()
+        return metadata
+
+    def check(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the store answers a trivial query now."""
+        self._send("ASK {}", [], [], timeout=min(self.timeout, 5.0))
 
     def graph_names(self) -> list[str]:
-        """The named graphs of the store, re-read at most every ``version_ttl`` seconds."""
-        now = time.monotonic()
-        if self._names is None or now - self._names[0] > self.version_ttl:
-            rows = self._send(GRAPH_NAMES, [], [])
-            self._names = (now, sorted(row["g"].value for row in rows))
-        return self._names[1]
+        """The dataset's named graphs (never the engine's own), as last read."""
+        return sorted(self.metadata().sizes)
 
     @property
     def graphs(self) -> dict[str, Path | None]:
@@ -135,42 +264,164 @@ class RemoteStore(QueryStore):
         return dict.fromkeys(self.graph_names())
 
     def graph_sizes(self) -> dict[str, int]:
-        return {row["g"].value: int(row["n"].value) for row in self.query(GRAPH_SIZES)}
+        return dict(self.metadata().sizes)
+
+    @property
+    def modified(self) -> float | None:
+        """When the loaded files last changed, as the loader recorded it."""
+        return self.metadata().modified
 
     @property
     def version(self) -> str:
-        """The dataset version; the last one known while the store is down (else it raises)."""
-        now = time.monotonic()
-        if self._version is None or now - self._version[0] > self.version_ttl:
-            try:
-                sizes = self.graph_sizes()
-            except StoreUnavailable:
-                if self._version is None:
-                    raise
-                return self._version[1]
-            listing = "".join(f"{g} {n}\n" for g, n in sorted(sizes.items()))
-            self._version = (now, hashlib.sha256(listing.encode()).hexdigest())
-        return self._version[1]
+        """The dataset version: a hash of the loader's content hashes (or of graph sizes)."""
+        return self.metadata().version
 
     def __len__(self) -> int:
-        rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return int(next(iter(rows))["n"].value)
+        return sum(self.metadata().sizes.values())
 
 
-def parse_answer(media_type: str, body: bytes) -> QueryResult:
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, str, bytes]:
+    """One HTTP/1.1 POST: the status, media type and body of the answer, within ``timeout``
+    seconds in all (connecting, sending, every byte of the answer).
+
+    Written with h11 rather than ``http.client``, which refuses answers with more than 100
+    header fields: Virtuoso echoes every ``default-graph-uri`` and ``named-graph-uri`` in a
+    header of its own, so a dataset of 50 files already gets 100. Never through a proxy from
+    the environment: the endpoint is named by the operator.
+    """
+    parts = urllib.parse.urlsplit(url)
+    secure = parts.scheme == "https"
+    port = parts.port or (443 if secure else 80)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    deadline = time.monotonic() + timeout
+    connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_ANSWER_HEAD)
+    with socket.create_connection((parts.hostname, port), timeout=timeout) as raw:
+        sock = (
+            ssl.create_default_context().wrap_socket(raw, server_hostname=parts.hostname)
+            if secure
+            else raw
+        )
+        request = h11.Request(
+            method="POST",
+            target=target,
+            headers=[
+                ("Host", parts.netloc.rsplit("@", 1)[-1]),
+                ("Content-Length", str(len(body))),
+                ("Connection", "close"),
+                *headers.items(),
+            ],
+        )
+        for event in (request, h11.Data(data=body), h11.EndOfMessage()):
+            sock.sendall(connection.send(event) or b"")
+        status, media_type, chunks = 0, "", []
+        while True:
+            event = connection.next_event()
+            if event is h11.NEED_DATA:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"no complete answer in {timeout:g} s")
+                sock.settimeout(remaining)
+                connection.receive_data(sock.recv(1 << 16))
+            elif isinstance(event, h11.Response):
+                status = event.status_code
+                for name, value in event.headers:
+                    if name == b"content-type":
+                        media_type = value.decode("latin-1").split(";")[0].strip().lower()
+            elif isinstance(event, h11.Data):
+                chunks.append(event.data)
+            elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+                return status, media_type, b"".join(chunks)
+
+
+def refresh_forever(ref: weakref.ref[RemoteStore], interval: float) -> None:
+    """A process's refresher: re-read the metadata every ``interval`` seconds, for as long as
+    the store exists and this process is the one that started it (not a forked child)."""
+    pid = os.getpid()
+    while True:
+        time.sleep(interval)
+        store = ref()
+        if store is None or store._refresher != pid:
+            return
+        try:
+            store.refresh()
+        except StoreUnavailable:
+            pass  # logged by _send; requests keep the last known value
+        except Exception:  # never let the refresher die silently
+            log.exception("reading the metadata of the store %s failed", store.endpoint)
+        del store
+
+
+def ask_answer(solutions: ox.QuerySolutions) -> ox.QueryBoolean:
+    """The boolean of an ASK that an engine answered as a table (Virtuoso, when the answer is
+    false: no row; when true: one row whose only value is true or 1)."""
+    rows = list(solutions)
+    true = bool(rows) and all(
+        term is None or term.value in ("1", "true") for row in rows[:1] for term in row
+    )
+    document = b'{"head":{},"boolean":' + (b"true" if true else b"false") + b"}"
+    return ox.parse_query_results(document, ox.QueryResultsFormat.JSON)
+
+
+def timestamp(lexical: str) -> float | None:
+    """POSIX seconds of an ``xsd:dateTime`` (``None`` if it is not one)."""
+    try:
+        return datetime.fromisoformat(lexical).timestamp()
+    except ValueError:
+        return None
+
+
+def parse_answer(media_type: str, body: bytes, form: str | None = None) -> QueryResult:
     """A remote answer as pyoxigraph objects, chosen by its media type.
 
-    An answer that does not parse is the store's fault, not the client's: it raises
-    :class:`StoreUnavailable` (a 503), never a ``SyntaxError`` that would blame the query.
-    Graphs are parsed whole here, so that no error surfaces later while a response is written.
-    pyoxigraph's RDF/XML parser resolves no external entity (``tests/test_security.py``).
+    Engines bend the formats: Virtuoso writes ``"lang"`` for ``"xml:lang"`` in SPARQL JSON
+    results, and answers a graph asked in JSON as RDF/JSON; both are read. An answer that does
+    not parse is the store's fault, not the client's: it raises :class:`StoreUnavailable`
+    (a 503), never a ``SyntaxError`` that would blame the query. Graphs are parsed whole here,
+    so that no error surfaces later while a response is written. pyoxigraph's RDF/XML parser
+    resolves no external entity (``tests/test_security.py``).
     """
     try:
         offer = reader_for(media_type)
+        if media_type in ("application/sparql-results+json", "application/json"):
+            return parse_json_answer(body, form)
         if offer is not None and offer.results_format is not None:
             return ox.parse_query_results(body, offer.results_format)
         if offer is not None and offer.rdf_format is not None:
             return iter([quad.triple for quad in ox.parse(body, offer.rdf_format)])
-    except (SyntaxError, ValueError) as error:
-        raise StoreUnavailable(f"the store answered malformed {media_type}: {error}") from None
+    except (SyntaxError, ValueError, KeyError, TypeError) as error:
+        log.warning("the store answered malformed %s: %s", media_type, error)
+        raise StoreUnavailable(f"the store answered malformed {media_type}") from None
+    log.warning("the store answered in an unexpected format: %s", media_type)
     raise StoreUnavailable(f"the store answered in an unexpected format: {media_type}")
+
+
+def parse_json_answer(body: bytes, form: str | None) -> QueryResult:
+    """SPARQL results JSON (``lang`` mended to ``xml:lang``), or RDF/JSON for a graph."""
+    document = json.loads(body)
+    if "head" not in document and form in ("CONSTRUCT", "DESCRIBE", None):
+        return iter(list(rdf_json_triples(document)))
+    for row in document.get("results", {}).get("bindings", []):
+        for term in row.values():
+            if isinstance(term, dict) and "lang" in term and "xml:lang" not in term:
+                term["xml:lang"] = term.pop("lang")
+    return ox.parse_query_results(json.dumps(document).encode(), ox.QueryResultsFormat.JSON)
+
+
+def rdf_json_triples(document: dict) -> Iterator[ox.Triple]:
+    """The triples of an RDF/JSON document (W3C Note "RDF 1.1 JSON Alternate Serialization")."""
+
+    def node(value: str) -> ox.NamedNode | ox.BlankNode:
+        return ox.BlankNode(value[2:]) if value.startswith("_:") else ox.NamedNode(value)
+
+    for subject, predicates in document.items():
+        for predicate, objects in predicates.items():
+            for obj in objects:
+                if obj["type"] in ("uri", "bnode"):
+                    term = node(obj["value"])
+                elif "lang" in obj:
+                    term = ox.Literal(obj["value"], language=obj["lang"])
+                elif "datatype" in obj:
+                    term = ox.Literal(obj["value"], datatype=ox.NamedNode(obj["datatype"]))
+                else:
+                    term = ox.Literal(obj["value"])
+                yield ox.Triple(node(subject), ox.NamedNode(predicate), term)

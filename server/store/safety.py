@@ -67,3 +67,25 @@ def declares_dataset(sparql: str) -> bool:
     too (the query then sees the store's own, empty, default graph, as SPARQL says).
     """
     return bool(_FROM.search(keywords_text(sparql)))
+
+
+#: The keyword that opens a query's body (after its PREFIX / BASE prologue), as a token.
+_FORM = re.compile(
+    r"(?<![\w?$:])(select|construct|describe|ask|insert|delete|load|clear|create|drop|copy|move"
+    r"|add|with)(?![\w:])",
+    re.IGNORECASE,
+)
+
+
+def query_form(sparql: str) -> str | None:
+    """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: what the query returns; ``None`` for an
+    update or text that is not a query.
+
+    pyoxigraph has no query parser in its Python API, so this is the token scan of
+    :func:`check_query`: strings, IRIs and comments are blanked out, and the prologue
+    (``BASE <iri>``, ``PREFIX name: <iri>``) holds no keyword, so the first keyword is the form.
+    A prefix named like a keyword (``PREFIX select: <…>``) is skipped: it ends in a colon.
+    """
+    match = _FORM.search(keywords_text(sparql))
+    form = match.group(1).upper() if match else None
+    return form if form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") else None

@@ -10,25 +10,20 @@ IRI or '}'"), and a few messages get a sentence of their own (an undeclared pref
 sent as a query).
 
 Every other failure of a query (refused, timed out, busy, store down, a request the protocol
-does not allow) is a :class:`QueryError` too, without a position. One error, three renderings,
-picked from what the client asked for (:func:`render`):
-
-- ``text/plain`` (the default): the message, then the line and the caret (pyoxigraph puts
-  the column of an undeclared prefix just after the prefixed name)::
+does not allow) is a :class:`QueryError` too, without a position. This module says what went
+wrong, in words; :mod:`server.http.errors` writes the body, as for every error of the app, in
+the form the client asked for: the text (:meth:`QueryError.plain`: the message, then the line
+and the caret; pyoxigraph puts the column of an undeclared prefix just after the prefixed
+name)::
 
       Malformed query: syntax error at line 3, column 13: the prefix 'foo:' is not declared. …
         ?s foo:bar ?x }
                   ^
 
-- ``application/problem+json`` (RFC 9457 problem details) for a client that asked for JSON
-  (SPARQL JSON results, JSON-LD, ``application/json``): ``type``, ``title``, ``status``,
-  ``detail`` (the message), and the members ``line``, ``column``, ``text`` (the offending
-  line), ``found``, ``expected`` (in words) and ``caret`` (the text line of spaces and ``^``),
-  each only when known;
-- ``application/problem+xml`` (RFC 9457 appendix B, namespace ``urn:ietf:rfc:7807``) with the
-  same members as elements, for a client that asked for XML (SPARQL XML results, RDF/XML).
-
-The query page shows :meth:`QueryError.plain` as preformatted text.
+or RFC 9457 problem details in JSON or XML (:meth:`QueryError.problem`: ``type``, ``title``,
+``status``, ``detail`` — the message — and the members ``line``, ``column``, ``text`` (the
+offending line), ``found``, ``expected`` (in words) and ``caret``, each only when known), or a
+page for a browser. The query page shows :meth:`QueryError.plain` as preformatted text.
 """
 
 from __future__ import annotations
@@ -37,9 +32,6 @@ import json
 import re
 from dataclasses import dataclass
 from http import HTTPStatus
-from xml.sax.saxutils import escape
-
-from flask import Response, request
 
 from server.store.base import StoreUnavailable
 from server.store.safety import QueryRefused, keywords_text
@@ -48,27 +40,6 @@ from server.workers.query import PoolBusy, QueryFailed, QueryTimeout
 #: ``type`` of a syntax error: the grammar the query broke. Other errors: ``about:blank``
 #: (RFC 9457 §4.2.1: the status code says it all).
 GRAMMAR = "https://www.w3.org/TR/sparql11-query/#grammar"
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_XML = "application/problem+xml"
-TEXT = "text/plain"
-
-#: Media types whose clients get a JSON / XML error body.
-JSON_TYPES = (
-    "application/sparql-results+json",
-    "application/json",
-    "application/ld+json",
-    PROBLEM_JSON,
-)
-XML_TYPES = (
-    "application/sparql-results+xml",
-    "application/rdf+xml",
-    "application/xml",
-    PROBLEM_XML,
-)
-#: Short ``format=`` names of the same formats.
-JSON_NAMES = ("json", "srj", "jsonld", "json-ld")
-XML_NAMES = ("xml", "srx", "rdf", "rdfxml", "rdf+xml")
-
 _POSITION = re.compile(r"^error at (\d+):(\d+): expected (.*)$", re.DOTALL)
 _ITEM = re.compile(
     r"""\s*(?:
@@ -174,16 +145,6 @@ class QueryError:
             "expected": self.expected,
         }
         return {k: v for k, v in members.items() if v is not None}
-
-    def problem_xml(self) -> str:
-        body = "".join(
-            f"<{k}>{escape(str(v))}</{k}>" for k, v in self.problem().items() if k != "caret"
-        )
-        caret = f'<caret xml:space="preserve">{escape(self.caret)}</caret>' if self.caret else ""
-        return (
-            '<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<problem xmlns="urn:ietf:rfc:7807">{body}{caret}</problem>\n'
-        )
 
 
 def refused(status: int, message: str) -> QueryError:
@@ -377,44 +338,6 @@ def first_word(query: str) -> tuple[str, int, int] | None:
     line = before.count("\n") + 1
     column = start - (before.rfind("\n") + 1) + 1 if before else 1
     return word.group(0), line, column
-
-
-def error_type() -> str:
-    """The error body's media type: ``format=`` first, else the client's ``Accept``.
-
-    Plain text wins ties (no ``Accept``, ``*/*``): a JSON or XML body only for a client that
-    asked for one of those formats more than for text.
-    """
-    values = request.values.getlist("format") + request.values.getlist("output")
-    if values:
-        name = values[0].lower()
-        if name in JSON_NAMES or name in JSON_TYPES:
-            return PROBLEM_JSON
-        if name in XML_NAMES or name in XML_TYPES:
-            return PROBLEM_XML
-        return TEXT
-    offers = (TEXT, "text/html", *JSON_TYPES, *XML_TYPES)  # a browser reads text
-    best = request.accept_mimetypes.best_match(offers, default=TEXT)
-    if best in JSON_TYPES:
-        return PROBLEM_JSON
-    if best in XML_TYPES:
-        return PROBLEM_XML
-    return TEXT
-
-
-def render(error: QueryError, headers: dict[str, str] | None = None) -> Response:
-    """The error in the format the client asked for: problem JSON / XML, else plain text."""
-    media_type = error_type()
-    if media_type == PROBLEM_JSON:
-        body = json.dumps(error.problem(), ensure_ascii=False)
-    elif media_type == PROBLEM_XML:
-        body = error.problem_xml()
-    else:
-        body = error.plain()
-    response = Response(body, error.status, content_type=f"{media_type}; charset=utf-8")
-    response.headers.update(headers or {})
-    response.vary.add("Accept")
-    return response
 
 
 def query_failure(

@@ -18,12 +18,16 @@ import contextlib
 import ctypes
 import os
 import signal
-import threading
+import stat
+from collections.abc import Collection
 from pathlib import Path
+
+from server.workers.periodic import Periodic
 
 #: The process name (``/proc/<pid>/comm``, at most 15 bytes) of every query worker.
 QUERY_WORKER_NAME = "ictkg-query"
 
+PR_SET_PDEATHSIG = 1
 PR_SET_NAME = 15
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -37,6 +41,49 @@ def name_this_process(name: str) -> None:
     """Set this process's name as ``ps`` and ``/proc/<pid>/comm`` show it (Linux only)."""
     with contextlib.suppress(OSError, AttributeError):  # not Linux: a convenience only there
         _prctl(PR_SET_NAME, name.encode()[:15])
+
+
+def die_with_parent(parent: int) -> None:
+    """Be killed (``SIGKILL``) the moment ``parent``, the process that forked this one, dies.
+
+    A query worker busy with a runaway query does not look at its parent until the query ends;
+    the kernel ends it at once instead (Linux ``PR_SET_PDEATHSIG``), even when the master that
+    would otherwise adopt and end it was killed too. If the parent died before the request was
+    made, this process leaves now.
+    """
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the master's reaping only
+        _prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+def release_descriptors(keep: Collection[int] = ()) -> None:
+    """Let go of every inherited descriptor this process has no use for, except ``keep``.
+
+    A forked process inherits all its parent's descriptors: the server's listening socket, the
+    connections of clients being served, pipes, the HTTP server's event descriptors. A query
+    worker holding them would keep the port taken and clients' connections open after the server
+    died. Sockets, pipes and every other kind of descriptor that is not a file, a directory or a
+    device (epoll, eventfd, pidfd) are pointed at ``/dev/null`` rather than closed: the number
+    stays taken, so an object inherited from the parent that still holds it can never close a
+    descriptor opened here later. Standard input, output and error are kept (the log).
+    """
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for name in os.listdir("/proc/self/fd"):
+            fd = int(name)
+            if fd <= 2 or fd == null or fd in keep:
+                continue
+            try:
+                mode = os.fstat(fd).st_mode
+            except OSError:  # the descriptor that listed the directory, closed by now
+                continue
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISCHR(mode)):
+                os.dup2(null, fd)
+    except FileNotFoundError:  # no /proc (not Linux): nothing to list
+        pass
+    finally:
+        os.close(null)
 
 
 def become_subreaper() -> None:
@@ -77,7 +124,7 @@ def reap_orphans() -> list[int]:
     return ended
 
 
-class OrphanReaper:
+class OrphanReaper(Periodic):
     """A thread of the master that ends adopted query workers every ``interval`` seconds.
 
     For granian, whose master offers no hook when a worker dies; gunicorn's master calls
@@ -85,17 +132,7 @@ class OrphanReaper:
     """
 
     def __init__(self, interval: float = 0.5) -> None:
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ictkg-reaper", daemon=True)
+        super().__init__("ictkg-reaper", interval)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            reap_orphans()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+    def tick(self) -> None:
+        reap_orphans()

@@ -1,18 +1,20 @@
 """User queries run in worker processes, each under a time limit.
 
 pyoxigraph cannot interrupt a running query, and a thread cannot be killed; a process can. A
-:class:`QueryPool` keeps a few pre-forked worker processes that inherit the loaded store
-copy-on-write (an on-disk store is reopened read-only in each child, see ``Store.after_fork``).
-A query is handed to an idle worker through a pipe; the worker runs it, serializes the results
-itself and sends back bytes. When the answer does not come within the time limit the worker is
-killed (``SIGKILL``) and replaced by a fresh fork, and the client gets 503: one runaway query
-never stalls the others. Pre-forking matters for speed: a fork costs milliseconds, a pipe round
-trip tens of microseconds (``tests/test_sparql_safety.py`` measures both).
+:class:`QueryPool` keeps a few worker processes ready, which share the loaded store copy-on-write
+(an on-disk store is reopened read-only in each child, see ``Store.after_fork``). A query is
+handed to an idle worker through a pipe; the worker runs it, serializes the results itself and
+sends back bytes. When the answer does not come within the time limit the worker is killed
+(``SIGKILL``) and replaced by a fresh one, and the client gets 503: one runaway query never
+stalls the others. Workers kept ready matter for speed: a fork costs milliseconds, a pipe round
+trip tens of microseconds (``make bench`` reports both, ``bench/figures.py``).
 
-Each web worker has its own pool, forked when the app is created (before the worker starts its
-threads). A worker checks every second that its parent is alive and exits when it is not, or
-when its pipe closes; one busy with a query when its web worker is killed is ended by the
-server's master (:mod:`server.workers.orphans`).
+Each web worker has its own pool, made when the app is created (before the worker starts its
+threads); every query worker, the first ones and their replacements, is forked by the pool's
+:class:`Spawner`, a process forked at that moment, never by a request thread. Query workers hold
+no inherited socket or pipe but their own pipe, and are killed by the kernel when their parent
+dies (:func:`server.workers.orphans.die_with_parent`); a worker also checks every second that
+its parent is alive, and exits when its pipe closes.
 
 IRIs follow the server's one rule (:mod:`server.rdf.iris`): a job carries the request's
 :class:`Rewriter`; the worker maps the root's IRIs of the query and of its dataset parameters to
@@ -30,7 +32,9 @@ import contextlib
 import itertools
 import os
 import queue
+import select
 import signal
+import socket
 import threading
 import time
 import weakref
@@ -45,7 +49,12 @@ from server.rdf.formats import DATASET_OFFERS, RDF_OFFERS, RESULTS_OFFERS, Offer
 from server.rdf.iris import Rewriter
 from server.store.base import StoreUnavailable
 from server.store.safety import QueryRefused, check_query
-from server.workers.orphans import QUERY_WORKER_NAME, name_this_process
+from server.workers.orphans import (
+    QUERY_WORKER_NAME,
+    die_with_parent,
+    name_this_process,
+    release_descriptors,
+)
 
 
 @dataclass(frozen=True)
@@ -265,14 +274,147 @@ def _serve(store: Any, conn: Connection, parent: int) -> None:
         conn.send(_answer(store, job))
 
 
+def _quiet_signals() -> None:
+    """Signal dispositions of a freshly forked spawner or query worker.
+
+    The web worker's handlers (gunicorn's for TERM, QUIT, USR1…, and its wake-up descriptor)
+    would run its code here: the defaults instead; SIGINT (a terminal's Ctrl-C reaches the whole
+    process group) is ignored, the web worker decides when its query workers stop.
+    """
+    with contextlib.suppress(ValueError):
+        signal.set_wakeup_fd(-1)
+    for name in ("SIGTERM", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGABRT"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class Spawner:
+    """The process that forks every query worker of one web worker.
+
+    It is forked when the pool is made, while the web worker is still single-threaded (the app
+    is created before the HTTP server starts its threads), and keeps nothing but the store and
+    one socket to the pool. A worker that must be replaced (its query ran over, it died) is
+    forked here, never in the web worker: a fork from a request thread would copy the locks
+    the other threads hold at that moment (the store's, the allocator's) into a child that can
+    never release them, and every descriptor the web worker had open just then (client
+    connections, the listening socket). The spawner hands back the new worker's pipe and a
+    pidfd (a handle on the process that cannot name a reused pid) over the socket
+    (``SCM_RIGHTS``); its children are reaped by the kernel (``SIGCHLD`` ignored).
+
+    Both the spawner and its query workers are named :data:`QUERY_WORKER_NAME`, let go of
+    every inherited descriptor they do not use (:func:`release_descriptors`) and are killed by
+    the kernel when their parent dies (:func:`die_with_parent`): a web worker killed mid-query
+    takes its spawner and query workers with it, whatever happens to the master.
+    """
+
+    def __init__(self, start_worker: Any) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the spawner: never returns into the caller's code
+            status = 0
+            try:
+                _quiet_signals()
+                name_this_process(QUERY_WORKER_NAME)
+                die_with_parent(parent)
+                release_descriptors(keep={theirs.fileno()})
+                signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps its children
+                _spawn_on_request(theirs, start_worker)
+            except BaseException:
+                status = 1
+            finally:
+                os._exit(status)
+        theirs.close()
+        self.pid = pid
+        self.socket = ours
+        self._lock = threading.Lock()
+
+    def spawn(self) -> _Worker:
+        """A new query worker, forked by the spawner."""
+        with self._lock:
+            try:
+                self.socket.sendall(b"+")
+                message, fds, _, _ = socket.recv_fds(self.socket, 8, 2)
+            except OSError as error:
+                raise QueryFailed(f"the query worker spawner is gone: {error}") from None
+        if len(message) != 8 or len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            raise QueryFailed("the query worker spawner is gone")
+        return _Worker(int.from_bytes(message, "little"), Connection(fds[0]), fds[1])
+
+    def close(self) -> None:
+        """Close the socket (the spawner leaves on end of file) and reap the spawner."""
+        self.socket.close()
+        if _wait_for_exit([self.pid], 2):
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+
+
+def _spawn_on_request(conn: socket.socket, start_worker: Any) -> None:
+    """The spawner's loop: one query worker forked per byte received, until end of file."""
+    me = os.getpid()
+    while conn.recv(1):
+        parent_end, child_end = Pipe()
+        pid = os.fork()
+        if pid == 0:  # the query worker
+            status = 0
+            try:
+                conn.close()
+                parent_end.close()
+                start_worker(child_end, me)
+            except BaseException:
+                status = 1
+            finally:
+                os._exit(status)
+        child_end.close()
+        try:
+            handle = os.pidfd_open(pid)
+        except OSError:  # died at once (reaped already): the pool sees a broken reply
+            parent_end.close()
+            conn.sendall(b"-")
+            continue
+        socket.send_fds(conn, [pid.to_bytes(8, "little")], [parent_end.fileno(), handle])
+        parent_end.close()
+        os.close(handle)
+
+
+def _wait_for_exit(pids: list[int], seconds: float) -> list[int]:
+    """Wait up to ``seconds`` for this process's children ``pids`` to exit; those still alive."""
+    deadline = time.monotonic() + seconds
+    left = list(pids)
+    while left:
+        for pid in list(left):
+            with contextlib.suppress(ChildProcessError):
+                done, _ = os.waitpid(pid, os.WNOHANG)
+                if not done:
+                    continue
+            left.remove(pid)
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    return left
+
+
 @dataclass
 class _Worker:
     pid: int
     conn: Connection
+    pidfd: int
+
+    def kill(self) -> None:
+        """SIGKILL the worker through its pidfd (never another process that reused its pid)."""
+        self.conn.close()
+        with contextlib.suppress(ProcessLookupError, OSError):
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.close(self.pidfd)
 
 
 class QueryPool:
-    """A few pre-forked query workers; each job gets one, within ``timeout`` seconds."""
+    """A few query workers ready to run a job each, within ``timeout`` seconds (see
+    :class:`Spawner` for where they come from)."""
 
     def __init__(self, store: Any, size: int = 2, nice: int = 0) -> None:
         self.store = store
@@ -282,53 +424,40 @@ class QueryPool:
         self._all: dict[int, _Worker] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self._spawner = Spawner(self._start_worker)
         for _ in range(self.size):
             self._idle.put(self._spawn())
-        self._finalizer = weakref.finalize(self, _close_workers, self._all)
+        self._finalizer = weakref.finalize(self, _close_workers, self._all, self._spawner)
+
+    def _start_worker(self, conn: Connection, parent: int) -> None:
+        """In a query worker just forked by the spawner: set it up, then serve jobs."""
+        _quiet_signals()
+        name_this_process(QUERY_WORKER_NAME)  # how the master knows an orphan
+        die_with_parent(parent)
+        release_descriptors(keep={conn.fileno()})
+        if self.nice:  # runaway queries yield the CPU to the web workers' requests
+            os.nice(self.nice)
+        self.store.after_fork()
+        _serve(self.store, conn, parent)
 
     def _spawn(self) -> _Worker:
-        parent_end, child_end = Pipe()
-        parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:  # the worker: never returns into the caller's code
-            status = 0
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                name_this_process(QUERY_WORKER_NAME)  # how the master knows an orphan
-                if self.nice:  # runaway queries yield the CPU to the web workers' requests
-                    os.nice(self.nice)
-                parent_end.close()
-                for other in list(self._all.values()):
-                    other.conn.close()
-                self.store.after_fork()
-                _serve(self.store, child_end, parent)
-            except BaseException:
-                status = 1
-            finally:
-                os._exit(status)
-        child_end.close()
-        worker = _Worker(pid, parent_end)
+        worker = self._spawner.spawn()
         with self._lock:
-            self._all[pid] = worker
+            self._all[worker.pid] = worker
         return worker
 
     def _retire(self, worker: _Worker) -> None:
-        """Kill a worker (it ran over, or broke) and reap it."""
+        """Kill a worker (it ran over, or broke); the spawner reaps it."""
         with self._lock:
             self._all.pop(worker.pid, None)
-        worker.conn.close()
-        try:
-            os.kill(worker.pid, signal.SIGKILL)
-            os.waitpid(worker.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        worker.kill()
 
     def run(self, job: Job, timeout: float) -> Answer:
         """The answer to ``job``; the query gets ``timeout`` seconds once a worker takes it.
 
         Raises :class:`QueryTimeout`, :class:`PoolBusy`, ``SyntaxError``, :class:`QueryRefused`,
-        :class:`StoreUnavailable` or :class:`QueryFailed`.
+        :class:`StoreUnavailable` (also when the query ran over and the store does not answer a
+        trivial query either) or :class:`QueryFailed`.
         """
         try:
             worker = self._idle.get(timeout=timeout)
@@ -349,6 +478,9 @@ class QueryPool:
             else:
                 self._idle.put(worker)
         if reply is None:
+            # A store that does not answer at all is down, not busy with this query: say so
+            # rather than ask the client to narrow a query that never ran.
+            self.store.check()
             raise QueryTimeout(f"the query ran over the time limit of {timeout:g} s")
         kind, value = reply
         if kind == "ok":
@@ -369,24 +501,17 @@ class QueryPool:
         self._finalizer()
 
 
-def _close_workers(workers: dict[int, _Worker]) -> None:
-    """Close every pipe (workers exit on EOF), then make sure they are gone."""
+def _close_workers(workers: dict[int, _Worker], spawner: Spawner) -> None:
+    """Close every pipe (workers leave on end of file), give them two seconds, kill the rest;
+    then close the spawner."""
     for worker in list(workers.values()):
         worker.conn.close()
+    handles = [worker.pidfd for worker in workers.values()]
     deadline = time.monotonic() + 2
-    for pid in list(workers):
-        while time.monotonic() < deadline:
-            try:
-                done, _ = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if done:
-                break
-            time.sleep(0.01)
-        else:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
+    while handles and time.monotonic() < deadline:
+        exited, _, _ = select.select(handles, [], [], max(0.0, deadline - time.monotonic()))
+        handles = [h for h in handles if h not in exited]
+    for worker in list(workers.values()):
+        worker.kill()
     workers.clear()
+    spawner.close()

@@ -1,0 +1,235 @@
+"""Every error body from one module (``server/errors.py``), in the form the client reads.
+
+Issue 12 point 6 / issue 13 point 2: a browser gets an HTML page in its language (en, ru, be)
+with a search box and a link home; a client asking for JSON gets Problem Details (RFC 9457);
+everyone else short text. Headers that belong to a status stay: ``Allow`` (405, RFC 9110
+§15.5.6), ``Retry-After`` (503, §10.2.3), ``Link`` to the alternatives (406, §15.5.7).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from web_support import make_app
+
+from server.http.errors import HttpError
+from server.i18n import language
+from server.store.base import StoreUnavailable
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+SERVER = Path(__file__).resolve().parent.parent / "server"
+
+#: (method, target, headers, body, status): errors of every kind the app answers itself.
+ERRORS = {
+    "400 bad list page": ("GET", "/list?class=x&page=0", {}, None, 400),
+    "400 malformed query": ("GET", "/sparql?query=SELECT%20%7B", {}, None, 400),
+    "403 update": ("GET", "/sparql?update=CLEAR%20ALL", {}, None, 403),
+    "404 unknown path": ("GET", "/nothing/here", {}, None, 404),
+    "404 unknown resource": ("GET", "/id/thing/nothing", {}, None, 404),
+    "404 unknown document": ("GET", "/doc/thing/nothing", {}, None, 404),
+    "404 unknown dump": ("GET", "/dumps/nothing.ttl", {}, None, 404),
+    "404 unknown format": ("GET", "/ontology.png", {}, None, 404),
+    "405 method": ("DELETE", "/sparql", {}, None, 405),
+    "406 document": ("GET", "/doc/thing/thing-plain", {"Accept": "image/png"}, None, 406),
+    "406 search": ("GET", "/search?q=x", {"Accept": "image/png"}, None, 406),
+    "413 body": (
+        "POST",
+        "/sparql",
+        {"Content-Type": "application/sparql-query"},
+        b"ASK {}" + b" " * 300_000,
+        413,
+    ),
+    "413 form": (
+        "POST",
+        "/sparql",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        b"query=" + b"a" * 300_000,
+        413,
+    ),
+    "415 media type": ("POST", "/sparql", {"Content-Type": "application/json"}, b"{}", 415),
+    # No HTTP server in front of the test client: the app's own 414 (MAX_QUERY_LENGTH).
+    "414 query over MAX_QUERY_LENGTH": ("GET", "/sparql?query=" + "a" * 70_000, {}, None, 414),
+}
+
+
+@pytest.fixture(scope="module")
+def client():
+    return make_app().test_client()
+
+
+def send(client, method, target, headers, body, accept=None, lang=None):
+    headers = dict(headers)
+    if accept is not None:
+        headers.setdefault("Accept", accept)
+    if lang is not None:
+        headers["Accept-Language"] = lang
+    return client.open(target, method=method, headers=headers, data=body)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "be"])
+@pytest.mark.parametrize(
+    ("method", "target", "headers", "body", "status"), ERRORS.values(), ids=ERRORS.keys()
+)
+def test_a_browser_gets_a_page_in_its_language(
+    client, method, target, headers, body, status, lang
+) -> None:
+    response = send(client, method, target, headers, body, accept=BROWSER, lang=lang)
+    assert response.status_code == status
+    if "Accept" in headers:  # asked for a format no error has: text, not a page
+        assert response.mimetype == "text/plain"
+        return
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    choice = language.Choice(lang, True)
+    assert f'<html lang="{lang}">' in page
+    assert language.message(f"error_{status}", choice) in page
+    assert language.message(f"error_{status}_text", choice) in page
+    assert 'id="error-search" type="search" name="q"' in page
+    assert f">{language.message('error_home', choice)}</a>" in page
+    assert "Accept-Language" in response.vary
+    assert response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "headers", "body", "status"), ERRORS.values(), ids=ERRORS.keys()
+)
+@pytest.mark.parametrize("accept", [None, "*/*", "text/plain"])
+def test_a_tool_gets_short_text(client, method, target, headers, body, status, accept) -> None:
+    response = send(client, method, target, headers, body, accept=accept)
+    assert response.status_code == status
+    assert response.mimetype == "text/plain"
+    text = response.get_data(as_text=True)
+    # The status line, or a SPARQL syntax error's own layout (server/workers/errors.py).
+    assert re.match(rf"{status} [A-Z][\w ]+(: |\n)|Malformed query: ", text), text[:200]
+    assert "<" not in text.split("\n")[0]
+    assert "Accept" in response.vary
+
+
+@pytest.mark.parametrize(
+    "accept", ["application/json", "application/problem+json;q=0.9, */*;q=0.1"]
+)
+@pytest.mark.parametrize(
+    ("method", "target", "headers", "body", "status"),
+    [e for e in ERRORS.values() if "Accept" not in e[2]],
+    ids=[k for k, e in ERRORS.items() if "Accept" not in e[2]],
+)
+def test_a_client_asking_for_json_gets_problem_details(
+    client, method, target, headers, body, status, accept
+) -> None:
+    response = send(client, method, target, headers, body, accept=accept)
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    problem = json.loads(response.get_data(as_text=True))
+    assert problem["status"] == status
+    # A SPARQL syntax error names the grammar it broke; the others, nothing beyond the status.
+    assert problem["type"] in ("about:blank", "https://www.w3.org/TR/sparql11-query/#grammar")
+    assert problem["title"]
+    assert problem["detail"]
+
+
+def test_406_lists_what_is_available_in_every_form(client) -> None:
+    target = "/doc/thing/thing-plain"
+    text = client.get(target, headers={"Accept": "image/png"})
+    assert "text/turtle  http://localhost/doc/thing/thing-plain.ttl" in text.get_data(as_text=True)
+    assert 'rel="alternate"; type="text/turtle"' in text.headers["Link"]
+    # Results are not HTML: a browser that accepts only HTML gets the list as a page.
+    page = client.get("/sparql?lang=ru&query=ASK%7B%7D", headers={"Accept": "text/html"})
+    assert page.status_code == 406
+    assert page.mimetype == "text/html"
+    body = page.get_data(as_text=True)
+    assert language.message("error_available", language.Choice("ru", True)) in body
+    assert "<code>application/sparql-results+json</code> (<code>format=json</code>)" in body
+
+
+def test_405_keeps_allow(client) -> None:
+    response = client.delete("/sparql", headers={"Accept": BROWSER})
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+
+
+def test_an_explicit_language_wins_and_stays_in_links(client) -> None:
+    response = client.get("/nothing?lang=be", headers={"Accept": BROWSER, "Accept-Language": "ru"})
+    page = response.get_data(as_text=True)
+    assert '<html lang="be">' in page
+    assert 'name="lang" value="be"' in page
+    assert "Accept-Language" not in response.vary
+
+
+def test_503_of_a_store_that_is_down_keeps_retry_after() -> None:
+    app = make_app()
+
+    @app.get("/down")
+    def down():
+        raise StoreUnavailable("the engine went away")
+
+    client = app.test_client()
+    for accept, form in [(BROWSER, "text/html"), ("*/*", "text/plain")]:
+        response = client.get("/down", headers={"Accept": accept})
+        assert response.status_code == 503
+        assert response.mimetype == form
+        assert response.headers["Retry-After"] == "5"
+        assert "the engine went away" in response.get_data(as_text=True)
+
+
+def test_head_of_an_error_has_no_body(client) -> None:
+    response = client.head("/nothing/here", headers={"Accept": BROWSER})
+    assert response.status_code == 404
+    assert response.get_data() == b""
+
+
+#: An error body written outside server/errors.py: a status line in a string, or a tuple
+#: (body, status) / Response(..., status) with a 4xx/5xx status.
+STRAY = re.compile(
+    r"\"[45]\d\d [A-Z][a-z]+|,\s*[45]\d\d\s*,\s*\{\"Content-Type\"|Response\([^)]*\b[45]\d\d\b"
+)
+
+
+def test_no_module_writes_its_own_error_body() -> None:
+    stray = []
+    for path in sorted(SERVER.rglob("*.py")):
+        if path.name == "errors.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if STRAY.search(line):
+                stray.append(f"{path.relative_to(SERVER)}:{number}: {line.strip()}")
+    assert not stray, "\n".join(stray)
+
+
+STATUS_KEYS = sorted(
+    int(key.split("_")[1]) for key in language.ENGLISH if re.fullmatch(r"error_\d{3}", key)
+)
+
+
+def test_every_error_string_is_translated() -> None:
+    keys = [k for k in language.ENGLISH if k.startswith("error_")]
+    assert {404, 406, 410, 503} <= set(STATUS_KEYS)
+    for key in keys:
+        for code in ("ru", "be"):
+            assert language.MESSAGES.get(key, {}).get(code), f"{key} has no {code} text"
+
+
+@pytest.fixture(scope="module")
+def raising():
+    """An app with one more route that raises the status it is given."""
+    app = make_app()
+
+    @app.get("/raise/<int:status>")
+    def raise_status(status: int):
+        raise HttpError(status, "what went wrong")
+
+    return app.test_client()
+
+
+@pytest.mark.parametrize("status", STATUS_KEYS)
+def test_every_status_has_its_page(raising, status) -> None:
+    """410 included, which no route answers yet: a withdrawn resource gets its page the day one
+    does."""
+    for code in language.LANGUAGES:
+        page = raising.get(f"/raise/{status}?lang={code}", headers={"Accept": BROWSER})
+        assert page.status_code == status
+        body = page.get_data(as_text=True)
+        choice = language.Choice(code, True)
+        assert f"<title>{language.message(f'error_{status}', choice)} ·" in body
+        assert "what went wrong" in body
