@@ -282,6 +282,11 @@ def main(argv: list[str] | None = None) -> int:
         help="skip the front in front of oxigraph serve against oxigraph serve direct",
     )
     parser.add_argument(
+        "--engines",
+        default="oxigraph virtuoso",
+        help="engines the front's overhead is measured in front of",
+    )
+    parser.add_argument(
         "--fronts-scales",
         default="1e5",
         help="two fronts behind nginx, and the static export on nginx, at these scales",
