@@ -277,8 +277,24 @@ def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
     the settings and machine of the first, and every run's command in ``runs``."""
     merged = {**runs[0], "scales": {}, "runs": []}
     for run in runs:
-        merged["scales"].update(run["scales"])
+        for scale, entry in run["scales"].items():
+            earlier = merged["scales"].get(scale, {}).get("streams")
+            merged["scales"][scale] = dict(entry)
+            if earlier is not None:
+                merged["scales"][scale]["streams"] = merge_streams(earlier, entry.get("streams"))
         merged["runs"] += run.get("runs", [run])
+    return merged
+
+
+def merge_streams(earlier: dict[str, Any], later: dict[str, Any] | None) -> dict[str, Any]:
+    """Issue 14's parts of two runs: a later run's peer, engine or layout replaces the earlier
+    one's, and what it did not measure is kept (e.g. Virtuoso measured in a run of its own)."""
+    merged = dict(earlier)
+    for key, value in (later or {}).items():
+        if key in ("peers", "overhead") and isinstance(value, dict):
+            merged[key] = {**earlier.get(key, {}), **value}
+        else:
+            merged[key] = value
     return merged
 
 

@@ -88,3 +88,17 @@ def test_streams_section_written_beside_the_fixed_one(tmp_path: Path) -> None:
     assert "OLD FIXED" in text
     assert report.STREAMS_START in text
     assert "| 1e5 | zipf-mix | ictkg | 32 | 3200.0 | 3.20 |" in text
+
+
+def test_runs_merged_keep_what_a_later_run_did_not_measure() -> None:
+    first = results(1600, 900, 600, 500, 990)
+    second = results(1600, 900, 600, 500, 990)
+    second["scales"]["1e5"]["streams"] = {
+        "overhead": {"virtuoso": {"skipped": "measured elsewhere"}},
+        "peers": {"ictkg": {"zipf-mix": {"4": run(5), "32": run(5)}}},
+    }
+    streams = report.merge([first, second])["scales"]["1e5"]["streams"]
+    assert streams["overhead"]["virtuoso"] == {"skipped": "measured elsewhere"}
+    assert "direct" in streams["overhead"]["oxigraph"]
+    assert streams["peers"]["ictkg"]["zipf-mix"]["4"]["items_per_s"] == 5
+    assert "oxigraph" in streams["peers"]
