@@ -298,12 +298,6 @@ def merge_streams(earlier: dict[str, Any], later: dict[str, Any] | None) -> dict
     return merged
 
 
-if __name__ == "__main__":
-    merged = merge([json.loads(Path(a).read_text()) for a in sys.argv[1:]])
-    fixed = any(e.get("peers") or e.get("disk") for e in merged["scales"].values())
-    update(Path("BENCHMARKS.md"), merged, fixed=fixed)
-
-
 # --- issue 14: streams drawn from the data, the front's overhead, beyond one machine -----------
 
 #: The targets of issue 14 on the streams: workload, peer, connections (None: the lowest over
@@ -363,7 +357,7 @@ def stream_targets(results: dict[str, Any]) -> list[str]:
                 (
                     f"{what}, {scale}, {where}",
                     f"≥ {target:g}×",
-                    fmt(value) + "×",
+                    fmt_ratio(value) + "×",
                     target,
                     value,
                     True,
@@ -371,7 +365,7 @@ def stream_targets(results: dict[str, Any]) -> list[str]:
             )
         for engine, data in streams.get("overhead", {}).items():
             if "skipped" in data or "error" in data:
-                reason = data.get("skipped") or data.get("error")
+                reason = (data.get("skipped") or data.get("error") or "")[:160]
                 rows.append(
                     (f"front over {engine}, {scale}", "≤ 10% overhead", reason, None, None, True)
                 )
@@ -469,10 +463,12 @@ def overhead_table(results: dict[str, Any]) -> list[str]:
                     continue
                 lines.append(
                     f"| {scale} | {engine} | {c} | {fmt(d['items_per_s'], 1)} "
-                    f"| {fmt(f['items_per_s'], 1)} | {fmt(f['items_per_s'] / d['items_per_s'])} "
+                    f"| {fmt(f['items_per_s'], 1)} "
+                    f"| {fmt_ratio(f['items_per_s'] / d['items_per_s'])} "
                     f"| {fmt(d['p99_us'] / 1000)} | {fmt(f['p99_us'] / 1000)} "
                     f"| {fmt((f['p99_us'] - d['p99_us']) / 1000)} |"
-                    + (f" {f['errors']} errors" if f.get("errors") else "")
+                    + (f" engine: {d['errors']} errors" if d.get("errors") else "")
+                    + (f" front: {f['errors']} errors" if f.get("errors") else "")
                 )
     return lines
 
@@ -532,3 +528,9 @@ def render_streams(results: dict[str, Any]) -> list[str]:
         *fronts_table(results),
         "",
     ]
+
+
+if __name__ == "__main__":
+    merged = merge([json.loads(Path(a).read_text()) for a in sys.argv[1:]])
+    fixed = any(e.get("peers") or e.get("disk") for e in merged["scales"].values())
+    update(Path("BENCHMARKS.md"), merged, fixed=fixed)
