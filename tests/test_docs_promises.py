@@ -23,7 +23,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from fault_support import copy_faults_dataset, served
 
-from server.config import BY_NAME
+from server.config import BY_NAME, DEFAULTS
 from server.serving.serve import HEAD_LIMIT, granian_options, gunicorn_options
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,8 +191,8 @@ def test_documented_defaults_are_the_code() -> None:
         setting = re.match(r"`([A-Z_]+)`", what)
         if setting and setting.group(1) in BY_NAME:
             assert BY_NAME[setting.group(1)].default == amount(default), what
-    granian = granian_options("127.0.0.1", 8000, 1, 1, {"QUERY_TIMEOUT": 10})
-    gunicorn = gunicorn_options("127.0.0.1", 8000, 1, 1, {"QUERY_TIMEOUT": 10})
+    granian = granian_options("127.0.0.1", 8000, 1, 1, {**DEFAULTS, "QUERY_TIMEOUT": 10})
+    gunicorn = gunicorn_options("127.0.0.1", 8000, 1, 1, {**DEFAULTS, "QUERY_TIMEOUT": 10})
     table = {what: amount(default) for what, default, _ in security_rows()}
     expected = {
         "request line and headers together": HEAD_LIMIT,
@@ -208,7 +208,9 @@ def test_documented_defaults_are_the_code() -> None:
     (timeout,) = [d for what, d, _ in security_rows() if what.startswith("gunicorn worker")]
     assert timeout == "max(30 s, 3 \N{MULTIPLICATION SIGN} `QUERY_TIMEOUT`)"
     for query_timeout, worker_timeout in ((5, 30), (10, 30), (20, 60)):
-        options = gunicorn_options("127.0.0.1", 8000, 1, 1, {"QUERY_TIMEOUT": query_timeout})
+        options = gunicorn_options(
+            "127.0.0.1", 8000, 1, 1, {**DEFAULTS, "QUERY_TIMEOUT": query_timeout}
+        )
         assert options["timeout"] == worker_timeout
 
 
