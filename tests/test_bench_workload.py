@@ -155,3 +155,64 @@ def test_balancer_names_every_front(tmp_path: Path) -> None:
     assert "server 127.0.0.1:9001;" in config
     assert "server 127.0.0.1:9002;" in config
     assert "listen 127.0.0.1:8080;" in config
+
+
+def fake_wrk(rates: list[tuple[int, int]]):
+    """A stand-in for wrk: each call consumes ``issued`` lines per thread and wraps ``wrapped``
+    times, so the harness's bookkeeping is checked without load."""
+    calls: list[int] = []
+
+    def run_stream(root, lines, connections, seconds):
+        issued, wrapped = rates[len(calls)]
+        calls.append(len(lines))
+        return {
+            "requests": issued * 2,
+            "seconds": seconds,
+            "rps": issued * 2 / seconds,
+            "errors": 0,
+            "p50_us": 1,
+            "p99_us": 2,
+            "issued": [issued // 2, issued // 2],
+            "wrapped": wrapped,
+            "consumed": min(len(lines), issued),
+        }
+
+    return run_stream, calls
+
+
+def test_a_run_that_wraps_is_run_again_on_new_items(monkeypatch) -> None:
+    from bench import streams, wrk
+
+    run_stream, calls = fake_wrk([(30_000, 2), (30_000, 0)])
+    monkeypatch.setattr(wrk, "run_stream", run_stream)
+    stream = Stream(Item("a", (f"/{n}",)) for n in itertools.count())
+    figures = streams.measure_stream("http://x", stream, 4, 1, estimate=100)
+    assert calls[0] == streams.MIN_WINDOW
+    assert calls[1] > calls[0]
+    assert figures["attempt"] == 1
+    assert "error" not in figures
+    assert figures["stream_from"] == streams.MIN_WINDOW
+    assert stream.position == streams.MIN_WINDOW + 30_000
+
+
+def test_a_peer_without_cache_keeps_a_replayed_run(monkeypatch) -> None:
+    from bench import streams, wrk
+
+    run_stream, calls = fake_wrk([(50, 3)])
+    monkeypatch.setattr(wrk, "run_stream", run_stream)
+    stream = Stream([Item("a", ("/1", "/2")), Item("a", ("/3", "/4"))])
+    figures = streams.measure_stream("http://x", stream, 4, 1, replay_ok=True)
+    assert figures["wrapped"] == 3
+    assert figures["per_item"] == 2
+    assert "error" not in figures
+    assert len(calls) == 1
+
+
+def test_a_cache_peer_that_exhausts_a_finite_list_has_no_figure(monkeypatch) -> None:
+    from bench import streams, wrk
+
+    run_stream, _ = fake_wrk([(50, 3)])
+    monkeypatch.setattr(wrk, "run_stream", run_stream)
+    stream = Stream([Item("a", ("/1",)), Item("a", ("/2",))])
+    figures = streams.measure_stream("http://x", stream, 4, 1)
+    assert figures["error"] == "every item asked: the list is shorter than the run"
