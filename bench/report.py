@@ -466,9 +466,10 @@ def overhead_table(results: dict[str, Any]) -> list[str]:
                     f"| {fmt(f['items_per_s'], 1)} "
                     f"| {fmt_ratio(f['items_per_s'] / d['items_per_s'])} "
                     f"| {fmt(d['p99_us'] / 1000)} | {fmt(f['p99_us'] / 1000)} "
-                    f"| {fmt((f['p99_us'] - d['p99_us']) / 1000)} |"
-                    + (f" engine: {d['errors']} errors" if d.get("errors") else "")
-                    + (f" front: {f['errors']} errors" if f.get("errors") else "")
+                    f"| {fmt((f['p99_us'] - d['p99_us']) / 1000)}"
+                    + (f" (engine: {d['errors']} errors)" if d.get("errors") else "")
+                    + (f" (front: {f['errors']} errors)" if f.get("errors") else "")
+                    + " |"
                 )
     return lines
 
