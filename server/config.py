@@ -28,6 +28,15 @@ from urllib.parse import urlsplit
 #: The repository root: the default home of ``ontology/``, ``data/`` and ``shapes/``.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+
+def N_(text: str) -> str:
+    """Marks a default text for the interface catalogues; pages translate it when shown.
+
+    A configured title or description that is not a catalogue message is shown as it is.
+    """
+    return text
+
+
 #: The canonical base IRI of the dataset. Things are ``{BASE_IRI}id/{kind}/{slug}``.
 BASE_IRI = "https://w3id.org/belarus-ict/"
 
@@ -208,7 +217,8 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("LIST_PAGE_SIZE", 50, "int", "instances per page of `/list`", 1, 10_000),
     Setting("SEARCH_LIMIT", 50, "int", "results of `/search`", 1, 10_000),
-    Setting("QUERY_PAGE_ROWS", 1000, "int", "rows shown on the query page", 1, 1_000_000),
+    Setting("SUGGEST_LIMIT", 8, "int", "suggestions of `/search/suggest`", 1, 100),
+    Setting("QUERY_PAGE_ROWS", 100, "int", "rows per page of the query page", 1, 1_000_000),
     # One IRI rule (server/rdf/iris.py, README "URIs"): answers carry the IRIs under BASE_IRI as
     # the request's root URL, and queries may use them, so clients stay on the server they
     # asked; turn off behind the canonical host (ICTKG_REWRITE_IRIS=false: canonical IRIs
@@ -271,11 +281,16 @@ SETTINGS: tuple[Setting, ...] = (
         "seconds",
     ),
     # The dataset description at /.well-known/void (VoID + DCAT).
-    Setting("DATASET_TITLE", "Belarus ICT Cooperation Knowledge Graph", "text", "dataset title"),
+    # N_: the defaults are interface messages, shown translated (a configured text as written).
+    Setting(
+        "DATASET_TITLE", N_("Belarus ICT Cooperation Knowledge Graph"), "text", "dataset title"
+    ),
     Setting(
         "DATASET_DESCRIPTION",
-        "Belarus' international cooperation in information and communication technologies: "
-        "WSIS, the IGF, the Connect CIS Summit, and Belarus' aims and proposals.",
+        N_(
+            "Belarus' international cooperation in information and communication technologies: "
+            "WSIS, the IGF, the Connect CIS Summit, and Belarus' aims and proposals."
+        ),
         "text",
         "dataset description",
     ),

@@ -2,9 +2,12 @@
 
 Issue 4, "Done when": open the home page, follow a list to a resource, follow a link to another
 resource, search by a Russian label, switch language, run an example query and see its rows,
-download a result. The server is the production one (granian via ``ictkg serve``) on the real
-data, on 127.0.0.1 and a free port. Screenshots of every step go to ``test-artifacts/`` when a
-test fails; ``ICTKG_SCREENSHOTS=1`` keeps them for every step (to look at both widths).
+download a result. Issue 13: every page type in English, Russian and Belarusian at a phone and
+a desktop width, each checked with axe-core (vendored in ``tests/vendor/axe-core``: no serious
+or critical violation) and photographed into ``test-artifacts/``; the search box's suggestions,
+the editor's completion and the results' pages. The server is the production one (granian via
+``ictkg serve``) on the real data, on 127.0.0.1 and a free port. Screenshots of every step of
+the flows go to ``test-artifacts/`` when a test fails; ``ICTKG_SCREENSHOTS=1`` keeps them all.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from conftest import ictkg_serve
@@ -20,6 +24,9 @@ from support import launch_chromium
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 WIDTHS = {"phone": 375, "desktop": 1280}
+AXE = (Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js").read_text()
+#: What axe reports as a failure here (its impact levels: minor, moderate, serious, critical).
+BLOCKING = {"serious", "critical"}
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +120,7 @@ def test_run_an_example_query_and_download_its_results(server, page):
     page.locator("#examples a").first.click()
     page.snap("query-page")
     assert page.locator("#query-text").input_value().strip() != ""
+    assert page.locator(".query-editor .cm-content").inner_text().strip() != ""
     page.locator("#query-form button[type=submit]").click()
     page.wait_for_selector("table.results tbody tr")
     page.snap("results")
@@ -135,6 +143,120 @@ def test_the_example_picker_works_with_javascript(server, page):
     page.locator("#examples a").nth(1).click()
     assert page.url == before
     assert "SELECT" in page.locator("#query-text").input_value()
-    page.locator("#query-text").press("Control+Enter")
+    assert "SELECT" in page.locator(".query-editor .cm-content").inner_text()
+    page.locator(".query-editor .cm-content").press("Control+Enter")
     page.wait_for_selector("table.results tbody tr")
     assert page.errors == []
+
+
+def test_the_search_box_suggests_while_typing(server, page):
+    """Issue 13: prefix suggestions from /search/suggest, in any script; arrows and Enter."""
+    page.goto(server)
+    page.locator("#site-search").press_sequentially("Минск 20", delay=20)
+    options = page.locator("#site-search-suggestions [role=option]")
+    options.first.wait_for()
+    page.snap("suggestions")
+    assert page.locator("#site-search").get_attribute("aria-expanded") == "true"
+    assert "Connect CIS Summit" in " ".join(options.all_inner_texts())
+    page.locator("#site-search").press("ArrowDown")
+    assert options.first.get_attribute("aria-selected") == "true"
+    page.locator("#site-search").press("Enter")
+    page.wait_for_url("**/doc/**")  # the suggestion's /id/ IRI, then its 303 to the page
+    assert page.errors == []
+
+
+def test_the_editor_completes_our_classes(server, page):
+    """Issue 13: completion of prefixes, classes and properties in the query editor."""
+    page.goto(server + "query")
+    editor = page.locator(".query-editor .cm-content")
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("SELECT * WHERE { ?e a ictkg:Summ")
+    option = page.locator(".cm-tooltip-autocomplete li", has_text="ictkg:Summit")
+    option.first.wait_for()
+    page.snap("completion")
+    page.keyboard.press("Enter")
+    assert "?e a ictkg:Summit" in page.locator("#query-text").input_value()
+    page.keyboard.type(" } LIMIT 5")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("table.results tbody tr")
+    assert page.locator("table.results tbody tr").count() >= 1
+    assert page.errors == []
+
+
+def test_the_results_are_paged(server, page):
+    """Issue 13: no 1000-row wall: every row is one "next" away, and the link is shareable."""
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
+    page.goto(server + "query?" + urlencode({"query": query}))
+    assert page.locator("table.results tbody tr").count() == 100
+    page.locator("nav.pager a[rel=next]").click()
+    page.wait_for_url("**page=2**")
+    page.snap("page-2")
+    assert "101" in page.locator("#rows-shown").inner_text()
+    assert page.locator("table.results tbody tr").count() == 100
+    page.locator("#share-link").click()
+    page.wait_for_url(lambda url: "page=" not in url)
+    assert page.locator(".query-editor .cm-content").inner_text().startswith("SELECT ?s ?p ?o")
+    assert page.errors == []
+
+
+# --- every page type, three languages, two widths, axe-core ---------------------------------------
+
+PAGE_TYPES = {
+    "home": "",
+    "list": "list?class=https%3A%2F%2Fw3id.org%2Fbelarus-ict%2Fontology%23State",
+    "resource": "doc/state/belarus.html",
+    "event": "doc/event/connect-cis-summit-2009.html",
+    "search": "search?q=Minsk+2009",
+    "ontology": "ontology.html",
+    "query": "query?example=events-by-date",
+    "dataset": ".well-known/void.html",
+}
+
+
+@pytest.fixture(scope="module")
+def contexts(browser):
+    """One browser context per width for the page-type sweep (pages are cheap, contexts not)."""
+    made = {
+        name: browser.new_context(viewport={"width": width, "height": 900})
+        for name, width in WIDTHS.items()
+    }
+    yield made
+    for context in made.values():
+        context.close()
+
+
+def axe_violations(page) -> list[dict]:
+    page.evaluate(AXE)
+    return page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}))"""
+    )
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("lang", ["en", "ru", "be"])
+@pytest.mark.parametrize("kind", list(PAGE_TYPES))
+def test_every_page_type_is_accessible(server, contexts, kind, lang, width):
+    """Issue 13: no serious or critical axe-core violation, in every language and width."""
+    page = contexts[width].new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        path = PAGE_TYPES[kind]
+        response = page.goto(server + path + ("&" if "?" in path else "?") + f"lang={lang}")
+        assert response.status == 200
+        assert page.locator("html").get_attribute("lang") == lang
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{kind}-{lang}-{width}.png"), full_page=True)
+        blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
+        assert blocking == []
+        # Nothing wider than the screen but the parts that scroll on purpose.
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
+        assert errors == []
+    finally:
+        page.close()

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from web_support import make_app
 
+from server.http import errors
 from server.http.errors import HttpError
-from server.i18n import language
+from server.i18n import catalogue, language
 from server.store.base import StoreUnavailable
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -56,8 +57,21 @@ ERRORS = {
 
 
 @pytest.fixture(scope="module")
-def client():
-    return make_app().test_client()
+def app():
+    return make_app()
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.test_client()
+
+
+def words(app, lang: str, text: str) -> str:
+    """An interface message as a page in ``lang`` shows it (the catalogues' translation)."""
+    from flask_babel import gettext
+
+    with app.test_request_context(f"/?lang={lang}"):
+        return gettext(text)
 
 
 def send(client, method, target, headers, body, accept=None, lang=None):
@@ -74,7 +88,7 @@ def send(client, method, target, headers, body, accept=None, lang=None):
     ("method", "target", "headers", "body", "status"), ERRORS.values(), ids=ERRORS.keys()
 )
 def test_a_browser_gets_a_page_in_its_language(
-    client, method, target, headers, body, status, lang
+    app, client, method, target, headers, body, status, lang
 ) -> None:
     response = send(client, method, target, headers, body, accept=BROWSER, lang=lang)
     assert response.status_code == status
@@ -85,10 +99,11 @@ def test_a_browser_gets_a_page_in_its_language(
     page = response.get_data(as_text=True)
     choice = language.Choice(lang, True)
     assert f'<html lang="{lang}">' in page
-    assert language.message(f"error_{status}", choice) in page
-    assert language.message(f"error_{status}_text", choice) in page
+    with app.test_request_context():
+        assert errors.title(status, choice) in page
+        assert errors.description(status, choice) in page
     assert 'id="error-search" type="search" name="q"' in page
-    assert f">{language.message('error_home', choice)}</a>" in page
+    assert f">{words(app, lang, 'Go to the home page')}</a>" in page
     assert "Accept-Language" in response.vary
     assert response.headers["Content-Security-Policy"]
 
@@ -130,7 +145,7 @@ def test_a_client_asking_for_json_gets_problem_details(
     assert problem["detail"]
 
 
-def test_406_lists_what_is_available_in_every_form(client) -> None:
+def test_406_lists_what_is_available_in_every_form(app, client) -> None:
     target = "/doc/thing/thing-plain"
     text = client.get(target, headers={"Accept": "image/png"})
     assert "text/turtle  http://localhost/doc/thing/thing-plain.ttl" in text.get_data(as_text=True)
@@ -140,7 +155,8 @@ def test_406_lists_what_is_available_in_every_form(client) -> None:
     assert page.status_code == 406
     assert page.mimetype == "text/html"
     body = page.get_data(as_text=True)
-    assert language.message("error_available", language.Choice("ru", True)) in body
+    assert words(app, "ru", "Available formats") in body
+    assert words(app, "ru", "Available formats") != "Available formats"
     assert "<code>application/sparql-results+json</code> (<code>format=json</code>)" in body
 
 
@@ -197,17 +213,20 @@ def test_no_module_writes_its_own_error_body() -> None:
     assert not stray, "\n".join(stray)
 
 
-STATUS_KEYS = sorted(
-    int(key.split("_")[1]) for key in language.ENGLISH if re.fullmatch(r"error_\d{3}", key)
-)
+STATUS_KEYS = sorted(errors.TITLES)
 
 
 def test_every_error_string_is_translated() -> None:
-    keys = [k for k in language.ENGLISH if k.startswith("error_")]
+    """Each status's title and description is in the Russian and Belarusian catalogues."""
     assert {404, 406, 410, 503} <= set(STATUS_KEYS)
-    for key in keys:
-        for code in ("ru", "be"):
-            assert language.MESSAGES.get(key, {}).get(code), f"{key} has no {code} text"
+    assert set(errors.DESCRIPTIONS) == set(errors.TITLES)
+    for code in catalogue.TRANSLATED:
+        translated = catalogue.load(code)
+        for text in [*errors.TITLES.values(), *errors.DESCRIPTIONS.values()]:
+            found = translated.get(text)
+            assert found is not None, f"{text!r} not in {code}"
+            assert found.string, f"{text!r} untranslated in {code}"
+            assert not found.fuzzy, f"{text!r} fuzzy in {code}"
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +242,7 @@ def raising():
 
 
 @pytest.mark.parametrize("status", STATUS_KEYS)
-def test_every_status_has_its_page(raising, status) -> None:
+def test_every_status_has_its_page(app, raising, status) -> None:
     """410 included, which no route answers yet: a withdrawn resource gets its page the day one
     does."""
     for code in language.LANGUAGES:
@@ -231,5 +250,6 @@ def test_every_status_has_its_page(raising, status) -> None:
         assert page.status_code == status
         body = page.get_data(as_text=True)
         choice = language.Choice(code, True)
-        assert f"<title>{language.message(f'error_{status}', choice)} ·" in body
+        with app.test_request_context():
+            assert f"<title>{errors.title(status, choice)} ·" in body
         assert "what went wrong" in body

@@ -45,11 +45,18 @@ def test_markup_from_the_data_is_escaped(pages, name):
     html = pages[name].get_data(as_text=True)
     for raw in ("<script>window", "<img", "<b>", "<i>", "<!--", "onerror=window.pwned=4>"):
         assert raw not in html, raw
-    # The only script elements are ours: JSON-LD data blocks and the query page's static file.
+    # The only script elements are ours: JSON data blocks (JSON-LD, the editor's completions)
+    # and static files of this server (ours, and the vendored editor).
     for tag in SCRIPT_TAG.findall(html):
-        assert tag == '<script type="application/ld+json">' or re.fullmatch(
-            r'<script src="/static/[a-z]+\.js" defer>', tag
-        ), tag
+        assert tag in (
+            '<script type="application/ld+json">',
+            '<script type="application/json" id="query-completions">',
+        ) or re.fullmatch(r'<script src="/static/[a-z/]+(\.min)?\.js" defer>', tag), tag
+    # A data block cannot end early: no "<" inside it (script_json writes \u003c).
+    for block in re.findall(
+        r'<script type="application/[a-z+]*json"[^>]*>(.*?)</script>', html, re.S
+    ):
+        assert "<" not in block
 
 
 @pytest.mark.parametrize("name", list(PAGES))

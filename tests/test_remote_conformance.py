@@ -49,7 +49,9 @@ def embedded_app():
 
 
 def engine_app(engine) -> Iterator:
-    app = create_app({**CONFIG, "SPARQL_ENDPOINT": engine.endpoint})
+    # Answers are compared here, not timeouts (tests/test_remote_store.py has those): a busy
+    # machine must not turn a slow answer into a 503.
+    app = create_app({**CONFIG, "SPARQL_ENDPOINT": engine.endpoint, "REMOTE_TIMEOUT": 60.0})
     yield app
     app.extensions["ictkg.queries"].close()
 

@@ -132,7 +132,8 @@ def test_accept_language_chooses_and_varies(client):
 
 DATES = [
     pytest.param("2003-12-10", "date", "en", "10 December 2003", id="xsd-date-en"),
-    pytest.param("2003-12-10", "date", "ru", "10 декабря 2003", id="xsd-date-ru"),
+    pytest.param("2003-12-10", "date", "ru", "10 декабря 2003\u202fг.", id="xsd-date-ru"),
+    pytest.param("2009-11-25", "date", "be", "25 лістапада 2009\u202fг.", id="xsd-date-be"),
     pytest.param("2016-05", "gYearMonth", "en", "May 2016", id="xsd-gYearMonth-en"),
     pytest.param("2016-05", "gYearMonth", "be", "май 2016", id="xsd-gYearMonth-be"),
     pytest.param("2017", "gYear", "ru", "2017", id="xsd-gYear"),
@@ -282,6 +283,30 @@ def test_diagram_is_computed_from_the_ontology(client):
     assert '<path class="rel"' in html  # link: Thing → Thing
 
 
+def test_the_timeline_axis_fits_the_events():
+    """Issue 13: the axis ends with the last event, not at the current year."""
+    events = [
+        timeline.Event(None, "Geneva", "2003-12-10", "2003-12-12"),
+        timeline.Event(None, "Tunis", "2005-11-16", "2005-11-18"),
+    ]
+    svg = str(timeline.render(events, "Timeline"))
+    years = [int(y) for y in re.findall(r'<text class="year"[^>]*>(\d{4})</text>', svg)]
+    assert years[0] == 2003
+    assert max(years) <= 2005
+
+
+def test_diagram_names_its_edges():
+    """Issue 13: a relation is named on its curve where the name has room, and never over a
+    box: squeezed between two boxes side by side, it keeps only its tooltip."""
+    boxes = [diagram.ClassBox("a", "a", "Event"), diagram.ClassBox("b", "b", "Place")]
+    held_in = [diagram.Relation("a", "b", "held in")]
+    roomy = str(diagram.render(boxes, {"b": ["a"]}, held_in, "Classes"))
+    assert re.search(r'<text class="rel-label"[^>]*>held in</text>', roomy)
+    squeezed = str(diagram.render(boxes, {}, held_in, "Classes"))
+    assert "rel-label" not in squeezed
+    assert "<title>held in</title>" in squeezed
+
+
 def test_diagram_places_subclasses_under_their_parent():
     boxes = [diagram.ClassBox("a", "a", "A"), diagram.ClassBox("b", "b", "B")]
     placed = diagram.place(diagram.forest(boxes, {"b": ["a"]}))
@@ -295,3 +320,63 @@ def test_the_canonical_iri_is_not_repeated_as_a_same_as_link(client):
     text = client.get("/doc/thing/thing-plain.html").get_data(as_text=True)
     assert f"(canonical: {BASE}id/thing/thing-plain)" in text
     assert 'id="elsewhere"' not in text
+
+
+# --- the query page's pages ----------------------------------------------------------------------
+
+NUMBERS = "SELECT ?n WHERE { VALUES ?n { " + " ".join(str(i) for i in range(1, 26)) + " } }"
+
+
+@pytest.mark.parametrize(
+    ("page", "first", "count", "has_previous", "has_next"),
+    [(1, 1, 10, False, True), (2, 11, 10, True, True), (3, 21, 5, True, False)],
+)
+def test_the_query_page_pages_its_results(page, first, count, has_previous, has_next):
+    """Issue 13: results as a paged table, no wall at the first page's rows."""
+    client = make_app(QUERY_PAGE_ROWS=10, RESULT_ROW_LIMIT=1000).test_client()
+    html = page_text(client.get("/query", query_string={"query": NUMBERS, "page": page}))
+    rows = re.findall(r"<tr><td>(.*?)</td></tr>", html, re.S)
+    assert len(rows) == count
+    assert re.sub(r"<[^>]+>", "", rows[0]).strip() == str(first)
+    assert ('rel="prev"' in html) == has_previous
+    assert ('rel="next"' in html) == has_next
+    if page == 3:
+        assert "25 rows" in html  # the whole answer was read: its size is known
+
+
+def test_the_endpoint_cap_is_the_last_page():
+    client = make_app(QUERY_PAGE_ROWS=10, RESULT_ROW_LIMIT=20).test_client()
+    html = page_text(client.get("/query", query_string={"query": NUMBERS, "page": 2}))
+    assert 'rel="next"' not in html
+    assert "cut at 20 rows" in html
+    assert client.get("/query", query_string={"query": NUMBERS, "page": "0"}).status_code == 400
+
+
+CHARTS = [
+    pytest.param(
+        'SELECT ?name ?n WHERE { VALUES (?name ?n) { ("a" 3) ("b" 12) } }',
+        'svg class="chart"',
+        id="counts-as-bars",
+    ),
+    pytest.param(
+        "SELECT ?name ?d WHERE { VALUES (?name ?d) "
+        '{ ("a" "2003-12-10"^^<http://www.w3.org/2001/XMLSchema#date>) } }',
+        'svg class="timeline"',
+        id="dates-on-a-time-axis",
+    ),
+    pytest.param("SELECT ?n WHERE { VALUES ?n { 1 2 } }", None, id="one-column-no-drawing"),
+    pytest.param(
+        'SELECT ?a ?b WHERE { VALUES (?a ?b) { ("x" "y") } }', None, id="no-numbers-no-drawing"
+    ),
+]
+
+
+@pytest.mark.parametrize(("query", "drawing"), CHARTS)
+def test_the_query_page_draws_counts_and_dates(client, query, drawing):
+    """Issue 13: a bar chart when the results are counts, a timeline when they are dates."""
+    html = page_text(client.get("/query", query_string={"query": query}))
+    if drawing is None:
+        assert 'class="answer-chart"' not in html
+    else:
+        assert drawing in html
+        assert 'class="answer-chart"' in html

@@ -18,6 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from server.describe import resources
     from server.http import cache, errors, middleware
     from server.http import responses as http
+    from server.i18n import language
     from server.pages import views as web
     from server.sparql import endpoint as sparql
     from server.store import open_store
@@ -36,6 +37,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Data that does not conform to the shapes is never published (raises DataNotConforming).
     if app.config["VALIDATE_ON_START"]:
         dataset.check_on_start(app)
+    # The page language and the interface catalogues (Flask-Babel).
+    language.init_app(app)
     # Every error body, for every view: a page, Problem Details or text (server/http/errors.py).
     errors.init_app(app)
     # Dereferencing: headers and CORS for every response, then /id → /doc, VoID, dumps.

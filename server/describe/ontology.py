@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, render_template
+from flask_babel import gettext as _
 from markupsafe import Markup
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
@@ -24,7 +25,6 @@ from rdflib.namespace import SKOS
 from server.config import ontology_namespace
 from server.http.errors import HttpError
 from server.http.responses import LRU, represent, store
-from server.i18n.language import message
 from server.pages import diagram
 from server.pages.values import best_label, properties_view, value_view
 from server.rdf.formats import HTML, RDF_OFFERS, Offer, by_name
@@ -105,7 +105,7 @@ def class_diagram(graph: Graph, classes: list[dict], properties: list[dict]) -> 
         for d in graph.objects(URIRef(p["iri"]), RDFS.domain)
         for r in graph.objects(URIRef(p["iri"]), RDFS.range)
     ]
-    return diagram.render(boxes, parents, relations, message("diagram"))
+    return diagram.render(boxes, parents, relations, _("Class diagram"))
 
 
 def render(graph: Graph, rw: Rewriter) -> str:
@@ -129,7 +129,7 @@ def render(graph: Graph, rw: Rewriter) -> str:
     return render_template(
         "ontology.html",
         diagram=class_diagram(graph, classes, properties),
-        title=best_label(graph, ontology) or "Ontology",
+        title=best_label(graph, ontology) or _("Ontology"),
         iri=str(ontology),
         namespace=namespace,
         header=properties_view(graph, ontology, rw),

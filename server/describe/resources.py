@@ -41,7 +41,7 @@ from server.http.responses import LRU, not_acceptable, represent, rewriter, stor
 from server.rdf import alignments, scheme
 from server.rdf.formats import HTML, RDF_OFFERS, Offer, by_name
 from server.rdf.iris import Rewriter
-from server.rdf.labels import LABEL_PREDICATES
+from server.rdf.labels import LABEL_PREDICATES, inverse_label_predicate
 from server.rdf.namespaces import HYDRA
 from server.rdf.scheme import SEGMENT, document_of, document_path
 from server.rdf.terms import graph_of, to_rdflib
@@ -116,9 +116,11 @@ def labels_query(
     vocabulary: Iterable[URIRef],
     topic: str | None = None,
     entailed: str | None = None,
+    term_names: Iterable[URIRef] = LABEL_PREDICATES,
 ) -> str | None:
-    """One query for the labels and types of linked resources, the labels of terms and, when
-    ``topic`` is given, the sources backing each of its facts: rows with ``?g`` bound are
+    """One query for the labels and types of linked resources, the names of terms
+    (``term_names``: their labels, and the inverse labels pages name incoming links with) and,
+    when ``topic`` is given, the sources backing each of its facts: rows with ``?g`` bound are
     (predicate ``?x``, object ``?p``, source ``?v``), a source stated in the fact's own graph;
     with ``entailed`` (the graph of entailed triples), rows with ``?e`` bound are its facts
     (predicate ``?x``, object ``?p``) found only there."""
@@ -134,7 +136,7 @@ def labels_query(
             f"FILTER(?p IN ({', '.join([*labels.split(), f'<{RDF.type}>'])})) }}"
         )
     if vocab_values:
-        only_labels = ", ".join(labels.split())
+        only_labels = ", ".join(f"<{p}>" for p in term_names)
         parts.append(f"{{ VALUES ?x {{ {vocab_values} }} ?x ?p ?v FILTER(?p IN ({only_labels})) }}")
     if topic and parts:
         parts.append(f"{{ GRAPH ?g {{ <{topic}> ?x ?p . <{topic}> <{DCTERMS.source}> ?v }} }}")
@@ -199,7 +201,8 @@ def describe(source: Any, base: str, iri: str, page: int, size: int) -> Descript
     linked = {o for o in graph.objects() if isinstance(o, URIRef)} | set(incoming)
     classes = set(graph.objects(None, RDF.type))
     vocabulary = set(graph.predicates()) | classes
-    query = labels_query(linked - classes - {topic}, vocabulary, iri, entailed_graph)
+    term_names = (*LABEL_PREDICATES, inverse_label_predicate(base))
+    query = labels_query(linked - classes - {topic}, vocabulary, iri, entailed_graph, term_names)
     backing: dict[tuple[Node, Node | None], set[Node]] = {}
     entailed: set[tuple[Node, Node | None]] = set()
     if query:

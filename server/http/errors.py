@@ -19,8 +19,9 @@ endpoint takes them, then ``Accept``, RFC 9110 §12.5.1):
 
 An error keeps its headers (``Allow`` after 405, ``Retry-After`` after 503, ``Link`` to the
 alternatives after 406, ``Accept-Post`` after 415), and says ``Vary: Accept`` since its body
-depends on it. The status titles and descriptions are interface strings of
-:mod:`server.i18n.language` (``error_404``, ``error_404_text``): no page writes its own. What a
+depends on it. The status titles and descriptions are interface messages (:data:`TITLES`,
+:data:`DESCRIPTIONS`, translated by the gettext catalogues of :mod:`server.i18n.catalogue`):
+no page writes its own. What a
 failed query is told, in words, comes from :mod:`server.workers.errors`; this module writes it.
 """
 
@@ -33,9 +34,11 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from flask import Flask, Response, has_request_context, render_template, request
+from flask_babel import force_locale, gettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from server.config import N_
 from server.i18n import language
 
 #: The forms an error body takes, in the order a tie is broken (text first: ``*/*`` is a tool).
@@ -134,17 +137,61 @@ def preferred_form() -> str:
     return PROBLEM_XML if form in XML_TYPES else form
 
 
+#: Each status's title and description for people: interface messages (the catalogues of
+#: :mod:`server.i18n.catalogue` translate them; the English is the message id).
+TITLES: dict[int, str] = {
+    400: N_("Bad request"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    406: N_("Format not available"),
+    410: N_("Gone"),
+    413: N_("Request too large"),
+    414: N_("Address too long"),
+    415: N_("Unsupported media type"),
+    431: N_("Request headers too large"),
+    500: N_("Server error"),
+    503: N_("Temporarily unavailable"),
+}
+DESCRIPTIONS: dict[int, str] = {
+    400: N_("The request could not be understood: see the details below."),
+    403: N_("This server is read-only: the data cannot be changed through it."),
+    404: N_(
+        "There is nothing at this address. Search for what you were looking for, "
+        "or start from the home page."
+    ),
+    405: N_("This address does not accept this kind of request."),
+    406: N_(
+        "This is not available in the format you asked for; "
+        "the formats it is available in are listed below."
+    ),
+    410: N_("What was here has been removed from the dataset."),
+    413: N_("The request is larger than this server accepts."),
+    414: N_("The address is longer than this server accepts; send long queries in a POST body."),
+    415: N_("The request body is in a format this address does not accept."),
+    431: N_("The request's headers are larger than this server accepts."),
+    500: N_("Something went wrong on this server. Try again later."),
+    503: N_("The service cannot answer now. Try again in a moment."),
+}
+
+
+def in_language(text: str, choice: language.Choice | None) -> str:
+    """``text`` from the catalogue of ``choice`` (the request's language when None)."""
+    if choice is None or not has_request_context():
+        return gettext(text) if has_request_context() else text
+    with force_locale(choice.code):
+        return gettext(text)
+
+
 def title(code: int, choice: language.Choice | None = None) -> str:
-    """The status's title in the reader's language (English: the reason phrase)."""
-    key = f"error_{code}"
-    if key in language.ENGLISH:
-        return language.message(key, choice)
+    """The status's title in the reader's language (else the reason phrase, in English)."""
+    if code in TITLES:
+        return in_language(TITLES[code], choice)
     return HTTP_STATUS_CODES.get(code, "Error")
 
 
 def description(code: int, choice: language.Choice | None = None) -> str:
-    key = f"error_{code}_text"
-    return language.message(key, choice) if key in language.ENGLISH else ""
+    return in_language(DESCRIPTIONS[code], choice) if code in DESCRIPTIONS else ""
 
 
 def render(error: HTTPException) -> Response:

@@ -10,22 +10,34 @@ readers read Russian, Russian readers are given Belarusian before English, and E
 back to Russian, then Belarusian. After the chain come untagged labels, then any label, then
 the IRI's local name: a page never shows an empty label.
 
-The interface strings live in :data:`MESSAGES`; a string missing in a language is shown in
-English.
+The interface strings are gettext messages (Flask-Babel): the English text is the message id,
+and ``server/i18n/translations/{ru,be}/LC_MESSAGES/messages.po`` translate it (see
+:mod:`server.i18n.catalogue`). Flask-Babel asks :func:`current` for the locale, so the choice
+above is the only one. Dates and numbers are written in the locale's own format
+(:data:`FORMAT_LOCALES`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import has_request_context, request
+from flask import Flask, has_request_context, request
+from flask_babel import Babel
 
 #: The languages pages are offered in, default first.
 LANGUAGES: tuple[str, ...] = ("en", "ru", "be")
 
 #: The language names shown in the switch, each in its own language.
 NAMES = {"en": "English", "ru": "Русский", "be": "Беларуская"}
+
+#: The CLDR locale each language formats dates and numbers with. English pages are read in
+#: Europe: day-month-year dates ("10 December 2003"), not the US order of plain ``en``.
+FORMAT_LOCALES = {"en": "en_GB", "ru": "ru", "be": "be"}
+
+#: The gettext catalogues (``.po`` sources and their compiled ``.mo``).
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 #: Label fallback chains: the page's language first.
 CHAINS: dict[str, tuple[str, ...]] = {
@@ -45,6 +57,11 @@ class Choice:
     @property
     def chain(self) -> tuple[str, ...]:
         return CHAINS[self.code]
+
+    @property
+    def locale(self) -> str:
+        """The CLDR locale for dates and numbers in this language."""
+        return FORMAT_LOCALES[self.code]
 
 
 def choose(lang_param: str | None, accept_language) -> Choice:
@@ -80,172 +97,16 @@ def switch_url(code: str) -> str:
     )
 
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "home": {"ru": "Главная", "be": "Галоўная"},
-    "lists": {"ru": "Списки", "be": "Спісы"},
-    "timeline": {"ru": "Хронология", "be": "Храналогія"},
-    "ontology": {"ru": "Онтология", "be": "Анталогія"},
-    "dataset": {"ru": "Набор данных", "be": "Набор даных"},
-    "query": {"ru": "Запрос SPARQL", "be": "Запыт SPARQL"},
-    "search": {"ru": "Поиск", "be": "Пошук"},
-    "search_placeholder": {"ru": "Название на любом языке", "be": "Назва на любой мове"},
-    "language": {"ru": "Язык", "be": "Мова"},
-    "kinds": {"ru": "Что здесь есть", "be": "Што тут ёсць"},
-    "examples": {"ru": "Примеры вопросов", "be": "Прыклады пытанняў"},
-    "downloads": {"ru": "Данные целиком", "be": "Даныя цалкам"},
-    "names": {"ru": "Названия", "be": "Назвы"},
-    "facts": {"ru": "Факты", "be": "Факты"},
-    "elsewhere": {"ru": "В других источниках", "be": "У іншых крыніцах"},
-    "sources": {"ru": "Источники", "be": "Крыніцы"},
-    "referenced_by": {"ru": "Ссылки сюда", "be": "Спасылкі сюды"},
-    "formats": {"ru": "Это описание в форматах RDF", "be": "Гэта апісанне ў фарматах RDF"},
-    "results": {"ru": "Результаты", "be": "Вынікі"},
-    "no_results": {"ru": "Ничего не найдено.", "be": "Нічога не знойдзена."},
-    "sort_label": {"ru": "по названию", "be": "па назве"},
-    "sort_date": {"ru": "по дате", "be": "па даце"},
-    "previous": {"ru": "назад", "be": "назад"},
-    "next": {"ru": "дальше", "be": "далей"},
-    "run": {"ru": "Выполнить", "be": "Выканаць"},
-    "diagram": {"ru": "Схема классов", "be": "Схема класаў"},
-    # Error pages (server/errors.py): a title and a description per status.
-    "error_details": {"ru": "Подробности", "be": "Падрабязнасці"},
-    "error_available": {"ru": "Доступные форматы", "be": "Даступныя фарматы"},
-    "error_home": {"ru": "На главную страницу", "be": "На галоўную старонку"},
-    "error_400": {"ru": "Неверный запрос", "be": "Няправільны запыт"},
-    "error_400_text": {
-        "ru": "Запрос не удалось понять: подробности ниже.",
-        "be": "Запыт не ўдалося зразумець: падрабязнасці ніжэй.",
-    },
-    "error_403": {"ru": "Запрещено", "be": "Забаронена"},
-    "error_403_text": {
-        "ru": "Этот сервер только для чтения: изменить данные через него нельзя.",
-        "be": "Гэты сервер толькі для чытання: змяніць даныя праз яго нельга.",
-    },
-    "error_404": {"ru": "Не найдено", "be": "Не знойдзена"},
-    "error_404_text": {
-        "ru": (
-            "По этому адресу ничего нет. Найдите нужное через поиск или начните с главной страницы."
-        ),
-        "be": (
-            "Па гэтым адрасе нічога няма. Знайдзіце патрэбнае праз пошук "
-            "або пачніце з галоўнай старонкі."
-        ),
-    },
-    "error_405": {"ru": "Метод не разрешён", "be": "Метад не дазволены"},
-    "error_405_text": {
-        "ru": "Этот адрес не принимает такой запрос.",
-        "be": "Гэты адрас не прымае такі запыт.",
-    },
-    "error_406": {"ru": "Формат недоступен", "be": "Фармат недаступны"},
-    "error_406_text": {
-        "ru": "Это недоступно в запрошенном формате; доступные форматы перечислены ниже.",
-        "be": "Гэта недаступна ў запытаным фармаце; даступныя фарматы пералічаны ніжэй.",
-    },
-    "error_410": {"ru": "Удалено", "be": "Выдалена"},
-    "error_410_text": {
-        "ru": "То, что было здесь, удалено из набора данных.",
-        "be": "Тое, што было тут, выдалена з набору даных.",
-    },
-    "error_413": {"ru": "Слишком большой запрос", "be": "Занадта вялікі запыт"},
-    "error_413_text": {
-        "ru": "Запрос больше, чем принимает этот сервер.",
-        "be": "Запыт большы, чым прымае гэты сервер.",
-    },
-    "error_414": {"ru": "Слишком длинный адрес", "be": "Занадта доўгі адрас"},
-    "error_414_text": {
-        "ru": "Адрес длиннее, чем принимает этот сервер; длинные запросы отправляйте методом POST.",
-        "be": "Адрас даўжэйшы, чым прымае гэты сервер; доўгія запыты адпраўляйце метадам POST.",
-    },
-    "error_415": {"ru": "Неподдерживаемый тип данных", "be": "Непадтрымліваемы тып даных"},
-    "error_415_text": {
-        "ru": "Тело запроса в формате, который этот адрес не принимает.",
-        "be": "Цела запыту ў фармаце, які гэты адрас не прымае.",
-    },
-    "error_431": {"ru": "Слишком большие заголовки", "be": "Занадта вялікія загалоўкі"},
-    "error_431_text": {
-        "ru": "Заголовки запроса больше, чем принимает этот сервер.",
-        "be": "Загалоўкі запыту большыя, чым прымае гэты сервер.",
-    },
-    "error_500": {"ru": "Ошибка сервера", "be": "Памылка сервера"},
-    "error_500_text": {
-        "ru": "На сервере что-то пошло не так. Попробуйте позже.",
-        "be": "На серверы нешта пайшло не так. Паспрабуйце пазней.",
-    },
-    "error_503": {"ru": "Временно недоступно", "be": "Часова недаступна"},
-    "error_503_text": {
-        "ru": "Сервис сейчас не может ответить. Попробуйте чуть позже.",
-        "be": "Сэрвіс зараз не можа адказаць. Паспрабуйце крыху пазней.",
-    },
-}
+def init_app(app: Flask) -> None:
+    """Flask-Babel with this module's choice as its locale selector and our catalogues.
 
-
-def message(key: str, choice: Choice | None = None) -> str:
-    """The interface string ``key`` in the page language (English when not translated)."""
-    choice = choice or current()
-    entry = MESSAGES.get(key, {})
-    return entry.get(choice.code) or ENGLISH.get(key, key)
-
-
-ENGLISH: dict[str, str] = {
-    "home": "Home",
-    "lists": "Lists",
-    "timeline": "Timeline",
-    "ontology": "Ontology",
-    "dataset": "Dataset",
-    "query": "SPARQL query",
-    "search": "Search",
-    "search_placeholder": "A name in any language",
-    "language": "Language",
-    "kinds": "What is here",
-    "examples": "Example questions",
-    "downloads": "The whole dataset",
-    "names": "Names",
-    "facts": "Facts",
-    "elsewhere": "Elsewhere",
-    "sources": "Sources",
-    "referenced_by": "Referenced by",
-    "formats": "This description in RDF",
-    "results": "Results",
-    "no_results": "Nothing found.",
-    "sort_label": "by name",
-    "sort_date": "by date",
-    "previous": "previous",
-    "next": "next",
-    "run": "Run",
-    "diagram": "Class diagram",
-    "error_details": "Details",
-    "error_available": "Available formats",
-    "error_home": "Go to the home page",
-    "error_400": "Bad request",
-    "error_400_text": "The request could not be understood: see the details below.",
-    "error_403": "Not allowed",
-    "error_403_text": "This server is read-only: the data cannot be changed through it.",
-    "error_404": "Not found",
-    "error_404_text": (
-        "There is nothing at this address. Search for what you were looking for, "
-        "or start from the home page."
-    ),
-    "error_405": "Method not allowed",
-    "error_405_text": "This address does not accept this kind of request.",
-    "error_406": "Format not available",
-    "error_406_text": (
-        "This is not available in the format you asked for; "
-        "the formats it is available in are listed below."
-    ),
-    "error_410": "Gone",
-    "error_410_text": "What was here has been removed from the dataset.",
-    "error_413": "Request too large",
-    "error_413_text": "The request is larger than this server accepts.",
-    "error_414": "Address too long",
-    "error_414_text": (
-        "The address is longer than this server accepts; send long queries in a POST body."
-    ),
-    "error_415": "Unsupported media type",
-    "error_415_text": "The request body is in a format this address does not accept.",
-    "error_431": "Request headers too large",
-    "error_431_text": "The request's headers are larger than this server accepts.",
-    "error_500": "Server error",
-    "error_500_text": "Something went wrong on this server. Try again later.",
-    "error_503": "Temporarily unavailable",
-    "error_503_text": "The service cannot answer now. Try again in a moment.",
-}
+    ``{% trans %}`` blocks are trimmed (line breaks and indentation collapsed), as the
+    extraction in :mod:`server.i18n.catalogue` trims them, so the ids agree.
+    """
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    Babel(
+        app,
+        default_locale=LANGUAGES[0],
+        default_translation_directories=str(TRANSLATIONS),
+        locale_selector=lambda: current().code,
+    )

@@ -4,8 +4,10 @@ Layout (computed, nothing hard-coded): the sub-class hierarchy within the namesp
 each tree is drawn as an indented outline (a class under its parent, one step to the right,
 joined by an elbow line), and the trees are packed into columns, tallest first into the
 shortest column. Object properties whose domain and range are both classes of the namespace are
-drawn as curves from the domain's box to the range's, named in a tooltip and listed in the
-documentation below the diagram. Each box links to its term's section of the page.
+drawn as curves from the domain's box to the range's, each named on the curve (near its
+middle, over a white halo) where the name finds room that covers no box and no other name, and
+always in a tooltip and in the documentation below the diagram. Each box links to its term's
+section of the page.
 """
 
 from __future__ import annotations
@@ -95,6 +97,37 @@ def place(roots: list[Node]) -> dict[str, tuple[float, float, float, int]]:
     return boxes
 
 
+#: Average advance of a character of the 10px relation names, in px.
+LABEL_CHAR_WIDTH = 5.6
+LABEL_HEIGHT = 12
+
+
+def overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def label_spot(
+    x: float,
+    y: float,
+    label: str,
+    taken: list[tuple[float, float, float, float]],
+    size: tuple[float, float],
+) -> tuple[float, float] | None:
+    """Where a relation's name goes: at the curve's middle or a line above or below it, the
+    first place inside the drawing (``size``) that covers no box and no name already placed
+    (that place is then taken); None when there is none (the name stays in the tooltip and
+    the list)."""
+    half = len(label) * LABEL_CHAR_WIDTH / 2 + 2
+    for shift in (0, -LABEL_HEIGHT, LABEL_HEIGHT, -2 * LABEL_HEIGHT, 2 * LABEL_HEIGHT):
+        base = y + shift + 3
+        rect = (x - half, base - LABEL_HEIGHT + 2, x + half, base + 2)
+        inside = rect[0] >= 0 and rect[1] >= 0 and rect[2] <= size[0] and rect[3] <= size[1]
+        if inside and not any(overlaps(rect, other) for other in taken):
+            taken.append(rect)
+            return x, base
+    return None
+
+
 def render(
     classes: list[ClassBox],
     parents: dict[str, list[str]],
@@ -111,7 +144,7 @@ def render(
     parts = [
         '<svg class="diagram" xmlns="http://www.w3.org/2000/svg"'
         f' viewBox="0 0 {width} {height:.0f}" width="{width}" height="{height:.0f}"'
-        f' role="img" aria-label="{escape(caption)}">',
+        f' role="group" aria-label="{escape(caption)}">',
         f"<title>{escape(caption)}</title>",
         '<defs><marker id="arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L8,4 L0,8 z" class="tip"/>'
@@ -130,6 +163,8 @@ def render(
 
     for root in roots:
         edges(root)
+    labels: list[str] = []
+    taken = [(x, y, x + w, y + BOX_HEIGHT) for x, y, w, _ in boxes.values()]
     for relation in sorted(relations, key=lambda r: (r.domain, r.range, r.label)):
         if relation.domain not in boxes or relation.range not in boxes:
             continue
@@ -138,9 +173,19 @@ def render(
         x1, y1 = dx + dw, dy + BOX_HEIGHT / 2
         x2, y2 = (rx + rw, ry + BOX_HEIGHT / 2) if rx < dx + dw else (rx, ry + BOX_HEIGHT / 2)
         bend = 40 if x2 >= x1 else -40
+        c1, c2 = (x1 + 40, y1), (x2 + bend, y2)
+        # The curve's middle (a cubic Bézier at t = 1/2) carries its name.
+        mx = (x1 + 3 * c1[0] + 3 * c2[0] + x2) / 8
+        my = (y1 + 3 * c1[1] + 3 * c2[1] + y2) / 8
+        spot = label_spot(mx, my, relation.label, taken, (width, height))
+        if spot is not None:
+            labels.append(
+                f'<text class="rel-label" x="{spot[0]:.1f}" y="{spot[1]:.1f}"'
+                f' text-anchor="middle">{escape(relation.label)}</text>'
+            )
         parts.append(
             f'<path class="rel" marker-end="url(#arrow)" d="M{x1:.1f},{y1:.1f}'
-            f' C{x1 + 40:.1f},{y1:.1f} {x2 + bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}">'
+            f' C{c1[0]:.1f},{c1[1]:.1f} {c2[0]:.1f},{c2[1]:.1f} {x2:.1f},{y2:.1f}">'
             f"<title>{escape(relation.label)}</title>"
             "</path>"
         )
@@ -159,5 +204,6 @@ def render(
             ' rx="4"/>'
             f'<text x="{x + 6:.1f}" y="{y + 16:.1f}"{fit}>{escape(box.label)}</text></a>'
         )
+    parts += labels  # last: names are drawn over the boxes and curves
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every data piece went through escape()

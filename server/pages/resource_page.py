@@ -15,13 +15,14 @@ import json
 from typing import Any
 
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from rdflib import OWL, RDF, RDFS, BNode, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 from rdflib.term import Node
 
 from server.http.responses import url
-from server.i18n.language import current, message, with_lang
-from server.pages.values import iri_view, sort_key, value_view
+from server.i18n.language import current, with_lang
+from server.pages.values import sort_key, term_view, value_view
 from server.rdf import labels
 from server.rdf.formats import RDF_OFFERS
 from server.rdf.iris import Rewriter
@@ -94,7 +95,7 @@ def fact_rows(
         if not values:
             continue
         values.sort(key=lambda v: sort_key(v, choice))
-        rows.append({"predicate": iri_view(graph, predicate, rw, choice), "values": values})
+        rows.append({"predicate": term_view(graph, predicate, rw, choice), "values": values})
     rows.sort(key=lambda r: r["predicate"]["label"].lower())
     return rows
 
@@ -127,15 +128,31 @@ def numbered_sources(
 
 
 def incoming_groups(graph: Graph, topic: Node, document: Node, rw: Rewriter) -> list[dict]:
-    """Incoming links grouped by the path that links here (``participant``, ``event / year``)."""
+    """Incoming links grouped by how they link here, each group named from this side.
+
+    A group is named by its relation's inverse label (``ictkg:inverseLabel``: "adopted at"
+    reads "documents adopted here" on the event's page), else by a phrase quoting the forward
+    label ("link here as «held in»"); a link through a blank node (``event / attendance``) is
+    named by the last step, the step before it given as "via".
+    """
     choice = current()
     groups: dict[tuple[str, ...], dict[str, Any]] = {}
 
     def add(subject: Node, path: list[Node]) -> None:
-        steps = [iri_view(graph, p, rw, choice) for p in path]
+        steps = [term_view(graph, p, rw, choice) for p in path]
         key = tuple(s["iri"] for s in steps)
-        group = groups.setdefault(key, {"path": steps, "subjects": []})
-        group["subjects"].append(value_view(graph, subject, rw, choice=choice))
+        if key not in groups:
+            last = steps[-1]
+            # The graph is in local IRIs: the annotation is under the request's root too.
+            inverse = labels.inverse_label(graph, path[-1], choice.chain, rw.root)
+            groups[key] = {
+                "path": steps,
+                "relation": last,
+                "heading": inverse or _("link here as “%(relation)s”", relation=last["label"]),
+                "via": steps[:-1],
+                "subjects": [],
+            }
+        groups[key]["subjects"].append(value_view(graph, subject, rw, choice=choice))
 
     for subject, predicate in sorted(set(graph.subject_predicates(topic))):
         if subject in (topic, document):
@@ -145,7 +162,7 @@ def incoming_groups(graph: Graph, topic: Node, document: Node, rw: Rewriter) -> 
                 add(owner, [via, predicate])
         else:
             add(subject, [predicate])
-    result = sorted(groups.values(), key=lambda g: [s["label"].lower() for s in g["path"]])
+    result = sorted(groups.values(), key=lambda g: (g["heading"].lower(), g["relation"]["iri"]))
     for group in result:
         group["subjects"].sort(key=lambda v: sort_key(v, choice))
     return result
@@ -178,17 +195,17 @@ def render(description: Any, graph: Graph, rw: Rewriter) -> str:
     sections = [
         {
             "id": "facts",
-            "title": message("facts", choice),
+            "title": _("Facts"),
             "rows": fact_rows(graph, topic, rw, facts, notes),
         },
         {
             "id": "names",
-            "title": message("names", choice),
+            "title": _("Names"),
             "rows": fact_rows(graph, topic, rw, names, notes),
         },
         {
             "id": "elsewhere",
-            "title": message("elsewhere", choice),
+            "title": _("Elsewhere"),
             # The page already names the canonical IRI: not again as an owl:sameAs link.
             "rows": fact_rows(
                 graph, topic, rw, elsewhere, notes, skip=frozenset({URIRef(description.iri)})
@@ -207,7 +224,7 @@ def render(description: Any, graph: Graph, rw: Rewriter) -> str:
         "previous": page_url(description.page - 1) if description.page > 1 else None,
         "next": page_url(description.page + 1) if description.page < description.pages else None,
     }
-    types = [iri_view(graph, t, rw, choice) for t in graph.objects(topic, RDF.type)]
+    types = [term_view(graph, t, rw, choice) for t in graph.objects(topic, RDF.type)]
     types.sort(key=lambda v: v["label"].lower())
     return render_template(
         "resource.html",

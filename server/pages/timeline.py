@@ -4,15 +4,16 @@ Each event is a bar from its start to its end (a point when it has no end; a ``g
 its year, a ``gYearMonth`` its month), labelled and linked to its page. Events are placed in
 lanes greedily, in date order, so that neither bars nor labels overlap; a label that would run
 past the right edge is written to the left of its bar. The axis runs from the first event's
-year to the current year. Every piece of text and every attribute is escaped, and only http(s)
-IRIs become links.
+year to the last event's end: it fits the events (no empty years up to today). A label is cut
+to ``LABEL_CHARS`` characters (Russian and Belarusian names run longer than English ones) and
+given whole in the bar's tooltip. Every piece of text and every attribute is escaped, and only
+http(s) IRIs become links.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 
 from markupsafe import Markup, escape
 
@@ -90,13 +91,15 @@ def short(label: str) -> str:
     return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
 
 
-def render(events: list[Event], caption: str, today: date | None = None) -> Markup:
+def render(events: list[Event], caption: str) -> Markup:
     """The SVG of the events (an empty string when none has a date)."""
-    years = [int(s[0]) for e in events if (s := span(e.start))]
-    if not years:
+    starts = [s for e in events if (s := span(e.start))]
+    if not starts:
         return Markup("")
-    first = min(years)
-    last = max((today or date.today()).year, max(years))
+    ends = [s for e in events if e.end and (s := span(e.end))]
+    first = int(min(s[0] for s in starts))
+    # The year of the last moment any event covers (an event ending on 1 January is in it).
+    last = int(max(s[1] for s in starts + ends) - 1e-9)
     placed = layout(events, first, last)
     lanes = max(p.lane for p in placed) + 1
     height = lanes * LANE + AXIS + 8
@@ -104,7 +107,7 @@ def render(events: list[Event], caption: str, today: date | None = None) -> Mark
     step = 1 if last - first < 12 else 2 if last - first < 30 else 5
     parts = [
         f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}"'
-        f' width="{WIDTH}" height="{height}" role="img" aria-label="{escape(caption)}">',
+        f' width="{WIDTH}" height="{height}" role="group" aria-label="{escape(caption)}">',
         f"<title>{escape(caption)}</title>",
     ]
     axis_y = lanes * LANE + 8

@@ -3,103 +3,30 @@
 Everything here returns plain data for the templates (Jinja autoescapes all of it). Only
 http(s) IRIs become links (:func:`server.rdf.iris.is_link`); any other IRI (``javascript:``,
 ``data:``, ``urn:``) is shown as text. Links to this server keep the reader's explicit
-language choice (:func:`server.i18n.language.with_lang`). Dates are shown in the reader's language
-with the lexical value kept in ``<time datetime>``; numbers get digit grouping.
+language choice (:func:`server.i18n.language.with_lang`). Dates and numbers are written by Babel
+in the reader's locale (CLDR data, no hand-made month tables), with the lexical value of a date
+kept in ``<time datetime>``.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from babel import dates, numbers
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from server.i18n.language import Choice, current, with_lang
+from server.i18n import vocabulary
+from server.i18n.language import FORMAT_LOCALES, Choice, current, with_lang
 from server.rdf import labels
 from server.rdf.iris import Rewriter, is_link
 from server.rdf.jsonld import PREFIXES
 
 #: How deep nested blank nodes are shown inline.
 MAX_DEPTH = 8
-
-MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "ru": [
-        "января",
-        "февраля",
-        "марта",
-        "апреля",
-        "мая",
-        "июня",
-        "июля",
-        "августа",
-        "сентября",
-        "октября",
-        "ноября",
-        "декабря",
-    ],
-    "be": [
-        "студзеня",
-        "лютага",
-        "сакавіка",
-        "красавіка",
-        "мая",
-        "чэрвеня",
-        "ліпеня",
-        "жніўня",
-        "верасня",
-        "кастрычніка",
-        "лістапада",
-        "снежня",
-    ],
-}
-#: Month names standing alone (``May 2016``): the nominative in Russian and Belarusian.
-MONTHS_ALONE = {
-    "en": MONTHS["en"],
-    "ru": [
-        "январь",
-        "февраль",
-        "март",
-        "апрель",
-        "май",
-        "июнь",
-        "июль",
-        "август",
-        "сентябрь",
-        "октябрь",
-        "ноябрь",
-        "декабрь",
-    ],
-    "be": [
-        "студзень",
-        "люты",
-        "сакавік",
-        "красавік",
-        "май",
-        "чэрвень",
-        "ліпень",
-        "жнівень",
-        "верасень",
-        "кастрычнік",
-        "лістапад",
-        "снежань",
-    ],
-}
 
 DATE = re.compile(r"(-?\d{4,})-(\d{2})-(\d{2})")
 YEAR_MONTH = re.compile(r"(-?\d{4,})-(\d{2})")
@@ -119,39 +46,47 @@ DATES = {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.dateTime}
 
 
 def format_date(lexical: str, datatype: URIRef, lang: str) -> str | None:
-    """A typed date in words (``10 December 2003``), or None when it is not well-formed."""
+    """A typed date in the locale's words (``10 December 2003`` in English).
+
+    Babel's CLDR data writes it: the long date format for ``xsd:date``, the stand-alone
+    month and year (``May 2016``) for ``xsd:gYearMonth``; None when the value is not a
+    well-formed date (the page then shows it as it is).
+    """
+    locale = FORMAT_LOCALES.get(lang, lang)
     text = lexical.strip()
     if datatype == XSD.dateTime:
         day, _, time = text.partition("T")
         formatted = format_date(day, XSD.date, lang)
         return f"{formatted} {time[:5]}" if formatted and time else formatted
-    if datatype == XSD.date and (m := DATE.match(text)):
-        year, month, day = m.groups()
-        if 1 <= int(month) <= 12:
-            if lang == "en":
-                return f"{int(day)} {MONTHS['en'][int(month) - 1]} {year}"
-            return f"{int(day)} {MONTHS[lang][int(month) - 1]} {year}"
-    if datatype == XSD.gYearMonth and (m := YEAR_MONTH.match(text)):
-        year, month = m.groups()
-        if 1 <= int(month) <= 12:
-            return f"{MONTHS_ALONE[lang][int(month) - 1]} {year}"
+    if datatype == XSD.date and (m := DATE.fullmatch(text[:10])) and not m.group(1).startswith("-"):
+        year, month, day = (int(g) for g in m.groups())
+        try:
+            return dates.format_date(date(year, month, day), "long", locale=locale)
+        except ValueError:
+            return None
+    if datatype == XSD.gYearMonth and (m := YEAR_MONTH.fullmatch(text[:7])):
+        year, month = (int(g) for g in m.groups())
+        if year >= 1 and 1 <= month <= 12:
+            return dates.format_skeleton("yMMMM", date(year, month, 1), locale=locale)
     if datatype == XSD.gYear and YEAR.match(text):
         return text[:4] if not text.startswith("-") else text
     return None
 
 
 def format_number(lexical: str, lang: str) -> str | None:
-    """Digit groups (``12,345`` in English, ``12 345`` in Russian), or None if not a number."""
+    """Digit groups in the locale's way (``12,345``; ``12 345`` in Russian), else None."""
     try:
         number = Decimal(lexical.strip())
     except InvalidOperation:
         return None
     if not number.is_finite():
         return None
-    text = f"{number:,}"
-    if lang != "en":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text
+    return numbers.format_decimal(number, locale=FORMAT_LOCALES.get(lang, lang))
+
+
+def format_count(count: int) -> str:
+    """A count in the page's language (the templates' ``number`` filter)."""
+    return numbers.format_decimal(count, locale=current().locale)
 
 
 def short_name(node: Node) -> str:
@@ -207,6 +142,18 @@ def iri_view(graph: Graph, node: Node, rw: Rewriter, choice: Choice) -> dict[str
     }
 
 
+def term_view(graph: Graph, node: Node, rw: Rewriter, choice: Choice) -> dict[str, Any]:
+    """A predicate or kind as a reader names it: its label, else the word for an outside term
+    (:mod:`server.i18n.vocabulary`: "name" for ``rdfs:label``), else its CURIE.
+
+    Values keep :func:`iri_view` (an alignment to ``schema:about`` is shown as the CURIE).
+    """
+    view = iri_view(graph, node, rw, choice)
+    if not view["named"] and (word := vocabulary.label(node, choice.chain)):
+        view.update(label=word, named=True)
+    return view
+
+
 def best_label(graph: Graph, node: Node) -> str | None:
     """The node's label in the page's language, following its fallback chain."""
     return labels.label(graph, node, current().chain)
@@ -253,7 +200,7 @@ def properties_view(
             value_view(graph, v, rw, depth, choice) for v in graph.objects(subject, predicate)
         ]
         values.sort(key=lambda v: sort_key(v, choice))
-        rows.append({"predicate": iri_view(graph, predicate, rw, choice), "values": values})
+        rows.append({"predicate": term_view(graph, predicate, rw, choice), "values": values})
     rows.sort(
         key=lambda r: (r["predicate"]["iri"] != str(RDF.type), r["predicate"]["label"].lower())
     )

@@ -3,7 +3,8 @@
 Every page is rendered in at most three SPARQL queries (``tests/test_web.py`` counts them):
 the home page asks for the kinds with their counts, the dated events, and the sources; a list
 asks for one page of instances with their total and sort keys, then for their labels; search
-asks for the matches, then for their labels. Labels always come in one batched query
+asks the word index (:mod:`server.pages.search_index`: one query to build it per dataset
+version, none afterwards). Labels always come in one batched query
 (:mod:`server.rdf.labels`), in the reader's language (:mod:`server.i18n.language`).
 
 The pages load nothing from another host and run no inline script (the JSON-LD ``<script>``
@@ -14,22 +15,32 @@ holds them to that.
 from __future__ import annotations
 
 import math
-from datetime import date
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
-from server.config import ontology_namespace
+from server.config import N_, ontology_namespace
 from server.http.conneg import negotiate
 from server.http.errors import HttpError
-from server.http.responses import query_base, query_prefixes, rewriter, store
+from server.http.responses import query_base, query_prefixes, rewriter, state, store
 from server.i18n import language
-from server.pages import examples, query_page, timeline
-from server.pages.values import iri_view, literal_view
+from server.pages import examples, query_page, search_index, timeline
+from server.pages.resource_page import script_json
+from server.pages.values import format_count, iri_view, literal_view
 from server.rdf import alignments, labels
 from server.rdf.formats import HTML, Offer
 from server.rdf.scheme import things_prefix
@@ -45,13 +56,48 @@ bp = Blueprint("web", __name__)
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.extensions["ictkg.search"] = search_index.SearchIndexes()
+    app.jinja_env.filters["number"] = format_count
     app.jinja_env.globals.update(
-        t=language.message,
+        licence_name=licence_name,
         page_language=language.current,
         languages=language.NAMES,
         switch_url=language.switch_url,
         with_lang=language.with_lang,
     )
+
+
+#: Names of the licences a dataset is commonly published under (else the page shows the IRI).
+LICENCES = {
+    "https://creativecommons.org/licenses/by/4.0/": N_(
+        "Creative Commons Attribution 4.0 International (CC BY 4.0)"
+    ),
+    "https://creativecommons.org/licenses/by-sa/4.0/": N_(
+        "Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)"
+    ),
+    "https://creativecommons.org/publicdomain/zero/1.0/": N_(
+        "Creative Commons CC0 1.0 Universal (public domain dedication)"
+    ),
+}
+
+
+def licence_name(iri: str) -> str:
+    """The licence's name in the page's language, or its IRI when it is not a known one."""
+    name = LICENCES.get(iri.replace("http://", "https://", 1))
+    return _(name) if name else iri
+
+
+def dump_note(dump: Any) -> str:
+    """What a dump file holds, in the page's language (the format's own name is not translated)."""
+    name = dump.title.partition(" dump")[0]
+    graphs = (
+        _("one named graph per source file")
+        if dump.media_type in ("application/n-quads", "application/trig")
+        else _("all graphs merged")
+    )
+    if dump.gzipped:
+        return _("%(format)s, gzipped (%(graphs)s)", format=name, graphs=graphs)
+    return _("%(format)s (%(graphs)s)", format=name, graphs=graphs)
 
 
 def sparql_str(text: str) -> str:
@@ -192,8 +238,7 @@ def home():
     dated = events(source, config, rw, choice)
     drawing = timeline.render(
         [timeline.Event(e["href"], e["label"], e["start"], e["end"]) for e in dated],
-        language.message("timeline", choice),
-        date.today(),
+        _("Timeline"),
     )
     source_graph = rows_graph(source.query(SOURCES_QUERY), "src", ("n", COUNT))
     sources = sorted(
@@ -211,8 +256,8 @@ def home():
 
     return html(
         "home.html",
-        title=config["DATASET_TITLE"],
-        description=config["DATASET_DESCRIPTION"],
+        title=_(config["DATASET_TITLE"]),
+        description=_(config["DATASET_DESCRIPTION"]),
         kinds=kinds(source, config["BASE_IRI"], rw, choice),
         events=dated,
         timeline=drawing,
@@ -221,7 +266,7 @@ def home():
             {"slug": e.slug, "title": e.title(choice.chain)}
             for e in examples.load(config["QUERIES_DIR"])
         ],
-        dumps=DUMPS,
+        dumps=[{"filename": d.filename, "note": dump_note(d)} for d in DUMPS],
         root=rw.root,
     )
 
@@ -288,13 +333,13 @@ def instances():
     choice = language.current()
     cls = rw.canonical(request.args.get("class", ""))
     if labels.iri_ref(cls) is None:
-        raise HttpError(400, "class must be an IRI")
+        raise HttpError(400, _("class must be an IRI"))
     sort = request.args.get("sort", "label")
     if sort not in ("label", "date"):
-        raise HttpError(400, "sort must be label or date")
+        raise HttpError(400, _("sort must be label or date"))
     raw_page = request.args.get("page", "1")
     if not raw_page.isdigit() or int(raw_page) < 1:
-        raise HttpError(400, "page must be a positive integer")
+        raise HttpError(400, _("page must be a positive integer"))
     page, size = int(raw_page), int(config["LIST_PAGE_SIZE"])
     source = store()
     rows = list(source.query(list_query(cls, config["BASE_IRI"], choice.chain, sort, size, page)))
@@ -303,9 +348,11 @@ def instances():
     # since Virtuoso 7.2 can shuffle them when the outer ORDER BY meets the OPTIONAL join.
     members = sorted((row for row in rows if row["s"] is not None), key=partial(list_key, sort))
     if total == 0:
-        raise HttpError(404, f"no instances of {cls}")
+        raise HttpError(404, _("no instances of %(cls)s", cls=cls))
     if page > 1 and not members:
-        raise HttpError(404, f"page {page} of {math.ceil(total / size)}")
+        raise HttpError(
+            404, _("page %(page)s of %(pages)s", page=page, pages=math.ceil(total / size))
+        )
     names = labels.fetch(source, [cls, *(row["s"].value for row in members)])
     items = []
     for row in members:
@@ -339,6 +386,7 @@ def instances():
         pages=pages,
         first=(page - 1) * size + 1,
         sort=sort,
+        sort_names={"label": _("by name"), "date": _("by date")},
         sort_links={s: link(sort=s) for s in ("label", "date")},
         previous=link(sort=sort, page=page - 1) if page > 1 else None,
         next=link(sort=sort, page=page + 1) if page < pages else None,
@@ -355,55 +403,25 @@ def _date_type(lexical: str) -> URIRef:
 # --- search -------------------------------------------------------------------------------------
 
 
-def search_query(text: str, limit: int) -> str:
-    """Resources with a label or alternative name containing ``text`` (any case, language):
-    those whose name starts with it first, then the shortest names.
-
-    Written for every engine the store may be (``tests/test_remote_conformance.py``): the
-    ranking aggregates are computed in a sub-query and sorted by name (Virtuoso refuses
-    aggregates in ``ORDER BY``), the matched name is the smallest one (``SAMPLE`` may pick any),
-    and ties go by the IRI's text (engines order IRIs themselves differently).
-    """
-    predicates = " ".join(f"<{p}>" for p in (*labels.LABEL_PREDICATES, *labels.ALT_PREDICATES))
-    needle = sparql_str(text.lower())
-    return f"""
-SELECT ?s ?match WHERE {{
-  {{ SELECT ?s (MIN(STR(?l)) AS ?match) (MIN(STRLEN(STR(?l))) AS ?length)
-       (MAX(IF(STRSTARTS(LCASE(STR(?l)), {needle}), 1, 0)) AS ?prefix) WHERE {{
-      VALUES ?p {{ {predicates} }}
-      ?s ?p ?l . FILTER(isIRI(?s) && isLiteral(?l) && CONTAINS(LCASE(STR(?l)), {needle}))
-    }} GROUP BY ?s
-  }}
-}} ORDER BY DESC(?prefix) ?length STR(?s)
-LIMIT {limit}"""
-
-
 @bp.get("/search")
 def search():
-    """Find resources by label in any language: HTML, or JSON for scripts (two queries)."""
+    """Find resources by their words in any language and script: HTML, or JSON for scripts."""
     rw = rewriter()
     choice = language.current()
     offer = negotiate(request.accept_mimetypes, SEARCH_OFFERS)
     if offer is None:
         raise HttpError(
             406,
-            "the search answers in HTML or JSON.",
+            _("the search answers in HTML or JSON."),
             alternatives=[(o.media_type, request.base_url) for o in SEARCH_OFFERS],
         )
     text = request.args.get("q", "").strip()[:200]
     results = []
     if text:
-        source = store()
-        rows = list(source.query(search_query(text, int(current_app.config["SEARCH_LIMIT"]))))
-        names = labels.fetch(source, [row["s"].value for row in rows])
-        for row in rows:
-            node = to_rdflib(row["s"])
-            view = iri_view(names, URIRef(rw.local(str(node))), rw, choice)
-            view["label"] = labels.name(names, node, choice.chain)
-            view["match"] = row["match"].value
-            view["kinds"] = sorted(
-                labels.name(names, t, choice.chain) for t in names.objects(node, RDF.type)
-            )
+        index = current_app.extensions["ictkg.search"].get(store())
+        for hit in index.search(text, choice.chain, int(current_app.config["SEARCH_LIMIT"])):
+            view = iri_view(Graph(), URIRef(rw.local(hit.iri)), rw, choice)
+            view.update(label=hit.label, named=True, match=hit.match, kinds=hit.kinds)
             results.append(view)
     if offer is JSON:
         response = jsonify(
@@ -422,10 +440,32 @@ def search():
             }
         )
     else:
-        response = html(
-            "search.html", title=language.message("search", choice), q=text, results=results
-        )
+        response = html("search.html", title=_("Search"), q=text, results=results)
     response.vary.add("Accept")
+    return response
+
+
+@bp.get("/search/suggest")
+def suggest():
+    """Names that begin with what is typed, for the search box: JSON, no store query.
+
+    Every word but the last must be whole; the last may be a beginning (``Minsk 20`` suggests
+    the 2009 summit). At most ``SUGGEST_LIMIT`` suggestions, best first.
+    """
+    rw = rewriter()
+    choice = language.current()
+    text = request.args.get("q", "").strip()[:200]
+    found = []
+    if text:
+        index = current_app.extensions["ictkg.search"].get(store())
+        limit = int(current_app.config["SUGGEST_LIMIT"])
+        for hit in index.search(text, choice.chain, limit, whole_words=True):
+            href = iri_view(Graph(), URIRef(rw.local(hit.iri)), rw, choice)["href"]
+            found.append(
+                {"iri": rw.local(hit.iri), "label": hit.label, "href": href, "kinds": hit.kinds}
+            )
+    response = jsonify({"query": text, "language": choice.code, "suggestions": found})
+    response.vary.add("Accept-Language")
     return response
 
 
@@ -436,6 +476,28 @@ def search():
 def query():
     """The query page: an editor with the examples; with ``query=``, the answer as a table."""
     return query_page_response()
+
+
+def query_terms() -> dict[str, Any]:
+    """The classes and properties the editor completes, read once per dataset version."""
+    source = store()
+    return state().contexts.get_or_build(
+        ("query-terms", source.version), lambda: query_page.dataset_terms(source)
+    )
+
+
+def query_page_links(text: str | None, answer: Any) -> dict[str, str | None]:
+    """Links to the previous and next page of an answer (the query and language kept)."""
+    if not text or answer is None:
+        return {"previous": None, "next": None}
+
+    def link(page: int) -> str:
+        return language.with_lang(url_for("web.query", query=text, page=page))
+
+    return {
+        "previous": link(answer.page - 1) if answer.page > 1 else None,
+        "next": link(answer.page + 1) if answer.has_next else None,
+    }
 
 
 def query_page_response() -> Response:
@@ -450,12 +512,17 @@ def query_page_response() -> Response:
         text = next((e.text for e in known if e.slug == chosen), None)
     answer, error, status = None, None, 200
     prefixes = query_prefixes()
+    raw_page = request.args.get("page", "1")
+    if not raw_page.isdigit() or int(raw_page) < 1:
+        raise HttpError(400, _("page must be a positive integer"))
+    page = int(raw_page)
     if text and len(text) > int(config["MAX_QUERY_LENGTH"]):
-        error, status = f"The query is over {config['MAX_QUERY_LENGTH']} characters.", 414
+        error = _("The query is over %(limit)s characters.", limit=config["MAX_QUERY_LENGTH"])
+        status = 414
     elif text and request.path.endswith("/query"):
         pool = current_app.extensions["ictkg.queries"]
         try:
-            answer = query_page.run(pool, store(), text, config, rw, choice, prefixes)
+            answer = query_page.run(pool, store(), text, config, rw, choice, prefixes, page)
         except Exception as exc:  # the endpoint's own words (server/workers/errors.py)
             failure = query_failure(exc, text, float(config["QUERY_TIMEOUT"]))
             if failure is None:
@@ -463,7 +530,7 @@ def query_page_response() -> Response:
             error, status = failure[0].plain().rstrip("\n"), failure[0].status
     response = html(
         "query.html",
-        title=language.message("query", choice),
+        title=_("SPARQL query"),
         text=text or "",
         examples=[{"slug": e.slug, "title": e.title(choice.chain), "text": e.text} for e in known],
         answer=answer,
@@ -473,6 +540,9 @@ def query_page_response() -> Response:
         base_iri=query_base(),
         timeout=config["QUERY_TIMEOUT"],
         row_limit=config["RESULT_ROW_LIMIT"],
+        page_links=query_page_links(text, answer),
+        share=language.with_lang(url_for("web.query", query=text)) if text else None,
+        completions=script_json(query_page.completions(query_terms(), prefixes, choice)),
     )
     response.status_code = status
     return response

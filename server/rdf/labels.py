@@ -21,6 +21,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 from rdflib.term import Node
 
+from server.config import ontology_namespace
 from server.rdf.namespaces import SCHEMA
 from server.rdf.terms import to_rdflib
 
@@ -43,6 +44,22 @@ DESCRIPTION_PREDICATES: tuple[URIRef, ...] = (
     SKOS.definition,
     RDFS.comment,
 )
+
+
+def inverse_label_predicate(base: str) -> URIRef:
+    """``ictkg:inverseLabel`` under a base: how a relation reads from its object's side.
+
+    An annotation of the ontology (not a class or property of the data, so not in the checked
+    namespace of :mod:`server.rdf.namespaces`).
+    """
+    return URIRef(ontology_namespace(base) + "inverseLabel")
+
+
+def inverse_label(graph: Graph, predicate: Node, chain: Iterable[str], base: str) -> str | None:
+    """The name of ``predicate``'s incoming links in the best language, if the ontology has one."""
+    found = [o for o in graph.objects(predicate, inverse_label_predicate(base))]
+    chosen = pick(sorted(found, key=lambda lit: (lit.language or "", str(lit))), chain)
+    return str(chosen) if chosen is not None else None
 
 
 def _matches(literal: Literal, lang: str) -> bool:
