@@ -73,6 +73,10 @@ bench: install-test
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } \
 		|| { sudo apt-get update -qq && sudo apt-get install -y -qq wrk; }
+# nginx (the static export, the balancer in front of two fronts) and Virtuoso (the front's
+# overhead in front of it): bench/streams.py.
+	@$(call APT,nginx-light,/usr/sbin/nginx)
+	@$(call APT,virtuoso-opensource,/usr/bin/virtuoso-t)
 	$(BIN)/python -m bench.run --scales "$(SCALES)" --rounds $(ROUNDS) --seconds $(SECONDS) $(BENCH_ARGS)
 	$(BIN)/python -m bench.figures prefork
 	$(BIN)/python -m bench.reload

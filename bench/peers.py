@@ -336,3 +336,110 @@ def nginx_executable() -> str:
 def nginx_version() -> str:
     done = subprocess.run([nginx_executable(), "-v"], capture_output=True, text=True, check=False)
     return done.stderr.strip().replace("nginx version: ", "")
+
+
+def ictkg_load(store_path: str, credentials: dict[str, str] | None = None):
+    """Load an engine as users do: ``ictkg load --into`` its Graph Store endpoint (every file
+    into the named graph the front expects, counts verified)."""
+
+    def load(root: str, data_dir: Path) -> None:
+        done = subprocess.run(
+            [
+                str(BIN / "ictkg"),
+                "load",
+                "--into",
+                root + store_path,
+                "--data",
+                str(data_dir),
+                "--timeout",
+                "3600",
+            ],
+            env={**os.environ, **(credentials or {})},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"ictkg load into {root}{store_path}: {done.stderr.strip()[-500:]}")
+
+    return load
+
+
+def oxigraph_engine() -> Peer:
+    """``oxigraph serve`` as a remote store: loaded by ``ictkg load``; asked directly, its
+    default graph is the union of the named graphs (``--union-default-graph``)."""
+    peer = oxigraph()
+    peer.name = "oxigraph-engine"
+    peer.load = ictkg_load("/store")
+    return peer
+
+
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{isql}
+DisableUnixSocket = 1
+DirsAllowed = ., {dir}
+NumberOfBuffers = 50000
+MaxDirtyBuffers = 37500
+CheckpointInterval = 0
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerThreads = 8
+MaxClientConnections = 64
+Charset = UTF-8
+
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 60
+"""
+
+
+def virtuoso(work_dir: Path) -> Peer | None:
+    """Debian's Virtuoso (``virtuoso-opensource``) with a new database in ``work_dir``, loaded by
+    ``ictkg load`` as ``dba`` (a new database's account); ``None`` when it is not installed.
+    Its default graph, asked directly, is the union of every graph it holds."""
+    executable = shutil.which("virtuoso-t")
+    if executable is None:
+        return None
+
+    def command(port: int, _: Path) -> list[str]:
+        directory = work_dir / f"virtuoso-{port}"
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        ini = VIRTUOSO_INI.format(dir=directory, isql=free_port(), http=port)
+        (directory / "virtuoso.ini").write_text(ini)
+        return [executable, "+foreground", "+configfile", str(directory / "virtuoso.ini")]
+
+    def version() -> str:
+        done = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Version}", "virtuoso-opensource-7-bin"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return f"Virtuoso {done.stdout.strip() or '?'} (Debian)"
+
+    return Peer(
+        name="virtuoso",
+        command=command,
+        sparql_path="/sparql",
+        load=ictkg_load(
+            "/sparql-graph-crud-auth", {"ICTKG_LOAD_USER": "dba", "ICTKG_LOAD_PASSWORD": "dba"}
+        ),
+        version=version,
+    )

@@ -19,6 +19,8 @@ from typing import Any
 
 START = "<!-- results:start (written by bench/report.py) -->"
 END = "<!-- results:end -->"
+STREAMS_START = "<!-- streams:start (written by bench/report.py) -->"
+STREAMS_END = "<!-- streams:end -->"
 YARDSTICK = "oxigraph"
 
 
@@ -236,9 +238,25 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def update(markdown: Path, results: dict[str, Any]) -> None:
-    """Replace the results section of ``markdown`` (appended when the markers are missing)."""
-    replace_section(markdown, START, END, render(results))
+def update(markdown: Path, results: dict[str, Any], fixed: bool = True) -> None:
+    """Replace the results sections of ``markdown`` (appended when the markers are missing):
+    the fixed workloads' unless ``fixed`` is false, and issue 14's when the run has them."""
+    if fixed:
+        replace_section(markdown, START, END, render(results))
+    streams = render_streams(results)
+    if streams:
+        runs = [
+            f"Run of {run['started']}: `{run['command']}`; each figure one of "
+            f"{results['settings']['rounds']} rounds of {results['settings']['seconds']:g} s "
+            "(the median when more)."
+            for run in results.get("runs", [results])
+        ]
+        replace_section(
+            markdown,
+            STREAMS_START,
+            STREAMS_END,
+            "\n".join([STREAMS_START, "", *runs, "", *streams, STREAMS_END]),
+        )
 
 
 def replace_section(markdown: Path, start: str, end: str, section: str) -> None:
@@ -259,10 +277,261 @@ def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
     the settings and machine of the first, and every run's command in ``runs``."""
     merged = {**runs[0], "scales": {}, "runs": []}
     for run in runs:
-        merged["scales"].update(run["scales"])
+        for scale, entry in run["scales"].items():
+            earlier = merged["scales"].get(scale, {}).get("streams")
+            merged["scales"][scale] = dict(entry)
+            if earlier is not None:
+                merged["scales"][scale]["streams"] = merge_streams(earlier, entry.get("streams"))
         merged["runs"] += run.get("runs", [run])
     return merged
 
 
+def merge_streams(earlier: dict[str, Any], later: dict[str, Any] | None) -> dict[str, Any]:
+    """Issue 14's parts of two runs: a later run's peer, engine or layout replaces the earlier
+    one's, and what it did not measure is kept (e.g. Virtuoso measured in a run of its own)."""
+    merged = dict(earlier)
+    for key, value in (later or {}).items():
+        if key in ("peers", "overhead") and isinstance(value, dict):
+            merged[key] = {**earlier.get(key, {}), **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+# --- issue 14: streams drawn from the data, the front's overhead, beyond one machine -----------
+
+#: The targets of issue 14 on the streams: workload, peer, connections (None: the lowest over
+#: every count), the least ratio to oxigraph.
+STREAM_TARGETS = (
+    ("zipf-mix", "ictkg", None, 1.5, "Zipf mix, response cache on (as deployed)"),
+    ("zipf-mix", "ictkg-nocache", None, 0.95, "Zipf mix, response cache off"),
+    ("crawl", "ictkg", None, 0.5, "crawl (every resource once, 303 + document)"),
+    ("zipf-deref", "ictkg", "4", 0.5, "Zipf revisit of resources"),
+    ("zipf-deref", "ictkg", "32", 1.0, "Zipf revisit of resources"),
+)
+#: The front's overhead: throughput at least this share of the engine's, p99 at most this above.
+FRONT_RATIO, FRONT_P99_MS = 0.90, 10.0
+
+
+def stream_peers(streams: dict[str, Any]) -> dict[str, Any]:
+    """The peers asked the streams, the static export on nginx among them."""
+    peers = dict(streams.get("peers", {}))
+    if "static" in streams:
+        peers["nginx-static"] = streams["static"]
+    return peers
+
+
+def stream_ratio(streams: dict[str, Any], peer: str, workload: str, c: str) -> float | None:
+    peers = stream_peers(streams)
+    try:
+        mine = peers[peer][workload][c]
+        theirs = peers[YARDSTICK][workload][c]
+    except KeyError:
+        return None
+    if "error" in mine or "error" in theirs or not theirs.get("items_per_s"):
+        return None
+    return mine["items_per_s"] / theirs["items_per_s"]
+
+
+def fmt_ratio(value: float | None) -> str:
+    """A ratio with enough digits to tell 0.003 from 0.009."""
+    return fmt(value, 3 if value is not None and abs(value) < 0.1 else 2)
+
+
+def connection_counts(results: dict[str, Any]) -> list[str]:
+    return [str(c) for c in results["settings"]["connections"]]
+
+
+def stream_targets(results: dict[str, Any]) -> list[str]:
+    rows = []
+    for scale, entry in results["scales"].items():
+        streams = entry.get("streams")
+        if not streams:
+            continue
+        for workload, peer, c, target, what in STREAM_TARGETS:
+            counts = [c] if c else connection_counts(results)
+            found = [stream_ratio(streams, peer, workload, n) for n in counts]
+            value = None if None in found or not found else min(found)
+            where = f"c={c}" if c else "lowest over c"
+            rows.append(
+                (
+                    f"{what}, {scale}, {where}",
+                    f"≥ {target:g}×",
+                    fmt_ratio(value) + "×",
+                    target,
+                    value,
+                    True,
+                )
+            )
+        for engine, data in streams.get("overhead", {}).items():
+            if "skipped" in data or "error" in data:
+                reason = (data.get("skipped") or data.get("error") or "")[:160]
+                rows.append(
+                    (f"front over {engine}, {scale}", "≤ 10% overhead", reason, None, None, True)
+                )
+                continue
+            ratios, gaps = [], []
+            for n in connection_counts(results):
+                direct, through = data["direct"].get(n), data["front"].get(n)
+                if not direct or not through or "error" in through:
+                    ratios.append(None)
+                    continue
+                ratios.append(through["items_per_s"] / direct["items_per_s"])
+                gaps.append((through["p99_us"] - direct["p99_us"]) / 1000)
+            value = None if None in ratios or not ratios else min(ratios)
+            rows.append(
+                (
+                    f"front over {engine} (cache off, unique queries), throughput, {scale}",
+                    f"≥ {FRONT_RATIO:g}× of the engine direct",
+                    fmt_ratio(value) + "×",
+                    FRONT_RATIO,
+                    value,
+                    True,
+                )
+            )
+            gap = max(gaps) if gaps and len(gaps) == len(ratios) else None
+            rows.append(
+                (
+                    f"front over {engine}, p99 above the engine's, {scale}, highest over c",
+                    f"≤ {FRONT_P99_MS:g} ms",
+                    fmt(gap) + " ms",
+                    FRONT_P99_MS,
+                    gap,
+                    False,
+                )
+            )
+    lines = ["| workload | target | measured | verdict |", "|---|---|---|---|"]
+    for what, target, measured, bound, value, higher in rows:
+        judged = verdict(value, bound, higher) if bound is not None else "not measured"
+        lines.append(f"| {what} | {target} | {measured} | {judged} |")
+    return lines
+
+
+def stream_table(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "| scale | workload | peer | c | items/s | × oxigraph | p50 ms | p99 ms "
+        "| repeats so far | notes |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for scale, entry in results["scales"].items():
+        streams = entry.get("streams")
+        if not streams:
+            continue
+        for workload in ("crawl", "zipf-deref", "zipf-mix"):
+            for peer, data in stream_peers(streams).items():
+                for c in connection_counts(results):
+                    figures = data.get(workload, {}).get(c)
+                    if figures is None:
+                        continue
+                    notes = []
+                    if figures.get("wrapped") and not figures.get("error"):
+                        notes.append("list replayed (the peer keeps no response cache)")
+                    if figures.get("errors"):
+                        notes.append(f"{figures['errors']} errors")
+                    if figures.get("error"):
+                        notes.append(figures["error"])
+                    lines.append(
+                        f"| {scale} | {workload} | {peer} | {c} "
+                        f"| {fmt(figures.get('items_per_s'), 1)} "
+                        f"| {fmt_ratio(stream_ratio(streams, peer, workload, c))} "
+                        f"| {fmt(figures.get('p50_us', 0) / 1000)} "
+                        f"| {fmt(figures.get('p99_us', 0) / 1000)} "
+                        f"| {figures.get('repeats', 0):.0%} | {'; '.join(notes)} |"
+                    )
+        for peer, data in stream_peers(streams).items():
+            if data.get("error") or data.get("skipped"):
+                reason = data.get("error") or data.get("skipped")
+                lines.append(f"| {scale} | — | {peer} | — | — | — | — | — | — | {reason} |")
+    return lines
+
+
+def overhead_table(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "| scale | engine | c | engine direct req/s | through the front req/s | ratio "
+        "| engine p99 ms | front p99 ms | p99 difference ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for scale, entry in results["scales"].items():
+        for engine, data in entry.get("streams", {}).get("overhead", {}).items():
+            if "direct" not in data or "front" not in data:
+                reason = data.get("skipped") or data.get("error", "")
+                lines.append(f"| {scale} | {engine} | — | — | — | — | — | — | {reason} |")
+                continue
+            for c in connection_counts(results):
+                d, f = data["direct"].get(c), data["front"].get(c)
+                if not d or not f:
+                    continue
+                lines.append(
+                    f"| {scale} | {engine} | {c} | {fmt(d['items_per_s'], 1)} "
+                    f"| {fmt(f['items_per_s'], 1)} "
+                    f"| {fmt_ratio(f['items_per_s'] / d['items_per_s'])} "
+                    f"| {fmt(d['p99_us'] / 1000)} | {fmt(f['p99_us'] / 1000)} "
+                    f"| {fmt((f['p99_us'] - d['p99_us']) / 1000)}"
+                    + (f" (engine: {d['errors']} errors)" if d.get("errors") else "")
+                    + (f" (front: {f['errors']} errors)" if f.get("errors") else "")
+                    + " |"
+                )
+    return lines
+
+
+def fronts_table(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "| scale | layout | workload | c | items/s | × one front | p50 ms | p99 ms |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for scale, entry in results["scales"].items():
+        layouts = entry.get("streams", {}).get("two_fronts")
+        if not layouts:
+            continue
+        if "error" in layouts:
+            lines.append(f"| {scale} | — | — | — | — | — | — | {layouts['error']} |")
+        first = next((v for k, v in layouts.items() if k != "error"), {})
+        for layout, data in layouts.items():
+            if layout == "error":
+                continue
+            for workload, by_c in data.items():
+                for c, figures in by_c.items():
+                    base = first.get(workload, {}).get(c, {}).get("items_per_s")
+                    share = figures["items_per_s"] / base if base else None
+                    lines.append(
+                        f"| {scale} | {layout} | {workload} | {c} "
+                        f"| {fmt(figures['items_per_s'], 1)} | {fmt(share)} "
+                        f"| {fmt(figures['p50_us'] / 1000)} | {fmt(figures['p99_us'] / 1000)} |"
+                    )
+    return lines
+
+
+def render_streams(results: dict[str, Any]) -> list[str]:
+    """The section of issue 14, empty when the run asked no stream."""
+    if not any("streams" in e for e in results["scales"].values()):
+        return []
+    return [
+        "### Targets (issue 14): streams drawn from the data, ratios in the same run",
+        "",
+        *stream_targets(results),
+        "",
+        "### Streams drawn from the data (Zipf, s = 1), items per second",
+        "",
+        "An item is a query (mix), or a dereference: `/id/…` → 303 → document for servers of "
+        "URIs, one `DESCRIBE` for oxigraph. *Repeats so far*: the share of the run's items "
+        "already asked earlier of the same server, the most a response cache could answer.",
+        "",
+        *stream_table(results),
+        "",
+        "### Overhead of the front: `ictkg serve --sparql-endpoint` against the engine direct",
+        "",
+        "The same unique queries (the Zipf mix without repeats), response cache off.",
+        "",
+        *overhead_table(results),
+        "",
+        "### Two fronts behind nginx over one engine (`oxigraph serve`)",
+        "",
+        *fronts_table(results),
+        "",
+    ]
+
+
 if __name__ == "__main__":
-    update(Path("BENCHMARKS.md"), merge([json.loads(Path(a).read_text()) for a in sys.argv[1:]]))
+    merged = merge([json.loads(Path(a).read_text()) for a in sys.argv[1:]])
+    fixed = any(e.get("peers") or e.get("disk") for e in merged["scales"].values())
+    update(Path("BENCHMARKS.md"), merged, fixed=fixed)

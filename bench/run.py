@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import report, wrk
+from bench import report, streams, wrk
 from bench.generate import fingerprint, generate, parse_scale
 from bench.peers import (
     BIN,
@@ -226,6 +226,22 @@ def restart_on_disk(data_dir: Path, manifest: dict[str, Any], args, out: Path) -
     return result
 
 
+def export_once(entry: dict[str, Any], data_dir: Path, manifest: dict[str, Any], site: Path):
+    """The static export of the data, made again only when the data changed (it takes minutes:
+    about 10 at 1e5 on 2 busy CPUs)."""
+    stamp = site / ".made-from"
+    if stamp.exists() and stamp.read_text() == manifest["generator"] and "export_site" not in entry:
+        return
+    if "export_site" not in entry:
+        log(f"ictkg export-site {site}")
+        entry["export_site"] = time_command(
+            [str(BIN / "ictkg"), "export-site", str(site), "--data", str(data_dir)],
+            {"ICTKG_VALIDATE_ON_START": "false"},
+        )
+    if entry["export_site"]["exit_code"] == 0:
+        stamp.write_text(manifest["generator"])
+
+
 def peers_for(names: list[str], site_dir: Path, work: Path) -> list[Peer]:
     made = {
         "oxigraph": oxigraph,
@@ -253,6 +269,27 @@ def main(argv: list[str] | None = None) -> int:
         "--nginx-max-scale",
         default="1e3",
         help="export and serve the static site up to this (the export of 1e5 takes ~10 min)",
+    )
+    parser.add_argument(
+        "--stream-peers",
+        default="oxigraph ictkg ictkg-nocache",
+        help="peers asked the streams drawn from the data (crawl, Zipf revisit, Zipf mix)",
+    )
+    parser.add_argument(
+        "--no-overhead",
+        dest="overhead",
+        action="store_false",
+        help="skip the front in front of oxigraph serve against oxigraph serve direct",
+    )
+    parser.add_argument(
+        "--engines",
+        default="oxigraph virtuoso",
+        help="engines the front's overhead is measured in front of",
+    )
+    parser.add_argument(
+        "--fronts-scales",
+        default="1e5",
+        help="two fronts behind nginx, and the static export on nginx, at these scales",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--markdown", type=Path, default=PROJECT_ROOT / "BENCHMARKS.md")
@@ -313,6 +350,14 @@ def main(argv: list[str] | None = None) -> int:
                 entry["peers"][peer.name] = {"skipped": "export-site failed"}
                 continue
             entry["peers"][peer.name] = measure_peer(peer, data_dir, manifest, args)
+        if args.stream_peers.strip() or args.overhead or key in args.fronts_scales.split():
+            if key in args.fronts_scales.split():
+                export_once(entry, data_dir, manifest, site_dir)
+            log(f"streams drawn from the data at {key}")
+            entry["streams"] = streams.measure_scale(
+                data_dir, key, args, site_dir, args.out / "work"
+            )
+            write(results, args, time.perf_counter() - begun)
         if key in args.disk_scales.split():
             log(f"on-disk store at {key}")
             entry["disk"] = restart_on_disk(data_dir, manifest, args, args.out)
@@ -328,7 +373,9 @@ def write(results: dict[str, Any], args: argparse.Namespace, seconds: float) -> 
     text = json.dumps(results, indent=1, default=str)
     (args.out / f"bench-{stamp}.json").write_text(text)
     (args.out / "latest.json").write_text(text)
-    report.update(args.markdown, results)
+    report.update(
+        args.markdown, results, fixed=bool(args.peers.split() or args.disk_scales.split())
+    )
 
 
 def wrk_version() -> str:

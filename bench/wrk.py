@@ -111,3 +111,111 @@ def run(
             figures["rps"] = figures["requests"] / figures["seconds"]
             return figures
     raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
+
+
+#: A stream of items from a file (``bench.workload``): one item a line, ``accept<TAB>path[<TAB>
+#: path]``. Thread ``t`` of ``T`` takes lines ``t, t + T, …`` so no two threads ask the same item;
+#: an item of two paths (a 303 and its document) sends both, one after the other. A thread that
+#: reaches the end of its lines starts them again and counts it in ``wrapped``: the harness then
+#: discards the figure rather than report a replay a cache would answer.
+STREAM_LUA = r"""
+local threads = {}
+local items = {}
+local pos = 0
+local pending = nil
+issued = 0
+wrapped = 0
+
+setup = function(thread)
+  thread:set("offset", #threads)
+  table.insert(threads, thread)
+end
+
+init = function(args)
+  local n = 0
+  for line in io.lines(FILE) do
+    if n % THREADS == offset then
+      local fields = {}
+      for f in string.gmatch(line, "[^\t]+") do table.insert(fields, f) end
+      local made = {}
+      for i = 2, #fields do
+        table.insert(made, wrk.format("GET", fields[i], {["Accept"] = fields[1]}, nil))
+      end
+      table.insert(items, made)
+    end
+    n = n + 1
+  end
+end
+
+request = function()
+  if pending ~= nil then
+    local r = pending
+    pending = nil
+    return r
+  end
+  pos = pos + 1
+  if pos > #items then
+    pos = 1
+    wrapped = wrapped + 1
+  end
+  issued = issued + 1
+  local made = items[pos]
+  if #made > 1 then pending = made[2] end
+  return made[1]
+end
+
+done = function(summary, latency, requests_)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.status + summary.errors.timeout
+  local counts, wraps = {}, 0
+  for _, t in ipairs(threads) do
+    table.insert(counts, string.format("%d", t:get("issued")))
+    wraps = wraps + t:get("wrapped")
+  end
+  io.write(string.format(
+    'WRKJSON {"requests": %d, "seconds": %f, "errors": %d, "status_errors": %d, '
+    .. '"timeouts": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, '
+    .. '"issued": [%s], "wrapped": %d}\n',
+    summary.requests, summary.duration / 1e6, errors, summary.errors.status,
+    summary.errors.timeout, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max, table.concat(counts, ", "), wraps))
+end
+"""
+
+
+def run_stream(
+    root: str, lines: list[str], connections: int, seconds: float, timeout: float = 10
+) -> dict[str, float]:
+    """One round of load asking ``lines`` (items, see :data:`STREAM_LUA`) in order.
+
+    Besides wrk's figures: ``issued`` (items handed out, per thread), ``consumed`` (how far into
+    ``lines`` the run went: the next run starts there) and ``wrapped`` (threads that ran out of
+    lines and started again: the figure is then a replay and must not be reported as new
+    requests)."""
+    threads = min(2, connections)
+    with tempfile.TemporaryDirectory(prefix="ictkg-bench-") as work:
+        listing = Path(work) / "items.tsv"
+        listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        lua = Path(work) / "stream.lua"
+        lua.write_text(f"FILE = {lua_string(str(listing))}\nTHREADS = {threads}\n" + STREAM_LUA)
+        done = subprocess.run(
+            [
+                executable(),
+                f"--threads={threads}",
+                f"--connections={connections}",
+                f"--duration={max(1, round(seconds))}s",
+                f"--timeout={round(timeout)}s",
+                f"--script={lua}",
+                root,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    for line in done.stdout.splitlines():
+        if line.startswith("WRKJSON "):
+            figures = json.loads(line[len("WRKJSON ") :])
+            figures["rps"] = figures["requests"] / figures["seconds"]
+            figures["consumed"] = min(len(lines), threads * max(figures["issued"], default=0))
+            return figures
+    raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
