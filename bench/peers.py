@@ -374,6 +374,8 @@ def oxigraph_engine() -> Peer:
     return peer
 
 
+#: A Virtuoso configuration of its own ports and folder (the tests' engines use it too, with less
+#: memory and fewer connections).
 VIRTUOSO_INI = """\
 [Database]
 DatabaseFile = {dir}/virtuoso.db
@@ -393,14 +395,14 @@ Striping = 0
 ServerPort = 127.0.0.1:{isql}
 DisableUnixSocket = 1
 DirsAllowed = ., {dir}
-NumberOfBuffers = 50000
-MaxDirtyBuffers = 37500
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {dirty}
 CheckpointInterval = 0
 
 [HTTPServer]
 ServerPort = 127.0.0.1:{http}
 ServerThreads = 8
-MaxClientConnections = 64
+MaxClientConnections = {connections}
 Charset = UTF-8
 
 [SPARQL]
@@ -421,7 +423,9 @@ def virtuoso(work_dir: Path) -> Peer | None:
         directory = work_dir / f"virtuoso-{port}"
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
-        ini = VIRTUOSO_INI.format(dir=directory, isql=free_port(), http=port)
+        ini = VIRTUOSO_INI.format(
+            dir=directory, isql=free_port(), http=port, buffers=50000, dirty=37500, connections=64
+        )
         (directory / "virtuoso.ini").write_text(ini)
         return [executable, "+foreground", "+configfile", str(directory / "virtuoso.ini")]
 

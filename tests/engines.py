@@ -21,6 +21,8 @@ from pathlib import Path
 import requests
 from support import BIN, free_port, stop, wait_until
 
+from bench.peers import VIRTUOSO_INI
+
 VIRTUOSO = shutil.which("virtuoso-t")
 
 
@@ -100,41 +102,6 @@ class OxigraphServer(Engine):
         ]
 
 
-VIRTUOSO_INI = """\
-[Database]
-DatabaseFile = {dir}/virtuoso.db
-ErrorLogFile = {dir}/virtuoso.log
-LockFile = {dir}/virtuoso.lck
-TransactionFile = {dir}/virtuoso.trx
-xa_persistent_file = {dir}/virtuoso.pxa
-Striping = 0
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {dir}/virtuoso-temp.db
-TransactionFile = {dir}/virtuoso-temp.trx
-Striping = 0
-
-[Parameters]
-ServerPort = 127.0.0.1:{isql}
-DisableUnixSocket = 1
-DirsAllowed = ., {dir}
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-CheckpointInterval = 0
-
-[HTTPServer]
-ServerPort = 127.0.0.1:{http}
-ServerThreads = 8
-MaxClientConnections = 8
-Charset = UTF-8
-
-[SPARQL]
-ResultSetMaxRows = 1000000
-MaxQueryExecutionTime = 60
-"""
-
-
 class Virtuoso(Engine):
     """Debian's Virtuoso with a database of its own in ``directory``, on free ports."""
 
@@ -147,7 +114,14 @@ class Virtuoso(Engine):
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}/sparql"
         self.store_url = f"http://127.0.0.1:{self.port}/sparql-graph-crud-auth"
-        ini = VIRTUOSO_INI.format(dir=directory, isql=free_port(), http=self.port)
+        ini = VIRTUOSO_INI.format(
+            dir=directory,
+            isql=free_port(),
+            http=self.port,
+            buffers=10000,
+            dirty=6000,
+            connections=8,
+        )
         (directory / "virtuoso.ini").write_text(ini)
 
     def command(self) -> list[str]:

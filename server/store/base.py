@@ -45,10 +45,17 @@ class QueryStore(ABC):
     def query(
         self,
         sparql: str,
+        *,
         default_graph_uris: list[str] | None = None,
         named_graph_uris: list[str] | None = None,
+        prefixes: dict[str, str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
-        """Run a read-only query; the default graph is the union of all graphs unless told."""
+        """Run a read-only query; the default graph is the union of all graphs unless told.
+
+        ``prefixes`` are declared for the query (its own declarations win) and ``base_iri``
+        resolves its relative IRIs (:mod:`server.store.prefixes`).
+        """
 
     @property
     def modified(self) -> float | None:
