@@ -29,6 +29,7 @@ from server.pages import diagram
 from server.pages.values import best_label, properties_view, value_view
 from server.rdf.formats import HTML, RDF_OFFERS, Offer, by_name
 from server.rdf.iris import Rewriter
+from server.rdf.namespaces import SCHEMA
 from server.rdf.terms import graph_of
 
 DOC_OFFERS: tuple[Offer, ...] = (*RDF_OFFERS, HTML)
@@ -86,8 +87,8 @@ def term_view(graph: Graph, term: URIRef, rw: Rewriter, namespace: str) -> dict[
         ],
         "types": values(RDF.type),
         "supers": values(RDFS.subClassOf, RDFS.subPropertyOf),
-        "domain": values(RDFS.domain, URIRef("https://schema.org/domainIncludes")),
-        "range": values(RDFS.range, URIRef("https://schema.org/rangeIncludes")),
+        "domain": values(RDFS.domain, SCHEMA.domainIncludes),
+        "range": values(RDFS.range, SCHEMA.rangeIncludes),
         "alignments": values(*ALIGNMENTS),
     }
 

@@ -50,6 +50,7 @@ from pathlib import Path
 
 import h11
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, VOID
 
 from server.rdf.formats import reader_for
 from server.store.base import QueryResult, QueryStore, StoreUnavailable
@@ -62,9 +63,9 @@ ACCEPT_RESULTS = "application/sparql-results+json, application/sparql-results+xm
 ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
 ACCEPT_ANY = f"{ACCEPT_RESULTS}, {ACCEPT_GRAPH}"
 
-VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
-DCTERMS_IDENTIFIER = "http://purl.org/dc/terms/identifier"
-DCTERMS_MODIFIED = "http://purl.org/dc/terms/modified"
+VOID_TRIPLES = str(VOID.triples)
+DCTERMS_IDENTIFIER = str(DCTERMS.identifier)
+DCTERMS_MODIFIED = str(DCTERMS.modified)
 
 #: The graphs ``ictkg load`` recorded, with their sizes and content hashes.
 META_QUERY = (
