@@ -256,6 +256,11 @@ def test_a_full_pool_answers_busy_within_the_limit() -> None:
     assert pool.pids == []
 
 
+def descriptor_kinds(pid: int) -> list[str]:
+    """What each open descriptor of a process is: ``socket``, ``pipe``, or a file's path."""
+    return [os.readlink(fd).split(":")[0] for fd in Path(f"/proc/{pid}/fd").iterdir()]
+
+
 def test_query_workers_hold_no_inherited_socket() -> None:
     """A query worker holds its own pipe and nothing else that is not a file: not the
     listening socket, not a client's connection, not another worker's pipe (issue 15)."""
@@ -265,7 +270,9 @@ def test_query_workers_hold_no_inherited_socket() -> None:
         pool = QueryPool(Store("https://example.org/sq/", [SPARQL_FIXTURES / "data"]), 2)
         try:
             for pid in pool.pids:
-                kinds = [os.readlink(fd).split(":")[0] for fd in Path(f"/proc/{pid}/fd").iterdir()]
+                # A worker closes the spawner's ends first thing after its fork: wait for that.
+                wait_for(lambda p=pid: descriptor_kinds(p).count("socket") == 1, what="settled")
+                kinds = descriptor_kinds(pid)
                 assert kinds.count("socket") == 1, kinds  # its pipe
                 assert "pipe" not in kinds, kinds
                 assert "anon_inode" not in kinds, kinds
