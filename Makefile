@@ -87,6 +87,8 @@ bench: install-test
 	$(BIN)/python -m bench.iri_mapping --scales "1e3 1e5"
 # The search index (server/pages/search_index.py): build and query time per scale.
 	$(BIN)/python -m bench.search_cost $(SCALES) --rounds $(ROUNDS)
+# Page weight and first render of every page type in Chromium (the budgets of issue 13).
+	$(BIN)/python -m bench.page_weight --rounds $(ROUNDS)
 
 # The 60 s load test of issue 6 (`make test` runs the same test for 6 s): figures in
 # test-artifacts/, then the latency and memory figures against their targets (bench/figures.py).

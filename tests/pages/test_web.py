@@ -274,6 +274,68 @@ def test_timeline_lanes_never_overlap():
             assert right.x0 > left.x1
 
 
+#: The longest event name in the data (Russian): 163 characters.
+LONG_RU = (
+    "Совещание высокого уровня Генеральной Ассамблеи по общему обзору хода осуществления "
+    "решений Всемирной встречи на высшем уровне по вопросам информационного общества"
+)
+
+
+def test_a_long_timeline_label_is_wrapped_whole_not_cut():
+    """Issue 13: long Russian and Belarusian labels were cut at 48 characters; now they are
+    wrapped on up to three lines (tspans), whole, and whole in the tooltip too."""
+    svg = str(timeline.render([timeline.Event(None, LONG_RU, "2015-12-15")], "Timeline"))
+    lines = re.findall(r"<tspan [^>]*>([^<]*)</tspan>", svg)
+    assert 2 <= len(lines) <= timeline.MAX_LINES
+    assert " ".join(lines) == LONG_RU
+    assert all(len(line) <= timeline.WIDEST_CHARS for line in lines)
+    assert "…" not in svg
+    assert f"<title>{LONG_RU}</title>" in svg
+
+
+def test_timeline_labels_wrap_balanced_and_only_the_overlong_are_cut():
+    short = "Белорусский форум по управлению Интернетом 2016 года"
+    assert timeline.wrap(short) == [short]
+    two = "Министерство связи и информатизации Беларуси — член РСС с 1991 года"
+    lines = timeline.wrap(two)
+    assert len(lines) == 2
+    assert " ".join(lines) == two
+    # Balanced: neither line is much longer than the other.
+    assert abs(len(lines[0]) - len(lines[1])) <= 12
+    overlong = " ".join([LONG_RU, LONG_RU])
+    lines = timeline.wrap(overlong)
+    assert len(lines) == timeline.MAX_LINES
+    assert lines[-1].endswith("…")
+    assert overlong.startswith(" ".join(lines)[:-1])
+
+
+def test_a_lane_grows_with_its_wrapped_labels_and_nothing_overlaps():
+    """The lane of a three-line label is two lines taller; the lanes below start under it."""
+    events = [
+        timeline.Event(None, LONG_RU, "2015-01-01"),
+        timeline.Event(None, "Премии ВВУИО 2016 года", "2015-01-01"),
+        timeline.Event(None, "Форум", "2015-01-01"),
+    ]
+    placed = timeline.layout(events, 2000, 2020)
+    edges = timeline.tops(placed)
+    assert len({p.lane for p in placed}) == 3
+    heights = [bottom - top for top, bottom in itertools.pairwise(edges)]
+    tall = next(p for p in placed if p.event.label == LONG_RU)
+    assert heights[tall.lane] == timeline.LANE + (len(tall.lines) - 1) * timeline.LINE
+    svg = str(timeline.render(events, "Timeline"))
+    # Each label's lines and bar, top to bottom: no two events' vertical extents overlap.
+    extents = []
+    for group in re.findall(r"<g>(.*?)</g>", svg):
+        ys = [float(y) for y in re.findall(r'<tspan x="[^"]*" y="([^"]*)"', group)]
+        bar = float(re.search(r'<rect class="bar" x="[^"]*" y="([^"]*)"', group).group(1))
+        extents.append((min(bar, ys[0] - 12), max(bar + 12, ys[-1] + 4)))
+    extents.sort()
+    for upper, lower in itertools.pairwise(extents):
+        assert upper[1] <= lower[0]
+    axis = float(re.search(r'<line class="axis" x1="[^"]*" y1="([^"]*)"', svg).group(1))
+    assert extents[-1][1] <= axis
+
+
 def test_diagram_is_computed_from_the_ontology(client):
     html = page_text(client.get("/ontology", headers={"Accept": "text/html"}))
     assert '<svg class="diagram"' in html
