@@ -31,7 +31,10 @@ from engines import VIRTUOSO, OxigraphServer, Virtuoso
 from support import BIN, fixture_config, free_port, serving, wait_until
 
 from server import create_app
-from server.store.embedded import graph_files
+from server.config import BASE_IRI, DEFAULTS
+from server.store.base import QueryResult
+from server.store.embedded import Store, graph_files
+from server.store.prefixes import predefined
 
 SPARQL_FIXTURES = Path(__file__).parent / "fixtures" / "sparql"
 SPARQL_BASE = "https://example.org/sq/"
@@ -289,3 +292,29 @@ def listener() -> Iterator[Listener]:
     server = Listener()
     yield server
     server.close()
+
+
+# --- the knowledge graph itself, as a user's SPARQL sees it ---------------------------------------
+# The seed and outside facts (tests/knowledge_graph/) are questions in SPARQL written with the
+# endpoint's own predefined prefixes (server.store.prefixes.predefined): no test keeps a copy.
+
+
+class Graph:
+    """The ontology and data loaded as ``ictkg serve`` loads them."""
+
+    def __init__(self) -> None:
+        self.store = Store(
+            base_iri=BASE_IRI, directories=[DEFAULTS["ONTOLOGY_DIR"], DEFAULTS["DATA_DIR"]]
+        )
+        self.prefixes = predefined(self.store, DEFAULTS)
+
+    def query(self, sparql: str) -> QueryResult:
+        return self.store.query(sparql, prefixes=self.prefixes)
+
+    def ask(self, where: str) -> bool:
+        return bool(self.query("ASK {" + where + "}"))
+
+
+@pytest.fixture(scope="session")
+def graph() -> Graph:
+    return Graph()

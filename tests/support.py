@@ -13,6 +13,7 @@ Imported as ``support`` (pytest puts ``tests/`` on ``sys.path``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -90,7 +91,9 @@ def wait_until(
             process.kill()
             output = process.communicate()[0]
             raise RuntimeError(f"{what} did not start:\n{output}")
-        time.sleep(interval)
+        # Between two polls, wait on the process itself: a server that dies ends the wait at once.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=interval)
 
 
 def wait_for(

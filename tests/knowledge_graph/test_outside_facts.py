@@ -12,34 +12,6 @@ from __future__ import annotations
 
 import pytest
 
-from server.config import BASE_IRI, DEFAULTS
-from server.store.embedded import Store
-
-PREFIXES = f"""
-PREFIX ictkg: <{BASE_IRI}ontology#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX schema: <https://schema.org/>
-PREFIX state: <{BASE_IRI}id/state/>
-PREFIX orgn: <{BASE_IRI}id/organization/>
-PREFIX person: <{BASE_IRI}id/person/>
-PREFIX place: <{BASE_IRI}id/place/>
-PREFIX event: <{BASE_IRI}id/event/>
-PREFIX series: <{BASE_IRI}id/series/>
-PREFIX source: <{BASE_IRI}id/source/>
-PREFIX doc: <{BASE_IRI}id/document/>
-PREFIX process: <{BASE_IRI}id/process/>
-PREFIX project: <{BASE_IRI}id/project/>
-PREFIX award: <{BASE_IRI}id/award/>
-PREFIX attendance: <{BASE_IRI}id/attendance/>
-PREFIX concept: <{BASE_IRI}id/concept/>
-PREFIX scheme: <{BASE_IRI}id/scheme/>
-PREFIX membership: <{BASE_IRI}id/membership/>
-"""
-
 
 def reported(subject: str, predicate: str, value: str, source: str) -> str:
     """A value one source reports (an ictkg:Claim citing it), against another source's value."""
@@ -490,30 +462,21 @@ UNASSERTED: list[tuple[str, str]] = [
 ]
 
 
-@pytest.fixture(scope="module")
-def store() -> Store:
-    return Store(
-        base_iri=BASE_IRI,
-        directories=[DEFAULTS["ONTOLOGY_DIR"], DEFAULTS["DATA_DIR"]],
-    )
-
-
 @pytest.mark.parametrize(("where"), [w for _, w in FACTS], ids=[name for name, _ in FACTS])
-def test_outside_fact_is_answered(store: Store, where: str):
-    assert bool(store.query(PREFIXES + "ASK {" + where + "}"))
+def test_outside_fact_is_answered(graph, where: str):
+    assert graph.ask(where)
 
 
 @pytest.mark.parametrize(("where"), [w for _, w in UNASSERTED], ids=[n for n, _ in UNASSERTED])
-def test_conflicting_values_are_reported_not_asserted(store: Store, where: str):
-    assert not bool(store.query(PREFIXES + "ASK {" + where + "}"))
+def test_conflicting_values_are_reported_not_asserted(graph, where: str):
+    assert not graph.ask(where)
 
 
-def test_every_new_source_can_be_opened(store: Store):
+def test_every_new_source_can_be_opened(graph):
     """Every source read for the graph (it has an access date) has a URL, publisher and language."""
     rows = list(
-        store.query(
-            PREFIXES
-            + """
+        graph.query(
+            """
         SELECT ?s WHERE {
             ?s ictkg:accessDate ?accessed .
             FILTER NOT EXISTS {
@@ -524,5 +487,5 @@ def test_every_new_source_can_be_opened(store: Store):
         )
     )
     assert rows == []
-    count = store.query(PREFIXES + "SELECT (COUNT(?s) AS ?n) { ?s ictkg:accessDate ?d }")
+    count = graph.query("SELECT (COUNT(?s) AS ?n) { ?s ictkg:accessDate ?d }")
     assert int(next(iter(count))[0].value) >= 17

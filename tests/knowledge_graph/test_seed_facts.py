@@ -9,34 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from server.config import BASE_IRI, DEFAULTS
-from server.store.embedded import Store
-
-PREFIXES = f"""
-PREFIX ictkg: <{BASE_IRI}ontology#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX schema: <https://schema.org/>
-PREFIX state: <{BASE_IRI}id/state/>
-PREFIX orgn: <{BASE_IRI}id/organization/>
-PREFIX person: <{BASE_IRI}id/person/>
-PREFIX post: <{BASE_IRI}id/post/>
-PREFIX place: <{BASE_IRI}id/place/>
-PREFIX event: <{BASE_IRI}id/event/>
-PREFIX series: <{BASE_IRI}id/series/>
-PREFIX process: <{BASE_IRI}id/process/>
-PREFIX doc: <{BASE_IRI}id/document/>
-PREFIX source: <{BASE_IRI}id/source/>
-PREFIX project: <{BASE_IRI}id/project/>
-PREFIX concept: <{BASE_IRI}id/concept/>
-PREFIX tenure: <{BASE_IRI}id/tenure/>
-PREFIX membership: <{BASE_IRI}id/membership/>
-PREFIX scheme: <{BASE_IRI}id/scheme/>
-"""
-
 FACTS: list[tuple[str, str]] = [
     # 1. How Belarus regards intergovernmental ICT cooperation, and its three aims.
     (
@@ -409,17 +381,9 @@ FACTS: list[tuple[str, str]] = [
 ]
 
 
-@pytest.fixture(scope="module")
-def store() -> Store:
-    return Store(
-        base_iri=BASE_IRI,
-        directories=[DEFAULTS["ONTOLOGY_DIR"], DEFAULTS["DATA_DIR"]],
-    )
-
-
 @pytest.mark.parametrize(("where"), [w for _, w in FACTS], ids=[name for name, _ in FACTS])
-def test_seed_fact_is_answered(store: Store, where: str):
-    assert bool(store.query(PREFIXES + "ASK {" + where + "}"))
+def test_seed_fact_is_answered(graph, where: str):
+    assert graph.ask(where)
 
 
 def test_every_paragraph_is_asked_about():
