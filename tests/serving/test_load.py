@@ -15,7 +15,8 @@ Latency and memory are figures, not pass/fail here (they depend on the machine a
 else runs on it): the p99 of the simple requests and the memory (Pss) after each half are
 written to ``test-artifacts/``, and ``make load`` reports them against their targets
 (:mod:`bench.figures`). Each run lasts ``ICTKG_LOAD_SECONDS`` (6 in ``make test``, long
-enough for every kind of request and several runaways per half; ``make load``: 60).
+enough for every kind of request and several runaways per half; ``make load``: 60), and on a
+busy machine a little longer: until every kind of request has been answered at least once.
 """
 
 from __future__ import annotations
