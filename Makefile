@@ -59,11 +59,13 @@ lint: install-test
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-# Four processes (most of a test's time is spent waiting on servers it started), each running
-# whole test files in order; TEST_ARGS adds options, e.g. TEST_ARGS="-p no:randomly".
+# Four processes (much of a test's time is spent waiting on servers it started), each running
+# whole test files (or test classes) in order, the longest first (tests/conftest.py); TEST_ARGS
+# adds options, e.g. TEST_ARGS="-p no:randomly". Byte code is cached even where the environment
+# says not to (PYTHONDONTWRITEBYTECODE): each process would compile the tests and server/ again.
 TEST_ARGS ?=
 test: lint
-	$(BIN)/python -m pytest -n 4 --dist loadfile $(TEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n 4 --dist loadscope --no-loadscope-reorder $(TEST_ARGS)
 
 # The benchmark (BENCHMARKS.md), not part of `make test`: peers side by side on synthetic data.
 # SCALES="1e3 1e5 1e6 1e7" adds the largest scale and the on-disk store; ROUNDS, SECONDS too;

@@ -11,6 +11,8 @@
   each started once per session; ``loaded_oxigraph`` / ``loaded_virtuoso``: the same, holding the
   project's ``ontology/`` and ``data/`` loaded by ``ictkg load``.
 - :class:`Listener`: a TCP listener on 127.0.0.1 that records every connection made to it.
+- The order in which ``make test`` hands the files out to its processes: longest first
+  (:func:`pytest_collection_modifyitems`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +32,7 @@ import pytest
 import requests
 from engines import VIRTUOSO, OxigraphServer, Virtuoso
 from support import BIN, fixture_config, free_port, serving, wait_until
+from xdist import is_xdist_worker
 
 from server import create_app
 from server.config import BASE_IRI, DEFAULTS
@@ -318,3 +322,52 @@ class Graph:
 @pytest.fixture(scope="session")
 def graph() -> Graph:
     return Graph()
+
+
+# --- the order in which `make test` hands out the files -------------------------------------------
+# `make test` runs pytest-xdist with `--dist loadscope --no-loadscope-reorder`: each unit (a file,
+# or a test class: the browser sweep has one per language) goes whole to the next free process,
+# in the order of the collection. The workers collect the units longest first, by the seconds
+# each took in the last run (pytest's cache, `ictkg/unit-seconds`), so that the long ones start
+# while every process is busy and the run does not end waiting on one; units not in the record
+# come first. Without a record (a fresh clone), the units with the most tests first, as xdist
+# orders them itself. Only the order of the units changes, never what runs or the order inside
+# a unit (pytest-randomly's); outside xdist nothing changes.
+
+UNIT_SECONDS = "ictkg/unit-seconds"
+_spent: Counter[str] = Counter()
+
+
+def unit(nodeid: str) -> str:
+    """The unit xdist's ``loadscope`` hands out whole: the test's class, or else its file."""
+    return nodeid.rsplit("::", 1)[0]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if not is_xdist_worker(session) or getattr(config, "cache", None) is None:
+        return
+    seconds = config.cache.get(UNIT_SECONDS, {})
+    tests = Counter(unit(item.nodeid) for item in items)
+
+    def weight(item: pytest.Item) -> float:
+        name = unit(item.nodeid)
+        return seconds.get(name, float("inf")) if seconds else tests[name]
+
+    items.sort(key=weight, reverse=True)  # stable: each unit keeps its own order
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _spent[unit(report.nodeid)] += report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The process that saw every unit (xdist's controller, or pytest alone) keeps the record."""
+    cache = getattr(session.config, "cache", None)
+    if is_xdist_worker(session) or cache is None or not _spent:
+        return
+    record = cache.get(UNIT_SECONDS, {})
+    record.update({name: round(seconds, 2) for name, seconds in _spent.items()})
+    cache.set(UNIT_SECONDS, record)

@@ -235,28 +235,51 @@ def axe_violations(page) -> list[dict]:
     )
 
 
-@pytest.mark.parametrize("width", list(WIDTHS))
-@pytest.mark.parametrize("lang", ["en", "ru", "be"])
-@pytest.mark.parametrize("kind", list(PAGE_TYPES))
-def test_every_page_type_is_accessible(server, contexts, kind, lang, width):
-    """Issue 13: no serious or critical axe-core violation, in every language and width."""
-    page = contexts[width].new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
-        path = PAGE_TYPES[kind]
-        response = page.goto(server + path + ("&" if "?" in path else "?") + f"lang={lang}")
-        assert response.status == 200
-        assert page.locator("html").get_attribute("lang") == lang
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{kind}-{lang}-{width}.png"), full_page=True)
-        blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
-        assert blocking == []
-        # Nothing wider than the screen but the parts that scroll on purpose.
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert overflow <= 0
-        assert errors == []
-    finally:
-        page.close()
+class Sweep:
+    """Every page type at a phone and a desktop width in one language (issue 13).
+
+    One class per language: ``make test`` runs pytest-xdist with ``--dist loadscope``, which
+    keeps a file's tests in one process but gives each class to whichever process is free, so
+    the three languages of this sweep (the longest part of the suite) run side by side, each
+    process with its own server and Chromium (the module's fixtures).
+    """
+
+    lang: str
+
+    @pytest.mark.parametrize("width", list(WIDTHS))
+    @pytest.mark.parametrize("kind", list(PAGE_TYPES))
+    def test_every_page_type_is_accessible(self, server, contexts, kind, width):
+        """No serious or critical axe-core violation, nothing wider than the screen."""
+        lang = self.lang
+        page = contexts[width].new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        try:
+            path = PAGE_TYPES[kind]
+            response = page.goto(server + path + ("&" if "?" in path else "?") + f"lang={lang}")
+            assert response.status == 200
+            assert page.locator("html").get_attribute("lang") == lang
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{kind}-{lang}-{width}.png"), full_page=True)
+            blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
+            assert blocking == []
+            # Nothing wider than the screen but the parts that scroll on purpose.
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0
+            assert errors == []
+        finally:
+            page.close()
+
+
+class TestEnglish(Sweep):
+    lang = "en"
+
+
+class TestRussian(Sweep):
+    lang = "ru"
+
+
+class TestBelarusian(Sweep):
+    lang = "be"
