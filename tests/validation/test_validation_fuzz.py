@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -65,14 +66,18 @@ DATATYPES = [
 
 
 class Records(logging.Handler):
-    """Keeps every log record of warning level and above."""
+    """Keeps every log record of warning level and above logged by this thread, the one the
+    command runs in. Other threads of the process log on their own: a remote store's refresher
+    left by an earlier test in the same process warns when its engine has been stopped."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        if record.thread == self.thread:
+            self.records.append(record)
 
 
 def run(data: bytes, suffix: str = ".ttl", fmt: str = "text") -> None:
