@@ -33,6 +33,7 @@ against ``oxigraph serve`` and Virtuoso 7.2 (``tests/store/test_remote_conforman
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -46,6 +47,7 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 import h11
@@ -148,7 +150,7 @@ class RemoteStore(QueryStore):
             from server.store.prefixes import prologue
 
             ox.Store().query(sparql, prefixes=prefixes, base_iri=base_iri)  # SyntaxError here
-            sparql = prologue(prefixes or {}, base_iri) + sparql
+            sparql = prologue(prefixes or {}, base_iri, sparql) + sparql
         if not default_graph_uris and not named_graph_uris and not declares_dataset(sparql):
             default_graph_uris = named_graph_uris = self.graph_names()
         return self._send(sparql, default_graph_uris or [], named_graph_uris or [])
@@ -165,14 +167,13 @@ class RemoteStore(QueryStore):
         accept = {"SELECT": ACCEPT_RESULTS, "ASK": ACCEPT_RESULTS}.get(form or "", ACCEPT_ANY)
         if form in ("CONSTRUCT", "DESCRIBE"):
             accept = ACCEPT_GRAPH
-        fields = [("query", sparql)]
-        fields += [("default-graph-uri", u) for u in default_graph_uris]
-        fields += [("named-graph-uri", u) for u in named_graph_uris]
+        fields = urllib.parse.urlencode([("query", sparql)])
+        fields += dataset_fields(tuple(default_graph_uris), tuple(named_graph_uris))
         wait = timeout or self.timeout
         try:
             status, media_type, body = post(
                 self.endpoint,
-                urllib.parse.urlencode(fields).encode(),
+                fields.encode(),
                 {
                     "Accept": accept,
                     "Content-Type": "application/x-www-form-urlencoded",
@@ -281,6 +282,15 @@ class RemoteStore(QueryStore):
         return sum(self.metadata().sizes.values())
 
 
+@lru_cache(maxsize=8)
+def dataset_fields(default_graph_uris: tuple[str, ...], named_graph_uris: tuple[str, ...]) -> str:
+    """The protocol's dataset parameters, URL-encoded, each after a ``&``: the same graph names
+    go with nearly every query (the dataset's), so they are encoded once."""
+    fields = [("default-graph-uri", u) for u in default_graph_uris]
+    fields += [("named-graph-uri", u) for u in named_graph_uris]
+    return "".join("&" + urllib.parse.urlencode([field]) for field in fields)
+
+
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, str, bytes]:
     """One HTTP/1.1 POST: the status, media type and body of the answer, within ``timeout``
     seconds in all (connecting, sending, every byte of the answer).
@@ -289,49 +299,174 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tupl
     header fields: Virtuoso echoes every ``default-graph-uri`` and ``named-graph-uri`` in a
     header of its own, so a dataset of 50 files already gets 100. Never through a proxy from
     the environment: the endpoint is named by the operator.
+
+    The connection is kept open for the next request of the same thread (:data:`CONNECTIONS`):
+    a new TCP connection per query cost more than a small query itself (``make bench``, the
+    front's overhead). A kept connection the store has closed meanwhile fails before any byte
+    of an answer; the request is then sent once more on a new connection (a query changes
+    nothing, so sending it twice is safe).
     """
     parts = urllib.parse.urlsplit(url)
     secure = parts.scheme == "https"
     port = parts.port or (443 if secure else 80)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     deadline = time.monotonic() + timeout
-    connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_ANSWER_HEAD)
-    with socket.create_connection((parts.hostname, port), timeout=timeout) as raw:
+    request = h11.Request(
+        method="POST",
+        target=target,
+        headers=[
+            ("Host", parts.netloc.rsplit("@", 1)[-1]),
+            ("Content-Length", str(len(body))),
+            *headers.items(),
+        ],
+    )
+    key = (parts.scheme, parts.hostname or "", port)
+    kept = CONNECTIONS.take(key)
+    if kept is not None:
+        try:
+            return _exchange(kept, key, request, body, deadline, timeout)
+        except _Stale:
+            pass  # closed by the store while it was kept: once more on a new connection
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError(f"no complete answer in {timeout:g} s")
+    raw = socket.create_connection((parts.hostname, port), timeout=remaining)
+    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
         sock = (
             ssl.create_default_context().wrap_socket(raw, server_hostname=parts.hostname)
             if secure
             else raw
         )
-        request = h11.Request(
-            method="POST",
-            target=target,
-            headers=[
-                ("Host", parts.netloc.rsplit("@", 1)[-1]),
-                ("Content-Length", str(len(body))),
-                ("Connection", "close"),
-                *headers.items(),
-            ],
-        )
-        for event in (request, h11.Data(data=body), h11.EndOfMessage()):
-            sock.sendall(connection.send(event) or b"")
-        status, media_type, chunks = 0, "", []
-        while True:
-            event = connection.next_event()
-            if event is h11.NEED_DATA:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError(f"no complete answer in {timeout:g} s")
-                sock.settimeout(remaining)
-                connection.receive_data(sock.recv(1 << 16))
-            elif isinstance(event, h11.Response):
-                status = event.status_code
-                for name, value in event.headers:
-                    if name == b"content-type":
-                        media_type = value.decode("latin-1").split(";")[0].strip().lower()
-            elif isinstance(event, h11.Data):
-                chunks.append(event.data)
-            elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
-                return status, media_type, b"".join(chunks)
+    except BaseException:
+        raw.close()
+        raise
+    connection = _Kept(sock, h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_ANSWER_HEAD))
+    return _exchange(connection, key, request, body, deadline, timeout)
+
+
+class _Stale(Exception):
+    """A kept connection failed before any byte of the answer arrived."""
+
+
+@dataclass(eq=False)
+class _Kept:
+    """An open connection to the store, usable by the process that opened it."""
+
+    sock: socket.socket
+    h11: h11.Connection
+    pid: int = field(default_factory=os.getpid)
+    used: bool = False
+
+    def __del__(self) -> None:
+        # Dropped with its thread (a refresher that ended) or its process's copy: closed, not
+        # left to the garbage collector.
+        self.sock.close()
+
+
+def _exchange(
+    connection: _Kept,
+    key: tuple[str, str, int],
+    request: h11.Request,
+    body: bytes,
+    deadline: float,
+    timeout: float,
+) -> tuple[int, str, bytes]:
+    """Send ``request`` on ``connection`` and read the answer; keep the connection if it can
+    serve another request, close it otherwise (any failure included)."""
+    sock, state = connection.sock, connection.h11
+    answered = False
+    try:
+        try:
+            sock.settimeout(max(0.001, deadline - time.monotonic()))
+            # One write: a request in pieces waits for the store's delayed ACK (Nagle) on a
+            # kept connection, 40 ms a query.
+            sock.sendall(
+                b"".join(
+                    state.send(event) or b""
+                    for event in (request, h11.Data(data=body), h11.EndOfMessage())
+                )
+            )
+            status, media_type, chunks = 0, "", []
+            while True:
+                event = state.next_event()
+                if event is h11.NEED_DATA:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise TimeoutError(f"no complete answer in {timeout:g} s")
+                    sock.settimeout(remaining)
+                    data = sock.recv(1 << 16)
+                    answered = answered or bool(data)
+                    state.receive_data(data)
+                elif isinstance(event, h11.Response):
+                    status = event.status_code
+                    for name, value in event.headers:
+                        if name == b"content-type":
+                            media_type = value.decode("latin-1").split(";")[0].strip().lower()
+                elif isinstance(event, h11.Data):
+                    chunks.append(event.data)
+                elif isinstance(event, h11.EndOfMessage):
+                    break
+                elif isinstance(event, h11.ConnectionClosed):
+                    if not answered:
+                        raise ConnectionResetError("closed before any answer")
+                    break
+        except (OSError, h11.ProtocolError) as error:
+            if connection.used and not answered and not isinstance(error, TimeoutError):
+                raise _Stale() from error
+            raise
+    except BaseException:
+        sock.close()
+        raise
+    connection.used = True
+    if state.our_state is h11.DONE and state.their_state is h11.DONE:
+        state.start_next_cycle()
+        CONNECTIONS.keep(key, connection)
+    else:
+        sock.close()
+    return status, media_type, b"".join(chunks)
+
+
+class Connections:
+    """The connections kept open to the store: one per thread and address, per process.
+
+    A forked child never uses its parent's: right after a fork, the child closes its copies
+    (``os.register_at_fork``; the parent's connections stay open) and opens its own.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._all: weakref.WeakSet[_Kept] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def take(self, key: tuple[str, str, int]) -> _Kept | None:
+        kept = getattr(self._local, "kept", {}).pop(key, None)
+        if kept is not None and kept.pid != os.getpid():
+            return None
+        return kept
+
+    def keep(self, key: tuple[str, str, int], connection: _Kept) -> None:
+        kept = self._local.__dict__.setdefault("kept", {})
+        old = kept.get(key)
+        if old is not None and old is not connection:
+            old.sock.close()
+        kept[key] = connection
+        with self._lock:
+            self._all.add(connection)
+
+    def after_fork_in_child(self) -> None:
+        """Close the child's copies of the parent's connections (before anything else runs:
+        every descriptor number is still the parent's socket)."""
+        self._lock = threading.Lock()
+        for connection in list(self._all):
+            with contextlib.suppress(OSError):
+                connection.sock.close()
+        self._all = weakref.WeakSet()
+
+
+#: The connections of this process (see :class:`Connections`).
+CONNECTIONS = Connections()
+os.register_at_fork(after_in_child=CONNECTIONS.after_fork_in_child)
 
 
 def refresh_forever(ref: weakref.ref[RemoteStore], interval: float) -> None:
@@ -398,6 +533,8 @@ def parse_answer(media_type: str, body: bytes, form: str | None = None) -> Query
 
 def parse_json_answer(body: bytes, form: str | None) -> QueryResult:
     """SPARQL results JSON (``lang`` mended to ``xml:lang``), or RDF/JSON for a graph."""
+    if form in ("SELECT", "ASK") and b'"lang"' not in body:
+        return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)  # nothing to mend
     document = json.loads(body)
     if "head" not in document and form in ("CONSTRUCT", "DESCRIBE", None):
         return iter(list(rdf_json_triples(document)))
