@@ -198,7 +198,7 @@ SETTINGS: tuple[Setting, ...] = (
     # time and is killed when it runs over QUERY_TIMEOUT.
     Setting("QUERY_WORKERS", 2, "int", "query processes per web worker (`--query-workers`)", 1, 64),
     # Added to the query workers' nice value: queries yield the CPU to the web workers.
-    Setting("QUERY_WORKER_NICE", 10, "int", "CPU niceness added to query processes", 0, 19),
+    Setting("QUERY_WORKER_NICE", 10, "int", "CPU niceness added to a query past 0.1 s", 0, 19),
     # A remote store's requests time out after REMOTE_TIMEOUT (the server's own pages: a frozen
     # engine gives a 503 that soon; user queries may take up to QUERY_TIMEOUT). Its graph names,
     # sizes and version are re-read every REMOTE_REFRESH seconds in the background.
