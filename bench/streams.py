@@ -17,6 +17,7 @@ For each scale (``bench.run`` calls :func:`measure_scale`):
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import time
@@ -27,6 +28,7 @@ from typing import Any
 from bench import wrk
 from bench.peers import (
     Peer,
+    fetch,
     fetch_location,
     free_port,
     ictkg,
@@ -156,6 +158,23 @@ def check_scheme(peer: Peer, iri: str) -> bool:
     raise RuntimeError(f"{iri}: the 303 names {location}, the benchmark asks {item.paths[1]}")
 
 
+def wait_prepared(peer: Peer, deadline: float = 3600) -> dict[str, Any] | None:
+    """For our server: wait until every document is prepared (``/health``'s ``prepared``,
+    server/app/prepared.py), so the streams measure the server as it runs once started; the
+    seconds it took from the first answer, and the bytes kept, are reported. ``None`` for a
+    peer that prepares nothing."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < deadline:
+        status, body = fetch(peer.root, wrk.Request("/health", {"Accept": "application/json"}))
+        state = json.loads(body).get("prepared") if status == 200 else None
+        if state is None:
+            return None
+        if state.get("done"):
+            return {**state, "wall_s": round(time.perf_counter() - started, 1)}
+        time.sleep(0.5)
+    raise RuntimeError(f"{peer.name}: documents not prepared within {deadline} s")
+
+
 def measure_peer_streams(
     peer: Peer,
     data_dir: Path,
@@ -177,6 +196,14 @@ def measure_peer_streams(
         result["startup_s"] = peer.start(data_dir, probe)
         assert peer.process is not None
         result["startup_mb"] = memory_mb(peer.process.pid)
+        prepared = wait_prepared(peer)
+        if prepared is not None:
+            result["prepared"] = prepared
+            result["prepared_mb"] = memory_mb(peer.process.pid)
+            log(
+                f"{peer.name}: {prepared['resources']} resources prepared in "
+                f"{prepared['wall_s']:.1f} s, {prepared['bytes'] / 1e6:.1f} MB"
+            )
         suffix = check_scheme(peer, probe_iri) if peer.dereference is not None else True
         makers = workloads_for(peer, resources, skip=probe_iri, suffix=suffix)
         for name in workloads:
