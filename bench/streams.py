@@ -17,7 +17,6 @@ For each scale (``bench.run`` calls :func:`measure_scale`):
 
 from __future__ import annotations
 
-import json
 import math
 import subprocess
 import time
@@ -28,7 +27,6 @@ from typing import Any
 from bench import wrk
 from bench.peers import (
     Peer,
-    fetch,
     fetch_location,
     free_port,
     ictkg,
@@ -39,6 +37,7 @@ from bench.peers import (
     oxigraph_engine,
     virtuoso,
     wait_listening,
+    wait_prepared,
 )
 from bench.workload import (
     Item,
@@ -156,23 +155,6 @@ def check_scheme(peer: Peer, iri: str) -> bool:
     if path.endswith(item.paths[1]) or path.endswith(bare):
         return path.endswith(item.paths[1])
     raise RuntimeError(f"{iri}: the 303 names {location}, the benchmark asks {item.paths[1]}")
-
-
-def wait_prepared(peer: Peer, deadline: float = 3600) -> dict[str, Any] | None:
-    """For our server: wait until every document is prepared (``/health``'s ``prepared``,
-    server/app/prepared.py), so the streams measure the server as it runs once started; the
-    seconds it took from the first answer, and the bytes kept, are reported. ``None`` for a
-    peer that prepares nothing."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < deadline:
-        status, body = fetch(peer.root, wrk.Request("/health", {"Accept": "application/json"}))
-        state = json.loads(body).get("prepared") if status == 200 else None
-        if state is None:
-            return None
-        if state.get("done"):
-            return {**state, "wall_s": round(time.perf_counter() - started, 1)}
-        time.sleep(0.5)
-    raise RuntimeError(f"{peer.name}: documents not prepared within {deadline} s")
 
 
 def measure_peer_streams(
