@@ -114,17 +114,23 @@ class RemoteStore(QueryStore):
     files: list[Path] = field(default_factory=list)
     _metadata: Metadata | None = field(default=None, repr=False)
     _refresher: int | None = field(default=None, repr=False)  # the pid that runs one
+    #: Whether connections are kept open between requests (:func:`post`): in query workers.
+    keep_alive: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     kind = "remote"
 
     def after_fork(self) -> None:
-        """In a query worker: user queries may take up to their own time limit.
+        """In a query worker: user queries may take up to their own time limit, and its one
+        connection to the store is kept open from query to query (the few query workers send
+        nearly every request; a connection per web thread would hold as many of the engine's
+        threads or slots, idle, for as long as the server runs).
 
         The metadata inherited from the parent stays until this process's refresher (started
         at first use: threads do not survive a fork) reads it again.
         """
         self.timeout = max(self.timeout, self.query_timeout)
+        self.keep_alive = True
         self._lock = threading.Lock()
 
     def query(
@@ -180,6 +186,7 @@ class RemoteStore(QueryStore):
                     "User-Agent": "ictkg",
                 },
                 wait,
+                keep=self.keep_alive and threading.current_thread() is threading.main_thread(),
             )
         except TimeoutError as error:
             log.warning("store %s did not answer in %g s: %s", self.endpoint, wait, error)
@@ -291,7 +298,9 @@ def dataset_fields(default_graph_uris: tuple[str, ...], named_graph_uris: tuple[
     return "".join("&" + urllib.parse.urlencode([field]) for field in fields)
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, str, bytes]:
+def post(
+    url: str, body: bytes, headers: dict[str, str], timeout: float, keep: bool = False
+) -> tuple[int, str, bytes]:
     """One HTTP/1.1 POST: the status, media type and body of the answer, within ``timeout``
     seconds in all (connecting, sending, every byte of the answer).
 
@@ -300,11 +309,12 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tupl
     header of its own, so a dataset of 50 files already gets 100. Never through a proxy from
     the environment: the endpoint is named by the operator.
 
-    The connection is kept open for the next request of the same thread (:data:`CONNECTIONS`):
-    a new TCP connection per query cost more than a small query itself (``make bench``, the
-    front's overhead). A kept connection the store has closed meanwhile fails before any byte
-    of an answer; the request is then sent once more on a new connection (a query changes
-    nothing, so sending it twice is safe).
+    With ``keep``, the connection is kept open for the next request of the same thread
+    (:data:`CONNECTIONS`): a new TCP connection per query cost more than a small query itself
+    (``make bench``, the front's overhead). A kept connection the store has closed meanwhile
+    fails before any byte of an answer; the request is then sent once more on a new connection
+    (a query changes nothing, so sending it twice is safe). Without ``keep``, the request says
+    ``Connection: close``.
     """
     parts = urllib.parse.urlsplit(url)
     secure = parts.scheme == "https"
@@ -317,11 +327,12 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tupl
         headers=[
             ("Host", parts.netloc.rsplit("@", 1)[-1]),
             ("Content-Length", str(len(body))),
+            *([] if keep else [("Connection", "close")]),
             *headers.items(),
         ],
     )
     key = (parts.scheme, parts.hostname or "", port)
-    kept = CONNECTIONS.take(key)
+    kept = CONNECTIONS.take(key) if keep else None
     if kept is not None:
         try:
             return _exchange(kept, key, request, body, deadline, timeout)
