@@ -6,15 +6,15 @@ replace) to ``?graph=<its graph IRI>``, the same IRI the embedded store gives it
 (:func:`server.store.embedded.graph_files`), so :class:`server.store.remote.RemoteStore` serves
 the store exactly as the embedded one.
 
-- **In parts no larger than** ``chunk_bytes`` (:data:`CHUNK_BYTES`, 4 MiB). Engines bound a
-  request body (Virtuoso 7.2 resets the connection past about 10 MB: openlink/virtuoso-opensource
-  #57, #500), so a file larger than that is sent as N-Triples in parts (:func:`split`): the first
-  replaces the graph (``PUT``), the others are merged into it (``POST``, §5.5). A blank node
-  belongs to one request body (§5.5: "blank nodes … are scoped to the request"), so triples
-  joined by blank nodes travel in the same part; such a group larger than the limit cannot be
-  cut and is sent whole, with a warning (an engine that refuses it says so, and the error names
-  the part and its size).
-
+- **In parts no larger than** ``chunk_bytes`` (:data:`CHUNK_BYTES`, 4 MiB). Servers and
+  proxies bound a request body (nginx: 1 MB unless configured), and one body is held whole in
+  memory on both sides, so a larger file is sent as N-Triples in parts (:func:`split`): the first
+  replaces the graph (``PUT``), the others are merged into it (``POST``, §5.5: an RDF merge, in
+  which the blank nodes of two bodies are two different nodes). Triples joined by blank nodes
+  therefore travel in the same part; such a group larger than the limit cannot be cut and is
+  sent whole, with a warning (an engine that refuses it says so, and the error names the part
+  and its size). Virtuoso 7.2 takes 51 MB in one request; what reset a 17 MB upload there was
+  its early 401 (:class:`GraphStoreClient`).
 - **Only what changed.** The loader records, in a graph of its own (:func:`meta_graph`), each
   graph's triple count (``void:triples``) and the SHA-256 of its file (``dcterms:identifier``);
   a file whose hash is recorded is not sent again, a graph whose file is gone is deleted. It
