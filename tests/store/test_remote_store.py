@@ -6,9 +6,13 @@ answers come back as pyoxigraph objects (Query Results JSON §3 parsed by pyoxig
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import signal
+import socket
+import threading
+from urllib.parse import quote_plus, urlencode
 
 import pyoxigraph as ox
 import pytest
@@ -157,6 +161,94 @@ def test_a_frozen_store_gives_an_honest_503_within_the_remote_timeout(tmp_path) 
         app.extensions["ictkg.queries"].close()
 
 
+class HoldingRelay:
+    """A TCP relay to a real engine that holds every request holding ``marker`` until a probe
+    (``ASK {}``) has come after it: an engine alive but busy computing a large answer, as
+    Virtuoso is with the dumps at 1e5. No clock decides: the answer is released by the probe."""
+
+    PROBE = urlencode({"query": "ASK {}"}).encode()
+
+    def __init__(self, upstream_port: int, marker: bytes) -> None:
+        self.upstream_port, self.marker = upstream_port, marker
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/query"
+        self.probes = self.held = self.released = 0
+        self.changed = threading.Condition()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self.relay, args=(connection,), daemon=True).start()
+
+    def relay(self, connection: socket.socket) -> None:
+        with connection:
+            request = connection.recv(1 << 16)
+            head, _, body = request.partition(b"\r\n\r\n")
+            length = int(
+                next(
+                    line.split(b":")[1]
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length")
+                )
+            )
+            while len(body) < length:
+                body += connection.recv(1 << 16)
+            if body == self.PROBE:
+                with self.changed:
+                    self.probes += 1
+                    self.changed.notify_all()
+            elif self.marker in body:
+                with self.changed:
+                    self.held += 1
+                    seen = self.probes
+                    if self.changed.wait_for(lambda: self.probes > seen, timeout=60):
+                        self.released += 1
+            with socket.create_connection(("127.0.0.1", self.upstream_port)) as upstream:
+                upstream.sendall(head + b"\r\n\r\n" + body)
+                while chunk := upstream.recv(1 << 16):
+                    connection.sendall(chunk)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_busy_store_is_waited_for_beyond_the_timeout(oxigraph) -> None:
+    """The dump's query answered after REMOTE_TIMEOUT by an engine that answers ``ASK {}``
+    meanwhile: the front waits for it (up to ``busy_timeout``) and serves the same dump as the
+    embedded store, where it used to answer 503 (Virtuoso at 1e5: /dumps/dataset.trig,
+    /.well-known/void)."""
+    quads = quote_plus("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g").encode()
+    relay = HoldingRelay(oxigraph.port, quads)
+    remote = create_app({**SPARQL_CONFIG, "SPARQL_ENDPOINT": relay.url, "REMOTE_TIMEOUT": 2})
+    embedded = create_app(SPARQL_CONFIG)
+    try:
+        got = remote.test_client().get("/dumps/dataset.nq.gz")
+        assert got.status_code == 200, got.data
+        assert (relay.held, relay.released) == (1, 1)
+        expected = embedded.test_client().get("/dumps/dataset.nq.gz")
+        parsed = [
+            {
+                str(q)
+                for q in ox.parse(gzip.decompress(r.data), ox.RdfFormat.N_QUADS)
+                if not isinstance(q.subject, ox.BlankNode)
+                and not isinstance(q.object, ox.BlankNode)
+            }
+            for r in (got, expected)
+        ]
+        assert parsed[0] == parsed[1]
+        assert len(gzip.decompress(got.data).splitlines()) == len(
+            gzip.decompress(expected.data).splitlines()
+        )
+    finally:
+        relay.close()
+        for app in (remote, embedded):
+            app.extensions["ictkg.queries"].close()
+
+
 def test_a_stopped_store_is_named_without_its_address(tmp_path) -> None:
     store = RemoteStore(f"http://127.0.0.1:{free_port()}/query", SPARQL_BASE, timeout=2)
     with pytest.raises(StoreUnavailable) as raised:
@@ -236,6 +328,13 @@ def test_engine_dialects_are_read() -> None:
     rows = list(parse_answer("application/sparql-results+json", VIRTUOSO_SELECT, "SELECT"))
     assert rows[0]["g"] is None
     assert rows[1]["l"] == ox.Literal("x", language="en")
+    # Without a ``lang`` key to mend, read as it is (a value "lang" takes the mending path).
+    for value in ("x", "lang"):
+        plain = VIRTUOSO_SELECT.replace(
+            b'"lang": "en", "value": "x"', f'"value": "{value}"'.encode()
+        )
+        rows = list(parse_answer("application/sparql-results+json", plain, "SELECT"))
+        assert (rows[0]["g"], rows[1]["l"]) == (None, ox.Literal(value))
     rdf_json = b'{"urn:x:s": {"urn:x:p": [{"type": "literal", "value": "o", "lang": "be"}]}}'
     [triple] = parse_answer("application/sparql-results+json", rdf_json, "CONSTRUCT")
     assert triple == ox.Triple(
