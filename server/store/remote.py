@@ -14,7 +14,7 @@ against ``oxigraph serve`` and Virtuoso 7.2 (``tests/store/test_remote_conforman
   query that states no dataset (no ``FROM``, no protocol IRIs) is sent with those graphs as
   ``default-graph-uri`` and ``named-graph-uri`` (Protocol §2.1.4), so its default graph is
   their union on any SPARQL 1.1 store, and ``GRAPH ?g`` never meets an engine's own graph.
-- **Accept by query form.** SELECT / ASK ask for SPARQL results (JSON, then XML), CONSTRUCT /
+- **Accept by query form.** SELECT / ASK ask for SPARQL results (XML, then JSON), CONSTRUCT /
   DESCRIBE for N-Triples (then Turtle, RDF/XML): an engine that gets a results type for a graph
   answers in a format of its own (Virtuoso: RDF/JSON). Answers are read by their media type;
   the non-standard bits engines send are mended (:func:`parse_answer`).

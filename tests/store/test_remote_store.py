@@ -1,7 +1,7 @@
 """The remote store against a real ``oxigraph serve`` on 127.0.0.1: same answers, 503 when down.
 
 SPARQL 1.1 Protocol §2.1.2 (the request it sends) and §2.1.4 (the dataset it states); the
-answers come back as pyoxigraph objects (Query Results JSON §3 parsed by pyoxigraph).
+answers come back as pyoxigraph objects (Query Results XML or JSON, parsed by pyoxigraph).
 """
 
 from __future__ import annotations
