@@ -56,8 +56,8 @@ from server.store.loader import (
     default=CHUNK_BYTES,
     show_default=True,
     help="The largest request body: a larger file is sent in N-Triples parts (the first "
-    "replaces the graph, the others are added to it), triples joined by blank nodes together. "
-    "Virtuoso 7.2 refuses bodies over about 10 MB.",
+    "replaces the graph, the others are added to it), triples joined by blank nodes together "
+    "(such a group larger than this is sent whole, with a warning).",
 )
 def load_command(
     store_url: str,

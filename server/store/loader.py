@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -312,8 +313,14 @@ class GraphStoreClient:
                 "ICTKG_LOAD_USER and ICTKG_LOAD_PASSWORD to an account allowed to write"
             )
         if response.status_code >= 400:
-            body = response.content.decode("utf-8", "replace").strip()[:300]
-            raise LoadError(f"{what}: {url} answered {response.status_code}: {body}")
+            body = response.content.decode("utf-8", "replace")
+            if "html" in response.headers.get("Content-Type", ""):  # a proxy's error page
+                body = re.sub(r"<title>.*?</title>|<[^>]+>", " ", body, flags=re.S)
+            message = f"{what}: {url} answered {response.status_code}: "
+            message += " ".join(body.split())[:300]
+            if response.status_code == 413:
+                message += " (give a smaller --chunk-bytes)"
+            raise LoadError(message)
         return response
 
     def graph_url(self, iri: str) -> str:

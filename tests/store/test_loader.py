@@ -7,17 +7,20 @@ the session's engines with the conformance suite without touching their graphs.
 
 from __future__ import annotations
 
+import getpass
 import itertools
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import requests
 from conftest import SPARQL_FIXTURES
 from rdflib import Graph
 from rdflib.compare import isomorphic
-from support import free_port
+from support import free_port, serving
 
 from server.store.embedded import Store, graph_files
 from server.store.loader import GraphStoreClient, blank_nodes, split
@@ -274,3 +277,90 @@ def test_blank_nodes_survive_many_parts(request, name, tmp_path) -> None:
     expected = Graph().parse(data=BLANK_NODES, format="turtle")
     assert len(answer) == len(expected)
     assert isomorphic(answer, expected)
+
+
+NGINX_GUARD = """daemon off;
+user {user};
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/error.log;
+events {{ worker_connections 64; }}
+http {{
+  access_log off;
+  client_body_temp_path {work}/body;
+  proxy_temp_path {work}/proxy;
+  fastcgi_temp_path {work}/fastcgi;
+  uwsgi_temp_path {work}/uwsgi;
+  scgi_temp_path {work}/scgi;
+  client_max_body_size 1m;
+  server {{
+    listen 127.0.0.1:{port};
+    location /store {{
+      auth_basic "ictkg";
+      auth_basic_user_file {work}/users;
+      proxy_pass http://127.0.0.1:{upstream};
+    }}
+    location / {{ proxy_pass http://127.0.0.1:{upstream}; }}
+  }}
+}}
+"""
+
+
+def test_load_through_a_proxy_with_basic_authentication_and_a_body_limit(
+    oxigraph_server, tmp_path
+) -> None:
+    """Debian's nginx in front of ``oxigraph serve``, as a deployment puts it: basic
+    authentication on the Graph Store, and its default limit of 1 MB on a request body. A file
+    of 1.5 MB is refused whole (413, named), and loads in parts under ``--chunk-bytes``."""
+    work = tmp_path / "nginx"
+    work.mkdir()
+    (work / "users").write_text("loader:{PLAIN}secret\n")
+    port = free_port()
+    config = NGINX_GUARD.format(
+        user=getpass.getuser(), work=work, port=port, upstream=oxigraph_server.port
+    )
+    (work / "nginx.conf").write_text(config)
+    (tmp_path / "dataset").mkdir()
+    base, data, options = files_dataset(tmp_path / "dataset", {"large.nt": large_file(700)})
+    assert 1 << 20 < (data / "large.nt").stat().st_size < 4 << 20
+    root = f"http://127.0.0.1:{port}"
+    guarded = copy_engine(oxigraph_server, store_url=root + "/store", user="loader")
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    process = subprocess.Popen(
+        [nginx, "-c", str(work / "nginx.conf"), "-p", str(work)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    with serving(
+        process,
+        lambda: requests.get(root + "/query", params={"query": "ASK {}"}, timeout=1).ok,
+        "nginx",
+        10,
+        message=lambda: process.stderr.read().decode(),
+        stop_seconds=10,
+        group=False,
+    ):
+        guarded.password = "wrong"
+        refused = guarded.load(*options, "--chunk-bytes", "600000")
+        assert refused.returncode == 2
+        assert "refused the credentials (401)" in refused.stderr
+        guarded.password = "secret"
+        whole = guarded.load(*options)
+        assert whole.returncode == 2
+        assert "answered 413: 413 Request Entity Too Large nginx" in whole.stderr
+        assert "give a smaller --chunk-bytes" in whole.stderr
+        assert "Traceback" not in whole.stderr
+        parts = guarded.load(*options, "--chunk-bytes", "600000")
+        assert parts.returncode == 0, parts.stderr
+        assert "(2800 triples, 3 requests)" in parts.stdout
+    [graph] = graph_files(base, [data])
+    store = RemoteStore(oxigraph_server.endpoint, base)
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    assert one(store, query) == 2800
+
+
+def copy_engine(engine, **changes):
+    """The same engine reached another way (another store URL, other credentials)."""
+    other = object.__new__(type(engine))
+    other.__dict__.update(engine.__dict__, **changes)
+    return other
