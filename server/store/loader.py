@@ -69,7 +69,8 @@ QUERY_BESIDE = {
 }
 
 
-#: The largest request body sent by default: safely under Virtuoso 7.2's limit (about 10 MB).
+#: The largest request body sent by default (``--chunk-bytes``): each side holds a body whole
+#: in memory. Behind nginx, whose default limit is 1 MB, give less or raise its limit.
 CHUNK_BYTES = 4 * 1024 * 1024
 N_TRIPLES = "application/n-triples"
 
@@ -110,13 +111,12 @@ def query_endpoint_for(store_url: str) -> str | None:
 
 @dataclass(frozen=True)
 class SourceGraph:
-    """One file to load: its graph IRI, media type, size, hash and distinct triple count (the
-    bytes are read again when sent, so that a load holds one file in memory at a time)."""
+    """One file to load: its graph IRI, media type, hash and distinct triple count (the bytes
+    are read again when sent, so that a load holds one file in memory at a time)."""
 
     iri: str
     file: Path
     media_type: str
-    size: int
     digest: str
     triples: int
 
@@ -137,7 +137,7 @@ def source_graph(iri: str, file: Path) -> SourceGraph:
     triples = distinct_triples(file, content)
     digest = "sha256:" + hashlib.sha256(content).hexdigest()
     media_type = SOURCE_FORMATS[file.suffix].media_type
-    return SourceGraph(iri, file, media_type, len(content), digest, len(triples))
+    return SourceGraph(iri, file, media_type, digest, len(triples))
 
 
 def blank_nodes(term: object) -> Iterable[ox.BlankNode]:
@@ -151,10 +151,11 @@ def blank_nodes(term: object) -> Iterable[ox.BlankNode]:
 
 @dataclass
 class Split:
-    """A graph cut into N-Triples request bodies, and the blank-node groups too large to cut."""
+    """A graph cut into N-Triples request bodies, and the groups too large to cut."""
 
     parts: list[bytes] = field(default_factory=list)
-    #: Sizes in bytes of the groups of triples joined by blank nodes that exceed the limit.
+    #: Sizes in bytes of the groups that exceed the limit (one triple, or triples joined by
+    #: blank nodes), each sent whole in a body of its own.
     oversized: list[int] = field(default_factory=list)
 
 
@@ -403,9 +404,9 @@ def send(
     del content
     if cut.oversized:
         warn(
-            f"warning: {source.file}: {len(cut.oversized)} group(s) of triples joined by blank "
-            f"nodes exceed --chunk-bytes {chunk_bytes} (the largest {max(cut.oversized)} bytes); "
-            "a blank node cannot span two requests, so each is sent whole"
+            f"warning: {source.file}: {len(cut.oversized)} part(s) exceed --chunk-bytes "
+            f"{chunk_bytes} (the largest {max(cut.oversized)} bytes): a triple, or triples "
+            "joined by blank nodes, cannot be cut across requests, so each is sent whole"
         )
     parts = cut.parts or [b""]
     progress(
