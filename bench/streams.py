@@ -38,6 +38,7 @@ from bench.peers import (
     oxigraph_engine,
     virtuoso,
     wait_listening,
+    wait_prepared,
 )
 from bench.workload import (
     Item,
@@ -178,6 +179,14 @@ def measure_peer_streams(
         result["startup_s"] = peer.start(data_dir, probe)
         assert peer.process is not None
         result["startup_mb"] = memory_mb(peer.process.pid)
+        prepared = wait_prepared(peer)
+        if prepared is not None:
+            result["prepared"] = prepared
+            result["prepared_mb"] = memory_mb(peer.process.pid)
+            log(
+                f"{peer.name}: {prepared['resources']} resources prepared in "
+                f"{prepared['wall_s']:.1f} s, {prepared['bytes'] / 1e6:.1f} MB"
+            )
         suffix = check_scheme(peer, probe_iri) if peer.dereference is not None else True
         makers = workloads_for(peer, resources, skip=probe_iri, suffix=suffix)
         for name in workloads:

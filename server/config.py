@@ -250,6 +250,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RESPONSE_CACHE_MAX_BODY", 1 * MiB, "int", "largest replayed body", 0, 1 * GiB, "bytes"
     ),
+    # Every resource's Turtle document and its 303, prepared once per dataset version in a file
+    # every web worker reads (server/app/prepared.py); `ictkg serve` sets both to a directory
+    # of its own and its own address (`--prepare-root` for the address clients use).
+    Setting("PREPARE", True, "bool", "prepare every document at start-up (`ictkg serve`)"),
+    Setting("PREPARED_DIR", None, "path", "responses shared by the workers", optional=True),
+    Setting("PREPARE_ROOT", None, "url", "the root URL documents are prepared for", optional=True),
     # Extra response headers exposed to cross-origin scripts, beyond ETag, Link, Location…
     Setting(
         "CORS_EXPOSE_HEADERS",

@@ -149,6 +149,26 @@ def labels_query(
     return f"SELECT ?x ?p ?v ?g ?e WHERE {{ {' UNION '.join(parts)} }}"
 
 
+THINGS = """
+SELECT DISTINCT ?x WHERE {{
+  {{ ?x ?p ?o }} UNION {{ ?s ?p ?x }}
+  FILTER(isIRI(?x) && STRSTARTS(STR(?x), "{prefix}"))
+}}
+"""
+
+
+def things(source: Any, base: str) -> list[str]:
+    """Every IRI under ``{base}id/`` the store mentions that answers at ``/id/…``, sorted."""
+    prefix = scheme.things_prefix(base)
+    found = []
+    for row in source.query(THINGS.format(prefix=prefix)):
+        iri = row["x"].value
+        kind, _, slug = iri[len(prefix) :].partition("/")
+        if SEGMENT.fullmatch(kind) and SEGMENT.fullmatch(slug):
+            found.append(iri)
+    return sorted(found)
+
+
 # --- descriptions -----------------------------------------------------------------------------
 
 
