@@ -10,13 +10,12 @@ import gzip
 import os
 import shutil
 import signal
-import socket
-import threading
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import quote_plus
 
 import pyoxigraph as ox
 import pytest
 from conftest import SPARQL_BASE, SPARQL_CONFIG, SPARQL_FIXTURES, Oxigraph, free_port
+from engines import HoldingRelay
 from support import wait_for
 
 from server import create_app
@@ -161,68 +160,13 @@ def test_a_frozen_store_gives_an_honest_503_within_the_remote_timeout(tmp_path) 
         app.extensions["ictkg.queries"].close()
 
 
-class HoldingRelay:
-    """A TCP relay to a real engine that holds every request holding ``marker`` until a probe
-    (``ASK {}``) has come after it: an engine alive but busy computing a large answer, as
-    Virtuoso is with the dumps at 1e5. No clock decides: the answer is released by the probe."""
-
-    PROBE = urlencode({"query": "ASK {}"}).encode()
-
-    def __init__(self, upstream_port: int, marker: bytes) -> None:
-        self.upstream_port, self.marker = upstream_port, marker
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/query"
-        self.probes = self.held = self.released = 0
-        self.changed = threading.Condition()
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:  # closed
-                return
-            threading.Thread(target=self.relay, args=(connection,), daemon=True).start()
-
-    def relay(self, connection: socket.socket) -> None:
-        with connection:
-            request = connection.recv(1 << 16)
-            head, _, body = request.partition(b"\r\n\r\n")
-            length = int(
-                next(
-                    line.split(b":")[1]
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length")
-                )
-            )
-            while len(body) < length:
-                body += connection.recv(1 << 16)
-            if body == self.PROBE:
-                with self.changed:
-                    self.probes += 1
-                    self.changed.notify_all()
-            elif self.marker in body:
-                with self.changed:
-                    self.held += 1
-                    seen = self.probes
-                    if self.changed.wait_for(lambda: self.probes > seen, timeout=60):
-                        self.released += 1
-            with socket.create_connection(("127.0.0.1", self.upstream_port)) as upstream:
-                upstream.sendall(head + b"\r\n\r\n" + body)
-                while chunk := upstream.recv(1 << 16):
-                    connection.sendall(chunk)
-
-    def close(self) -> None:
-        self.listener.close()
-
-
 def test_a_busy_store_is_waited_for_beyond_the_timeout(oxigraph) -> None:
     """The dump's query answered after REMOTE_TIMEOUT by an engine that answers ``ASK {}``
     meanwhile: the front waits for it (up to ``busy_timeout``) and serves the same dump as the
     embedded store, where it used to answer 503 (Virtuoso at 1e5: /dumps/dataset.trig,
     /.well-known/void)."""
     quads = quote_plus("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g").encode()
-    relay = HoldingRelay(oxigraph.port, quads)
+    relay = HoldingRelay(oxigraph.endpoint, quads)
     remote = create_app({**SPARQL_CONFIG, "SPARQL_ENDPOINT": relay.url, "REMOTE_TIMEOUT": 2})
     embedded = create_app(SPARQL_CONFIG)
     try:
