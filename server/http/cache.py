@@ -34,6 +34,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,9 @@ class Stored:
     vary: tuple[str, ...]  # WSGI environ keys, e.g. HTTP_ACCEPT
     selecting: tuple[str | None, ...]  # their values in the request that was stored
 
-    @property
+    @cached_property
     def size(self) -> int:
+        """Bytes it takes, about: counted once, read at every store and eviction."""
         return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 64
 
 
