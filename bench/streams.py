@@ -10,7 +10,8 @@ For each scale (``bench.run`` calls :func:`measure_scale`):
   earlier run; a run whose threads ran out of items (``wrapped``) is reported as such, not as a
   figure (except for peers without a response cache, for which a replay is the same work);
 - **overhead of the front**: ``ictkg serve --sparql-endpoint`` in front of ``oxigraph serve``
-  against ``oxigraph serve`` direct, the same unique queries (no repeat), response cache off;
+  and of Virtuoso (``--engines``) against the engine direct, the same unique queries (no
+  repeat), response cache off, each round from the beginning of the same stream;
 - **beyond one machine** (at ``--fronts-scales``): two fronts behind nginx over one engine, and
   the static export (``ictkg export-site``) on nginx, crawled and revisited.
 """
@@ -287,12 +288,17 @@ def front_overhead(
             entry["startup_s"] = engine.start(data_dir, probe)
             entry["direct"] = {}
             entry["front"] = {}
+            # Each round from the stream's beginning: at 1e3 one round asks every unique query,
+            # and a stream shared by the rounds would leave the next ones nothing to ask.
             for connections in args.connections:
-                direct = unique_mix(engine.sparql_path or "/", resources)
                 entry["direct"][str(connections)] = summarize(
                     [
                         measure_stream(
-                            engine.root, direct, connections, args.seconds, replay_ok=True
+                            engine.root,
+                            unique_mix(engine.sparql_path or "/", resources),
+                            connections,
+                            args.seconds,
+                            replay_ok=True,
                         )
                         for _ in range(args.rounds)
                     ]
@@ -300,11 +306,14 @@ def front_overhead(
             front_probe = the_front.sparql("ASK { ?s ?p ?o }", RESULTS)
             entry["front_startup_s"] = the_front.start(data_dir, front_probe)
             for connections in args.connections:
-                through = unique_mix("/sparql", resources)
                 entry["front"][str(connections)] = summarize(
                     [
                         measure_stream(
-                            the_front.root, through, connections, args.seconds, replay_ok=True
+                            the_front.root,
+                            unique_mix("/sparql", resources),
+                            connections,
+                            args.seconds,
+                            replay_ok=True,
                         )
                         for _ in range(args.rounds)
                     ]
