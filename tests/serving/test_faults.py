@@ -212,11 +212,9 @@ def test_the_remote_store_going_down_and_coming_back(tmp_path) -> None:
             assert editions(root) == ("1", "1")
             assert requests.get(root + "doc/item/one.ttl", timeout=10).status_code == 200
             store.kill()
-            # Not a Turtle document: those may be prepared already (server/app/prepared.py),
-            # and are then answered without the store.
             for path, params in (
                 ("sparql", {"query": EDITIONS}),
-                ("doc/item/two.nt", {}),
+                ("doc/item/two.ttl", {}),
                 ("id/item/two", {}),
                 ("health", {}),
             ):
