@@ -585,8 +585,13 @@ def prepare_documents(
     """A directory of this server's own for the responses its workers share
     (:mod:`server.app.prepared`), and the root they are prepared for: ``PREPARE_ROOT``, else
     this server's own address (none when it listens on every address: the name clients use
-    is not known). Removed when the server stops."""
+    is not known). Removed when the server stops. Only for the in-memory store."""
     if not config["PREPARE"] or int(config["RESPONSE_CACHE_SIZE"]) <= 0:
+        return None
+    if config["STORE_PATH"] or config["SPARQL_ENDPOINT"]:
+        # Data too large for memory, or an engine others share: asking it for every resource
+        # at start-up would cost hours (1e7 triples: about a million resources) and answer
+        # from a copy while the engine is down. The in-memory store only.
         return None
     if not config["PREPARE_ROOT"]:
         if host in ("0.0.0.0", "::", ""):  # noqa: S104 (a test, not a binding)

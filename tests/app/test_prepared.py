@@ -10,16 +10,20 @@ directory goes when the server stops.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 
+import pytest
 import requests
 from conftest import ictkg_serve
 from deref_support import make_app
 from support import CountingStore, wait_for
 
 from server.app.prepared import SHARDS, progress
+from server.config import DEFAULTS
 from server.describe.resources import things
 from server.http.cache import ResponseCache, SharedResponses
+from server.serving.serve import prepare_documents
 
 ROOT = "http://localhost/"
 
@@ -138,3 +142,37 @@ def test_the_app_alone_prepares_nothing():
     assert "ictkg.prepare" not in app.extensions
     assert progress(app) is None
     assert "prepared" not in app.test_client().get("/health").get_json()
+
+
+@pytest.mark.parametrize(
+    ("settings", "host", "root"),
+    [
+        pytest.param({}, "127.0.0.1", "http://127.0.0.1:8123/", id="its-own-address"),
+        pytest.param({}, "::1", "http://[::1]:8123/", id="ipv6"),
+        pytest.param(
+            {"PREPARE_ROOT": "https://kg.example/"}, "127.0.0.1", None, id="the-root-given"
+        ),
+        pytest.param({}, "0.0.0.0", False, id="every-address-no-root"),
+        pytest.param({"STORE_PATH": "/srv/store"}, "127.0.0.1", False, id="on-disk-store"),
+        pytest.param(
+            {"SPARQL_ENDPOINT": "http://engine/sparql"}, "127.0.0.1", False, id="remote-store"
+        ),
+        pytest.param({"PREPARE": False}, "127.0.0.1", False, id="turned-off"),
+        pytest.param({"RESPONSE_CACHE_SIZE": 0}, "127.0.0.1", False, id="no-cache"),
+    ],
+)
+def test_when_ictkg_serve_prepares(settings, host, root):
+    """In-memory data only, at an address clients can be known to use (README, "Serving")."""
+    overrides: dict = {}
+    directory = prepare_documents({**DEFAULTS, **settings}, overrides, host, 8123)
+    try:
+        if root is False:
+            assert directory is None
+            assert overrides == {}
+        else:
+            assert directory is not None
+            assert overrides["PREPARED_DIR"] == directory
+            assert overrides.get("PREPARE_ROOT") == root
+    finally:
+        if directory:
+            shutil.rmtree(directory)
