@@ -16,6 +16,7 @@ A peer is started, measured and stopped before the next one starts: they never s
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -29,6 +30,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.wrk import Request
 from server.config import BASE_IRI, PROJECT_ROOT
@@ -178,6 +180,23 @@ def fetch(root: str, request: Request, timeout: float = 60) -> tuple[int, bytes]
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
+
+
+def wait_prepared(peer: Peer, deadline: float = 3600) -> dict[str, Any] | None:
+    """For our server: wait until every document is prepared (``/health``'s ``prepared``,
+    server/app/prepared.py), so the streams measure the server as it runs once started; the
+    seconds it took from the first answer, and the bytes kept, are reported. ``None`` for a
+    peer that prepares nothing."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < deadline:
+        status, body = fetch(peer.root, Request("/health", {"Accept": "application/json"}))
+        state = json.loads(body).get("prepared") if status == 200 else None
+        if state is None:
+            return None
+        if state.get("done"):
+            return {**state, "wall_s": round(time.perf_counter() - started, 1)}
+        time.sleep(0.5)
+    raise RuntimeError(f"{peer.name}: documents not prepared within {deadline} s")
 
 
 def fetch_location(root: str, request: Request) -> str | None:

@@ -445,6 +445,25 @@ def stream_table(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def prepared_table(results: dict[str, Any]) -> list[str]:
+    """What preparing every document at start-up cost (server/app/prepared.py)."""
+    lines = [
+        "| scale | peer | resources | seconds after the first answer | bytes kept (MB) "
+        "| memory before → after (MB) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for scale, entry in results["scales"].items():
+        for peer, data in entry.get("streams", {}).get("peers", {}).items():
+            prepared = data.get("prepared")
+            if prepared:
+                lines.append(
+                    f"| {scale} | {peer} | {prepared['resources']} | {prepared['wall_s']:.1f} "
+                    f"| {prepared['bytes'] / 1e6:.1f} "
+                    f"| {fmt(data.get('startup_mb'), 0)} → {fmt(data.get('prepared_mb'), 0)} |"
+                )
+    return lines
+
+
 def overhead_table(results: dict[str, Any]) -> list[str]:
     lines = [
         "| scale | engine | c | engine direct req/s | through the front req/s | ratio "
@@ -517,6 +536,10 @@ def render_streams(results: dict[str, Any]) -> list[str]:
         "already asked earlier of the same server, the most a response cache could answer.",
         "",
         *stream_table(results),
+        "",
+        "### Documents prepared at start-up (the streams begin when they are done)",
+        "",
+        *prepared_table(results),
         "",
         "### Overhead of the front: `ictkg serve --sparql-endpoint` against the engine direct",
         "",

@@ -10,7 +10,8 @@ For each scale (``bench.run`` calls :func:`measure_scale`):
   earlier run; a run whose threads ran out of items (``wrapped``) is reported as such, not as a
   figure (except for peers without a response cache, for which a replay is the same work);
 - **overhead of the front**: ``ictkg serve --sparql-endpoint`` in front of ``oxigraph serve``
-  against ``oxigraph serve`` direct, the same unique queries (no repeat), response cache off;
+  and of Virtuoso (``--engines``) against the engine direct, the same unique queries (no
+  repeat), response cache off, each round from the beginning of the same stream;
 - **beyond one machine** (at ``--fronts-scales``): two fronts behind nginx over one engine, and
   the static export (``ictkg export-site``) on nginx, crawled and revisited.
 """
@@ -37,6 +38,7 @@ from bench.peers import (
     oxigraph_engine,
     virtuoso,
     wait_listening,
+    wait_prepared,
 )
 from bench.workload import (
     Item,
@@ -177,6 +179,14 @@ def measure_peer_streams(
         result["startup_s"] = peer.start(data_dir, probe)
         assert peer.process is not None
         result["startup_mb"] = memory_mb(peer.process.pid)
+        prepared = wait_prepared(peer)
+        if prepared is not None:
+            result["prepared"] = prepared
+            result["prepared_mb"] = memory_mb(peer.process.pid)
+            log(
+                f"{peer.name}: {prepared['resources']} resources prepared in "
+                f"{prepared['wall_s']:.1f} s, {prepared['bytes'] / 1e6:.1f} MB"
+            )
         suffix = check_scheme(peer, probe_iri) if peer.dereference is not None else True
         makers = workloads_for(peer, resources, skip=probe_iri, suffix=suffix)
         for name in workloads:
@@ -278,12 +288,17 @@ def front_overhead(
             entry["startup_s"] = engine.start(data_dir, probe)
             entry["direct"] = {}
             entry["front"] = {}
+            # Each round from the stream's beginning: at 1e3 one round asks every unique query,
+            # and a stream shared by the rounds would leave the next ones nothing to ask.
             for connections in args.connections:
-                direct = unique_mix(engine.sparql_path or "/", resources)
                 entry["direct"][str(connections)] = summarize(
                     [
                         measure_stream(
-                            engine.root, direct, connections, args.seconds, replay_ok=True
+                            engine.root,
+                            unique_mix(engine.sparql_path or "/", resources),
+                            connections,
+                            args.seconds,
+                            replay_ok=True,
                         )
                         for _ in range(args.rounds)
                     ]
@@ -291,11 +306,14 @@ def front_overhead(
             front_probe = the_front.sparql("ASK { ?s ?p ?o }", RESULTS)
             entry["front_startup_s"] = the_front.start(data_dir, front_probe)
             for connections in args.connections:
-                through = unique_mix("/sparql", resources)
                 entry["front"][str(connections)] = summarize(
                     [
                         measure_stream(
-                            the_front.root, through, connections, args.seconds, replay_ok=True
+                            the_front.root,
+                            unique_mix("/sparql", resources),
+                            connections,
+                            args.seconds,
+                            replay_ok=True,
                         )
                         for _ in range(args.rounds)
                     ]

@@ -198,7 +198,7 @@ SETTINGS: tuple[Setting, ...] = (
     # time and is killed when it runs over QUERY_TIMEOUT.
     Setting("QUERY_WORKERS", 2, "int", "query processes per web worker (`--query-workers`)", 1, 64),
     # Added to the query workers' nice value: queries yield the CPU to the web workers.
-    Setting("QUERY_WORKER_NICE", 10, "int", "CPU niceness added to query processes", 0, 19),
+    Setting("QUERY_WORKER_NICE", 10, "int", "CPU niceness added to a query past 0.1 s", 0, 19),
     # A remote store's requests time out after REMOTE_TIMEOUT (the server's own pages: a frozen
     # engine gives a 503 that soon; user queries may take up to QUERY_TIMEOUT). Its graph names,
     # sizes and version are re-read every REMOTE_REFRESH seconds in the background.
@@ -250,6 +250,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RESPONSE_CACHE_MAX_BODY", 1 * MiB, "int", "largest replayed body", 0, 1 * GiB, "bytes"
     ),
+    # Every resource's Turtle document and its 303, prepared once per dataset version in a file
+    # every web worker reads (server/app/prepared.py); `ictkg serve` sets both to a directory
+    # of its own and its own address (`--prepare-root` for the address clients use).
+    Setting("PREPARE", True, "bool", "prepare every document at start-up (`ictkg serve`)"),
+    Setting("PREPARED_DIR", None, "path", "responses shared by the workers", optional=True),
+    Setting("PREPARE_ROOT", None, "url", "the root URL documents are prepared for", optional=True),
     # Extra response headers exposed to cross-origin scripts, beyond ETag, Link, Location…
     Setting(
         "CORS_EXPOSE_HEADERS",

@@ -8,15 +8,19 @@
   account a new database has), queries at ``/sparql``.
 
 Both load through the real command (:meth:`Engine.load`: ``ictkg load --into``), so the tests
-that use them test the loader too. Imported as ``engines`` (``tests/`` is on ``sys.path``).
+that use them test the loader too. :class:`HoldingRelay` stands in front of either to make it
+an engine busy with a long answer. Imported as ``engines`` (``tests/`` is on ``sys.path``).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
+import threading
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from support import BIN, free_port, stop, wait_until
@@ -127,3 +131,66 @@ class Virtuoso(Engine):
     def command(self) -> list[str]:
         assert VIRTUOSO, "virtuoso-t is not installed (make install installs it)"
         return [VIRTUOSO, "+foreground", "+configfile", str(self.directory / "virtuoso.ini")]
+
+
+class HoldingRelay:
+    """A TCP relay to a real engine that holds every request holding ``marker`` until a probe
+    (``ASK {}``) has come after it: an engine alive but busy computing a large answer, as
+    Virtuoso is with the dumps at 1e5. No clock decides: the answer is released by the probe."""
+
+    PROBE = urlencode({"query": "ASK {}"}).encode()
+
+    def __init__(self, endpoint: str, marker: bytes) -> None:
+        """Relay to the engine's query ``endpoint``; :attr:`url` is the same path here."""
+        parts = urlsplit(endpoint)
+        self.upstream_port, self.marker = parts.port, marker
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}{parts.path}"
+        self.probes = self.held = self.released = 0
+        self.changed = threading.Condition()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self.relay, args=(connection,), daemon=True).start()
+
+    def relay(self, connection: socket.socket) -> None:
+        with connection:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                if not (chunk := connection.recv(1 << 16)):
+                    return  # the client went away
+                request += chunk
+            head, _, body = request.partition(b"\r\n\r\n")
+            length = int(
+                next(
+                    line.split(b":")[1]
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length")
+                )
+            )
+            while len(body) < length:
+                if not (chunk := connection.recv(1 << 16)):
+                    return
+                body += chunk
+            if body == self.PROBE:
+                with self.changed:
+                    self.probes += 1
+                    self.changed.notify_all()
+            elif self.marker in body:
+                with self.changed:
+                    self.held += 1
+                    seen = self.probes
+                    if self.changed.wait_for(lambda: self.probes > seen, timeout=60):
+                        self.released += 1
+            with socket.create_connection(("127.0.0.1", self.upstream_port)) as upstream:
+                upstream.sendall(head + b"\r\n\r\n" + body)
+                while chunk := upstream.recv(1 << 16):
+                    connection.sendall(chunk)
+
+    def close(self) -> None:
+        self.listener.close()

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
-    from server.app import health, openapi
+    from server.app import health, openapi, prepared
     from server.config import DEFAULTS, check
     from server.dataset import views as dataset
     from server.describe import ontology as ontology_doc
@@ -68,6 +68,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         )
     # Last, outermost: repeated identical GETs answered from memory within a dataset version.
     cache.init_app(app)
+    # Every resource's Turtle document, prepared once for all workers (`ictkg serve`).
+    prepared.init_app(app)
     # Around everything, the cache included: CORS, nosniff and the HTML policy on every answer.
     middleware.init_app(app)
     return app

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
+from server.app import prepared
 from server.http.errors import HttpError, render
 from server.store.base import StoreUnavailable
 
@@ -39,6 +40,9 @@ def health() -> Response:
             "triples": len(store),
             "version": store.version,
         }
+        preparing = prepared.progress(current_app)
+        if preparing is not None:
+            body["prepared"] = preparing
     except StoreUnavailable as error:
         response = jsonify(status="unavailable", store=store.kind, error=str(error))
         response.status_code = 503

@@ -18,6 +18,7 @@ import click
 from server.config import dataset_options, dataset_overrides, dataset_value
 from server.store.embedded import graph_files
 from server.store.loader import (
+    CHUNK_BYTES,
     GraphStoreClient,
     LoadError,
     entailed_file,
@@ -49,6 +50,15 @@ from server.store.loader import (
     show_default=True,
     help="Seconds to wait for each request to the store.",
 )
+@click.option(
+    "--chunk-bytes",
+    type=click.IntRange(min=1),
+    default=CHUNK_BYTES,
+    show_default=True,
+    help="The largest request body: a larger file is sent in N-Triples parts (the first "
+    "replaces the graph, the others are added to it), triples joined by blank nodes together "
+    "(such a group larger than this is sent whole, with a warning).",
+)
 def load_command(
     store_url: str,
     query_url: str | None,
@@ -56,6 +66,7 @@ def load_command(
     data: Path | None,
     base_iri: str | None,
     timeout: float,
+    chunk_bytes: int,
 ) -> None:
     """Load every file into its named graph of a remote store (replacing what changed), then
     verify the counts. Credentials: ICTKG_LOAD_USER and ICTKG_LOAD_PASSWORD."""
@@ -81,7 +92,14 @@ def load_command(
         graphs = graph_files(base, folders)
         with tempfile.TemporaryDirectory(prefix="ictkg-load-") as scratch:
             entailed = entailed_file(base, graphs, Path(scratch))
-            report = load(client, base, {**graphs, **entailed}, progress=click.echo)
+            report = load(
+                client,
+                base,
+                {**graphs, **entailed},
+                progress=click.echo,
+                chunk_bytes=chunk_bytes,
+                warn=lambda line: click.echo(line, err=True),
+            )
     except LoadError as error:
         click.echo(f"ictkg load: {error}", err=True)
         sys.exit(2)
@@ -89,5 +107,5 @@ def load_command(
     click.echo(
         f"{len(report.counts)} graphs, {total} triples verified in {query_url}: "
         f"{len(report.sent)} loaded, {len(report.unchanged)} unchanged, "
-        f"{len(report.deleted)} deleted"
+        f"{len(report.deleted)} deleted ({report.requests} requests of data)"
     )

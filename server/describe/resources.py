@@ -28,10 +28,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Blueprint, Flask, current_app, request
-from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib import RDF, XSD, BNode, Graph, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 from rdflib.term import Node
 
@@ -44,7 +46,7 @@ from server.rdf.iris import Rewriter
 from server.rdf.labels import LABEL_PREDICATES, inverse_label_predicate
 from server.rdf.namespaces import HYDRA
 from server.rdf.scheme import SEGMENT, document_of, document_path
-from server.rdf.terms import graph_of, to_rdflib
+from server.rdf.terms import graph_of, to_rdflib, with_blank_prefix
 
 #: The formats of a document, Turtle first: it is the answer to ``*/*`` and to no ``Accept``.
 DOC_OFFERS: tuple[Offer, ...] = (*RDF_OFFERS, HTML)
@@ -147,16 +149,42 @@ def labels_query(
     return f"SELECT ?x ?p ?v ?g ?e WHERE {{ {' UNION '.join(parts)} }}"
 
 
+THINGS = """
+SELECT DISTINCT ?x WHERE {{
+  {{ ?x ?p ?o }} UNION {{ ?s ?p ?x }}
+  FILTER(isIRI(?x) && STRSTARTS(STR(?x), "{prefix}"))
+}}
+"""
+
+
+def things(source: Any, base: str) -> list[str]:
+    """Every IRI under ``{base}id/`` the store mentions that answers at ``/id/…``, sorted."""
+    prefix = scheme.things_prefix(base)
+    found = []
+    for row in source.query(THINGS.format(prefix=prefix)):
+        iri = row["x"].value
+        kind, _, slug = iri[len(prefix) :].partition("/")
+        if SEGMENT.fullmatch(kind) and SEGMENT.fullmatch(slug):
+            found.append(iri)
+    return sorted(found)
+
+
 # --- descriptions -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Description:
-    """A resource's description in canonical IRIs, with its paging of incoming links."""
+    """A resource's description in canonical IRIs, with its paging of incoming links.
+
+    ``triples`` are the engine's own terms, written as they are by pyoxigraph's serializers for
+    Turtle, N-Triples and RDF/XML (:func:`server.http.responses.write_triples`): a cold document
+    costs no conversion to rdflib. ``graph``, the same triples in rdflib, is made only for what
+    rdflib and pyld write (HTML pages, JSON-LD), once per description.
+    """
 
     iri: str
     document: str
-    graph: Graph
+    triples: tuple[ox.Triple, ...]
     total: int
     page: int
     pages: int
@@ -167,42 +195,58 @@ class Description:
     #: RDF documents state them, the HTML page leaves them out (it shows what was stated).
     entailed: frozenset[tuple[Node, Node | None]] = frozenset()
 
+    @cached_property
+    def graph(self) -> Graph:
+        return graph_of(self.triples)
+
+
+_TYPE = ox.NamedNode(str(RDF.type))
+
 
 def describe(source: Any, base: str, iri: str, page: int, size: int) -> Description | None:
     """The description of ``iri`` (page ``page`` of its incoming links), or None if unknown.
 
-    Returns a description with ``page > pages`` when the page is out of range.
+    Returns a description with ``page > pages`` when the page is out of range. Blank nodes of
+    the own triples and of the incoming links get distinct label prefixes: labels are scoped to
+    one answer of a remote store, so two queries' ``_:b0`` need not be the same node.
     """
-    graph = graph_of(source.query(own_query(iri)), "o")
+    # dict: insertion-ordered and without the repeats the nested OPTIONALs give
+    triples = dict.fromkeys(with_blank_prefix(t, "o") for t in source.query(own_query(iri)))
     entailed_graph = alignments.graph_iri(base)
     rows = list(source.query(page_query(iri, size, page, entailed_graph)))
     total = int(rows[0]["n"].value) if rows else 0
-    if not graph and total == 0:
+    if not triples and total == 0:
         return None
     pages = max(1, math.ceil(total / size))
     document = document_of(base, iri)
-    topic = URIRef(iri)
+    topic = ox.NamedNode(iri)
     if page > pages:
-        return Description(iri, document, graph, total, page, pages)
+        return Description(iri, document, tuple(triples), total, page, pages)
 
-    incoming: list[URIRef] = []
+    incoming: list[ox.NamedNode] = []
     for row in rows:
-        if row["s"] is None:
+        subject = row["s"]
+        if subject is None:
             continue
-        subject = to_rdflib(row["s"])
         if row["b"] is None:
-            graph.add((subject, to_rdflib(row["p"]), topic))
+            triples[ox.Triple(subject, row["p"], topic)] = None
         else:
-            blank = to_rdflib(row["b"], "i")
-            graph.add((subject, to_rdflib(row["p"]), blank))
-            graph.add((blank, to_rdflib(row["q"]), topic))
+            blank = ox.BlankNode("i" + row["b"].value)
+            triples[ox.Triple(subject, row["p"], blank)] = None
+            triples[ox.Triple(blank, row["q"], topic)] = None
         incoming.append(subject)
 
-    linked = {o for o in graph.objects() if isinstance(o, URIRef)} | set(incoming)
-    classes = set(graph.objects(None, RDF.type))
-    vocabulary = set(graph.predicates()) | classes
+    linked = {t.object for t in triples if isinstance(t.object, ox.NamedNode)} | set(incoming)
+    classes = {t.object for t in triples if t.predicate == _TYPE}
+    vocabulary = {t.predicate for t in triples} | classes
     term_names = (*LABEL_PREDICATES, inverse_label_predicate(base))
-    query = labels_query(linked - classes - {topic}, vocabulary, iri, entailed_graph, term_names)
+    query = labels_query(
+        (URIRef(x.value) for x in linked - classes - {topic}),
+        (URIRef(x.value) for x in vocabulary),
+        iri,
+        entailed_graph,
+        term_names,
+    )
     backing: dict[tuple[Node, Node | None], set[Node]] = {}
     entailed: set[tuple[Node, Node | None]] = set()
     if query:
@@ -210,33 +254,53 @@ def describe(source: Any, base: str, iri: str, page: int, size: int) -> Descript
             if row["e"] is not None:
                 p, o = to_rdflib(row["x"]), to_rdflib(row["p"])
                 entailed.add((p, None if isinstance(o, BNode) else o))
-                continue
-            x, p, v = to_rdflib(row["x"]), to_rdflib(row["p"]), to_rdflib(row["v"])
-            if row["g"] is None:
-                graph.add((x, p, v))
+            elif row["g"] is None:
+                triples[ox.Triple(row["x"], row["p"], row["v"])] = None
             else:
+                x, p, v = to_rdflib(row["x"]), to_rdflib(row["p"]), to_rdflib(row["v"])
                 backing.setdefault((x, None if isinstance(p, BNode) else p), set()).add(v)
     provenance = {fact: frozenset(sources) for fact, sources in backing.items()}
 
-    doc = URIRef(document)
-    graph.add((doc, RDF.type, FOAF.Document))
-    graph.add((doc, FOAF.primaryTopic, topic))
-    collection = URIRef(document + "#incoming")
-    graph.add((collection, RDF.type, HYDRA.Collection))
-    graph.add((collection, HYDRA.totalItems, Literal(total)))
-    for subject in incoming:
-        graph.add((collection, HYDRA.member, subject))
+    doc = ox.NamedNode(document)
+    collection = ox.NamedNode(document + "#incoming")
+    hydra = {name: ox.NamedNode(str(HYDRA[name])) for name in HYDRA_TERMS}
+    made = [
+        (doc, _TYPE, ox.NamedNode(str(FOAF.Document))),
+        (doc, ox.NamedNode(str(FOAF.primaryTopic)), topic),
+        (collection, _TYPE, hydra["Collection"]),
+        (collection, hydra["totalItems"], ox.Literal(str(total), datatype=_INTEGER)),
+        *((collection, hydra["member"], subject) for subject in incoming),
+    ]
     if pages > 1:
-        view = URIRef(f"{document}?page={page}")
-        graph.add((collection, HYDRA.view, view))
-        graph.add((view, RDF.type, HYDRA.PartialCollectionView))
-        graph.add((view, HYDRA.first, URIRef(f"{document}?page=1")))
-        graph.add((view, HYDRA.last, URIRef(f"{document}?page={pages}")))
+        view = ox.NamedNode(f"{document}?page={page}")
+        made += [
+            (collection, hydra["view"], view),
+            (view, _TYPE, hydra["PartialCollectionView"]),
+            (view, hydra["first"], ox.NamedNode(f"{document}?page=1")),
+            (view, hydra["last"], ox.NamedNode(f"{document}?page={pages}")),
+        ]
         if page > 1:
-            graph.add((view, HYDRA.previous, URIRef(f"{document}?page={page - 1}")))
+            made.append((view, hydra["previous"], ox.NamedNode(f"{document}?page={page - 1}")))
         if page < pages:
-            graph.add((view, HYDRA.next, URIRef(f"{document}?page={page + 1}")))
-    return Description(iri, document, graph, total, page, pages, provenance, frozenset(entailed))
+            made.append((view, hydra["next"], ox.NamedNode(f"{document}?page={page + 1}")))
+    triples.update(dict.fromkeys(ox.Triple(*t) for t in made))
+    return Description(
+        iri, document, tuple(triples), total, page, pages, provenance, frozenset(entailed)
+    )
+
+
+HYDRA_TERMS = (
+    "Collection",
+    "totalItems",
+    "member",
+    "view",
+    "PartialCollectionView",
+    "first",
+    "last",
+    "previous",
+    "next",
+)
+_INTEGER = ox.NamedNode(str(XSD.integer))
 
 
 def cached_description(iri: str, page: int) -> Description | None:
@@ -310,6 +374,7 @@ def document(kind: str, name: str):
         document_path(kind, slug),
         DOC_OFFERS,
         lambda: description.graph,
+        triples=lambda: description.triples,
         html=lambda graph, rw: render_description(description, graph, rw),
         extension=extension,
         topic=iri,

@@ -38,7 +38,7 @@ import click
 
 from server.config import dataset_options, dataset_overrides
 from server.http.middleware import CORS_EXPOSE_HEADERS
-from server.rdf.scheme import SEGMENT, document_of, things_prefix
+from server.rdf.scheme import SEGMENT, document_of
 
 #: Per-format extensions of a document, in the nginx choice order (see the module docstring).
 RDF_EXTENSIONS = ("ttl", "jsonld", "rdf", "nt")
@@ -49,13 +49,6 @@ DOCUMENTS = ("ontology", ".well-known/void")
 
 #: A kind or a slug, as the nginx locations match it (the scheme's own expression).
 SLUG = SEGMENT.pattern
-
-THINGS = """
-SELECT DISTINCT ?x WHERE {{
-  {{ ?x ?p ?o }} UNION {{ ?s ?p ?x }}
-  FILTER(isIRI(?x) && STRSTARTS(STR(?x), "{prefix}"))
-}}
-"""
 
 
 @dataclass
@@ -71,15 +64,9 @@ class Export:
 
 def things(app: Any) -> list[str]:
     """Every IRI under ``{base}id/`` the store mentions: each one answers at ``/id/…``."""
-    base = app.config["BASE_IRI"]
-    prefix = things_prefix(base)
-    found = []
-    for row in app.extensions["ictkg"].query(THINGS.format(prefix=prefix)):
-        iri = row["x"].value
-        kind, _, slug = iri[len(prefix) :].partition("/")
-        if SEGMENT.fullmatch(kind) and SEGMENT.fullmatch(slug):
-            found.append(iri)
-    return sorted(found)
+    from server.describe.resources import things as listed
+
+    return listed(app.extensions["ictkg"], app.config["BASE_IRI"])
 
 
 def resource_paths(app: Any, iri: str) -> Iterator[tuple[str, str]]:

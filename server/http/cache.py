@@ -27,10 +27,15 @@ and dumps have their own caching in :mod:`server.http.responses`.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 #: Request headers that make a request unfit for a shared, replayed answer.
@@ -64,8 +69,9 @@ class Stored:
     vary: tuple[str, ...]  # WSGI environ keys, e.g. HTTP_ACCEPT
     selecting: tuple[str | None, ...]  # their values in the request that was stored
 
-    @property
+    @cached_property
     def size(self) -> int:
+        """Bytes it takes, about: counted once, read at every store and eviction."""
         return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 64
 
 
@@ -85,6 +91,7 @@ class ResponseCache:
         max_bytes: int = 64 * 1024 * 1024,
         max_body: int = 1024 * 1024,
         prefixes: tuple[str, ...] = ("/sparql", "/id/", "/doc/"),
+        shared: SharedResponses | None = None,
     ) -> None:
         self.app = app
         self.version = version
@@ -92,6 +99,7 @@ class ResponseCache:
         self.max_bytes = max_bytes
         self.max_body = max_body
         self.prefixes = prefixes
+        self.shared = shared
         self._entries: OrderedDict[tuple, list[Stored]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -161,6 +169,10 @@ class ResponseCache:
         if key is None:
             return self.app(environ, start_response)
         stored = self.lookup(key, environ)
+        if stored is None and self.shared is not None:
+            stored = self.shared.lookup(key, environ)
+            if stored is not None:
+                self.store(key, stored)
         if stored is not None:
             self.hits += 1
             start_response(stored.status, list(stored.headers))
@@ -216,7 +228,10 @@ class ResponseCache:
                     if field.strip():
                         vary.append(environ_key(field))
         selecting = tuple(environ.get(h) for h in vary)
-        return Stored(status, list(headers), body, tuple(vary), selecting)
+        # ``Date`` is when a message is sent (RFC 9110 §6.6.1): the HTTP server adds the
+        # current one to a replayed response, never the stored one's.
+        kept = [(name, value) for name, value in headers if name.lower() != "date"]
+        return Stored(status, kept, body, tuple(vary), selecting)
 
 
 def init_app(app: Any) -> None:
@@ -232,6 +247,88 @@ def init_app(app: Any) -> None:
         max_entries=size,
         max_bytes=int(config.get("RESPONSE_CACHE_BYTES", 64 * 1024 * 1024)),
         max_body=int(config.get("RESPONSE_CACHE_MAX_BODY", 1024 * 1024)),
+        shared=SharedResponses(config["PREPARED_DIR"]) if config.get("PREPARED_DIR") else None,
     )
     app.extensions["ictkg.response_cache"] = cache
     app.wsgi_app = cache
+
+
+class SharedResponses:
+    """Responses prepared once per dataset version and shared by every web worker.
+
+    Each worker keeps its own :class:`ResponseCache` in memory, so without this each one pays
+    for every first answer itself. Prepared responses live in one SQLite file per dataset
+    version in ``directory`` (SQLite is in the standard library; many processes read one file,
+    its pages sit once in the operating system's cache, and a writer never blocks readers in
+    WAL mode). :mod:`server.app.prepared` writes them, by the rules of :class:`ResponseCache`
+    (the same keys, the same :meth:`ResponseCache.storable`); a worker's cache asks here on a
+    miss. A missing file (nothing prepared yet) is looked for again at most once a second.
+    """
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self._local = threading.local()
+
+    def path(self, version: str) -> Path:
+        return self.directory / f"responses-{version[:40]}.sqlite"
+
+    @staticmethod
+    def row_key(key: tuple) -> str:
+        """A primary key without its version (the file is the version's) as text."""
+        return json.dumps(list(key[1:]))
+
+    def _connection(self, version: str) -> sqlite3.Connection | None:
+        local = self._local
+        if getattr(local, "version", None) == version and local.connection is not None:
+            return local.connection
+        now = time.monotonic()
+        if getattr(local, "version", None) == version and now < local.retry:
+            return None
+        if getattr(local, "connection", None) is not None:
+            local.connection.close()
+        local.version, local.connection, local.retry = version, None, now + 1.0
+        path = self.path(version)
+        if path.exists():
+            try:
+                local.connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            except sqlite3.Error:
+                local.connection = None
+        return local.connection
+
+    def lookup(self, key: tuple, environ: dict[str, Any]) -> Stored | None:
+        connection = self._connection(key[0])
+        if connection is None:
+            return None
+        try:
+            rows = connection.execute(
+                "SELECT status, headers, body, vary, selecting FROM responses WHERE key = ?",
+                (self.row_key(key),),
+            ).fetchall()
+        except sqlite3.Error:  # not created yet, or being replaced: the app answers
+            return None
+        for status, headers, body, vary, selecting in rows:
+            vary_keys = tuple(json.loads(vary))
+            values = tuple(json.loads(selecting))
+            if tuple(environ.get(h) for h in vary_keys) == values:
+                return Stored(
+                    status, [tuple(h) for h in json.loads(headers)], body, vary_keys, values
+                )
+        return None
+
+    @staticmethod
+    def row(key: tuple, stored: Stored) -> tuple[str, str, str, str, bytes, str]:
+        return (
+            SharedResponses.row_key(key),
+            json.dumps(list(stored.selecting)),
+            stored.status,
+            json.dumps(stored.headers),
+            stored.body,
+            json.dumps(list(stored.vary)),
+        )
+
+    SCHEMA = (
+        "CREATE TABLE IF NOT EXISTS responses (key TEXT, selecting TEXT, status TEXT, "
+        "headers TEXT, body BLOB, vary TEXT, PRIMARY KEY (key, selecting))",
+        "CREATE TABLE IF NOT EXISTS prepared (root TEXT, shard INTEGER, state TEXT, "
+        "PRIMARY KEY (root, shard))",
+    )

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Flask, Response, current_app, request
 from rdflib import OWL, Graph, URIRef
 
@@ -172,6 +173,93 @@ def serialize(graph: Graph, offer: Offer, rw: Rewriter) -> bytes:
     return graph.serialize(format=offer.rdflib_format, encoding="utf-8")
 
 
+def write_triples(
+    triples: Sequence[ox.Triple], offer: Offer, rw: Rewriter, topic: str | None = None
+) -> bytes:
+    """The bytes of ``triples`` (canonical IRIs) in local IRIs, written by pyoxigraph.
+
+    For the formats pyoxigraph writes as rdflib does (Turtle, N-Triples, RDF/XML): no rdflib
+    graph is built, which is most of a cold document's cost. The order is fixed, so the bytes
+    (and the ETag) do not depend on the engine's blank node labels: the resources' triples by
+    subject, ``topic`` first, then each blank node's after them in the order they were first
+    reached, labelled ``b0``, ``b1``…
+    """
+    local = [rw.ox_triple(t) for t in triples]
+    if topic and rw.local(topic) != topic:
+        local.append(ox.Triple(ox.NamedNode(rw.local(topic)), SAME_AS, ox.NamedNode(topic)))
+    ordered = canonical_order(local, rw.local(topic) if topic else None)
+    if offer.rdf_format == ox.RdfFormat.N_TRIPLES:
+        return ox.serialize(ordered, format=offer.rdf_format)
+    return ox.serialize(ordered, format=offer.rdf_format, prefixes=prefixes(rw))
+
+
+SAME_AS = ox.NamedNode(str(OWL.sameAs))
+
+
+def canonical_order(triples: Sequence[ox.Triple], first: str | None) -> list[ox.Triple]:
+    """``triples`` grouped by subject in a fixed order, blank nodes relabelled by first reach.
+
+    Two blank nodes with the same subject and predicate are told apart by what they state
+    (their triples with non-blank objects), not by their labels.
+    """
+    by_blank: dict[ox.BlankNode, list[ox.Triple]] = {}
+    named: list[ox.Triple] = []
+    for t in triples:
+        (
+            by_blank.setdefault(t.subject, []) if isinstance(t.subject, ox.BlankNode) else named
+        ).append(t)
+
+    def content(blank: ox.BlankNode) -> tuple[str, ...]:
+        return tuple(
+            sorted(
+                f"{t.predicate} {t.object}"
+                for t in by_blank.get(blank, ())
+                if not isinstance(t.object, ox.BlankNode)
+            )
+        )
+
+    def key(t: ox.Triple) -> tuple:
+        o = t.object
+        blank = isinstance(o, ox.BlankNode)
+        return (t.predicate.value, blank, content(o) if blank else str(o))
+
+    labels: dict[ox.BlankNode, ox.BlankNode] = {}
+    out: list[ox.Triple] = []
+    reached: list[ox.BlankNode] = []
+
+    def emit(group: list[ox.Triple]) -> None:
+        for t in sorted(group, key=key):
+            o = t.object
+            if isinstance(o, ox.BlankNode):
+                if o not in labels:
+                    labels[o] = ox.BlankNode(f"b{len(labels)}")
+                    reached.append(o)
+                o = labels[o]
+            s = (
+                labels.get(t.subject, t.subject)
+                if isinstance(t.subject, ox.BlankNode)
+                else t.subject
+            )
+            out.append(ox.Triple(s, t.predicate, o))
+
+    subjects: dict[str, list[ox.Triple]] = {}
+    for t in named:
+        subjects.setdefault(t.subject.value, []).append(t)
+    for subject in sorted(subjects, key=lambda s: (s != first, s)):
+        emit(subjects[subject])
+    done = 0
+    while True:
+        while done < len(reached):
+            emit(by_blank.pop(reached[done], []))
+            done += 1
+        if not by_blank:  # a blank node no other node reaches: in a fixed order too
+            break
+        orphan = min(by_blank, key=content)
+        labels[orphan] = ox.BlankNode(f"b{len(labels)}")
+        reached.append(orphan)
+    return out
+
+
 def etag_for(body: bytes) -> str:
     """A strong validator: changes with the dataset version and with the bytes sent."""
     digest = hashlib.sha256(store().version.encode() + b"\0" + body)
@@ -232,6 +320,7 @@ def represent(
     extension: str | None = None,
     topic: str | None = None,
     query: str = "",
+    triples: Callable[[], Sequence[ox.Triple]] | None = None,
 ) -> Response:
     """The response for a document: a graph in canonical IRIs, in the negotiated format.
 
@@ -239,7 +328,9 @@ def represent(
     the per-format URL's (``ttl``) or ``None`` to negotiate; ``query`` is kept in every URL we
     send (``page=2``). ``build`` is called at most once per dataset version and root; ``html``
     renders the local graph for people. ``topic`` (canonical) gets ``owl:sameAs`` from its local
-    name when the two differ (see :mod:`server.rdf.iris`).
+    name when the two differ (see :mod:`server.rdf.iris`). ``triples``, when given, are the same
+    graph as pyoxigraph triples: the formats pyoxigraph writes are written from them
+    (:func:`write_triples`).
     """
     rw = rewriter()
     offer = choose(offers, extension)
@@ -257,7 +348,7 @@ def represent(
             graph.add((URIRef(rw.local(topic)), OWL.sameAs, URIRef(topic)))
         return graph
 
-    def body() -> Representation:
+    def from_graph() -> Representation:
         graph = state().graphs.get_or_build((version, rw.root, path, query), local_graph)
         if offer.media_type == "text/html":
             if html is None:
@@ -266,6 +357,12 @@ def represent(
         else:
             data = serialize(graph, offer, rw)
         return Representation(data, content_type(offer.media_type), etag_for(data))
+
+    def body() -> Representation:
+        if triples is not None and offer.media_type not in ("text/html", JSONLD):
+            data = write_triples(triples(), offer, rw, topic)
+            return Representation(data, content_type(offer.media_type), etag_for(data))
+        return from_graph()
 
     # HTML speaks the reader's language (?lang= or Accept-Language): one body per language.
     variant = language.current() if offer.media_type == "text/html" else None

@@ -44,3 +44,15 @@ def graph_of(triples: Iterable[Any], bnode_prefix: str = "", into: Graph | None 
             )
         )
     return graph
+
+
+def with_blank_prefix(triple: ox.Triple, prefix: str) -> ox.Triple:
+    """``triple`` with ``prefix`` before its blank node labels (see :func:`to_rdflib`)."""
+    s, o = triple.subject, triple.object
+    if not (isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode)):
+        return triple
+    if isinstance(s, ox.BlankNode):
+        s = ox.BlankNode(prefix + s.value)
+    if isinstance(o, ox.BlankNode):
+        o = ox.BlankNode(prefix + o.value)
+    return ox.Triple(s, triple.predicate, o)

@@ -24,8 +24,10 @@ from __future__ import annotations
 import errno
 import math
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -562,14 +564,43 @@ def serve_command(
         create_app(overrides).run(host=host, port=port, threaded=True, use_reloader=False)
         return
     interval = float(config["RELOAD_WATCH_INTERVAL"]) if watch else None
-    if http_server == "gunicorn":
-        options = gunicorn_options(host, port, workers, threads, config)
-        options["accesslog"] = "-" if access_log else None
-        run_gunicorn(overrides, options, snapshots, interval)
-    else:
-        options = granian_options(host, port, workers, threads, config)
-        options["log_access"] = access_log
-        run_granian(overrides, options, snapshots, interval)
+    prepared = prepare_documents(config, overrides, host, port)
+    try:
+        if http_server == "gunicorn":
+            options = gunicorn_options(host, port, workers, threads, config)
+            options["accesslog"] = "-" if access_log else None
+            run_gunicorn(overrides, options, snapshots, interval)
+        else:
+            options = granian_options(host, port, workers, threads, config)
+            options["log_access"] = access_log
+            run_granian(overrides, options, snapshots, interval)
+    finally:
+        if prepared is not None:
+            shutil.rmtree(prepared, ignore_errors=True)
+
+
+def prepare_documents(
+    config: Mapping[str, Any], overrides: dict[str, Any], host: str, port: int
+) -> str | None:
+    """A directory of this server's own for the responses its workers share
+    (:mod:`server.app.prepared`), and the root they are prepared for: ``PREPARE_ROOT``, else
+    this server's own address (none when it listens on every address: the name clients use
+    is not known). Removed when the server stops. Only for the in-memory store."""
+    if not config["PREPARE"] or int(config["RESPONSE_CACHE_SIZE"]) <= 0:
+        return None
+    if config["STORE_PATH"] or config["SPARQL_ENDPOINT"]:
+        # Data too large for memory, or an engine others share: asking it for every resource
+        # at start-up would cost hours (1e7 triples: about a million resources) and answer
+        # from a copy while the engine is down. The in-memory store only.
+        return None
+    if not config["PREPARE_ROOT"]:
+        if host in ("0.0.0.0", "::", ""):  # noqa: S104 (a test, not a binding)
+            return None
+        name = f"[{host}]" if ":" in host else host
+        overrides["PREPARE_ROOT"] = f"http://{name}:{port}/"
+    directory = tempfile.mkdtemp(prefix="ictkg-prepared-")
+    overrides["PREPARED_DIR"] = directory
+    return directory
 
 
 def first_snapshot(config: Mapping[str, Any]) -> Any:

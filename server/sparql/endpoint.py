@@ -57,7 +57,7 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
 
-from server.http.conneg import negotiate as best
+from server.http.conneg import negotiate_header
 from server.http.errors import HttpError, render
 from server.http.responses import content_type, etag_for, query_base, query_prefixes, rewriter
 from server.rdf import alignments
@@ -214,7 +214,7 @@ def choose(offers: tuple[Offer, ...], name: str | None, aliases: dict[str, str])
     """The offer a ``format=`` names, else the negotiated one (``None``: not acceptable)."""
     if name is not None:
         return by_name(offers, aliases.get(name, name))
-    return best(request.accept_mimetypes, offers)
+    return negotiate_header(request.headers.get("Accept"), offers)
 
 
 def not_acceptable(offers: tuple[Offer, ...], what: str) -> Response:
@@ -237,6 +237,7 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
     if results_offer is None and graph_offer is None:
         return not_acceptable(RESULTS_OFFERS + GRAPH_OFFERS, "query results")
     row_limit = int(config["RESULT_ROW_LIMIT"])
+    base_url = request.base_url  # werkzeug computes it anew on each use
     job = Job(
         sparql=sparql,
         default_graph_uris=tuple(default_graphs),
@@ -244,14 +245,14 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
         results_type=results_offer.media_type if results_offer else None,
         graph_type=graph_offer.media_type if graph_offer else None,
         row_limit=row_limit,
-        truncation_link=request.base_url + "#limits",
+        truncation_link=base_url + "#limits",
         prefixes=tuple(query_prefixes().items()),
         base_iri=query_base(),
         rewriter=rewriter(),
     )
     tag = None
     if request.method in ("GET", "HEAD"):
-        tag = results_etag(sparql, default_graphs, named_graphs, job)
+        tag = results_etag(sparql, default_graphs, named_graphs, job, base_url)
         if request.if_none_match.contains(tag):
             return not_modified(tag)
     pool: QueryPool = current_app.extensions["ictkg.queries"]
@@ -277,8 +278,11 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
     return response
 
 
-def results_etag(sparql: str, default_graphs: list[str], named_graphs: list[str], job: Job) -> str:
-    """A strong validator for a GET's results: the dataset version and what selects the body."""
+def results_etag(
+    sparql: str, default_graphs: list[str], named_graphs: list[str], job: Job, base_url: str
+) -> str:
+    """A strong validator for a GET's results: the dataset version and what selects the body
+    (the URL the request was made to names the truncation link, the root the results' IRIs)."""
     key = [
         current_app.extensions["ictkg"].version,
         sparql,
@@ -289,8 +293,8 @@ def results_etag(sparql: str, default_graphs: list[str], named_graphs: list[str]
         job.results_type or "",
         job.graph_type or "",
         str(job.row_limit),
-        request.base_url,
-        request.root_url,
+        base_url,
+        job.rewriter.root if job.rewriter is not None else "",
     ]
     return hashlib.sha256("\0".join(key).encode()).hexdigest()[:40]
 

@@ -75,11 +75,16 @@ def predefined(store: Any, config: Mapping[str, Any]) -> dict[str, str]:
     return dict(sorted(table.items()))
 
 
-def prologue(prefixes: Mapping[str, str], base_iri: str | None) -> str:
+def prologue(prefixes: Mapping[str, str], base_iri: str | None, query: str | None = None) -> str:
     """``BASE`` and ``PREFIX`` declarations for an engine that takes no such arguments.
 
-    One line, so a query sent after it keeps its line numbers shifted by exactly one.
+    One line, so a query sent after it keeps its line numbers shifted by exactly one. With the
+    ``query`` it goes in front of, only the prefixes whose name it spells (``name:``) are
+    declared: the engine gets, and parses, a few declarations rather than the whole table
+    (unless the query has escapes, ``\\u003A`` may spell a colon).
     """
+    if query is not None and "\\" not in query:
+        prefixes = {name: ns for name, ns in prefixes.items() if f"{name}:" in query}
     parts = [f"BASE <{base_iri}>"] if base_iri else []
     parts += [f"PREFIX {name}: <{namespace}>" for name, namespace in prefixes.items()]
     return " ".join(parts) + "\n" if parts else ""

@@ -15,6 +15,7 @@ which the endpoint never runs.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 #: Strings (long ones first), IRI references and comments: spans whose text is not keywords.
 _OPAQUE = re.compile(
@@ -46,8 +47,13 @@ def _unescape(text: str) -> str:
     return _CODEPOINT.sub(char, text)
 
 
+@lru_cache(maxsize=16)
 def keywords_text(sparql: str) -> str:
-    """The query with its strings, IRIs and comments blanked out (codepoint escapes applied)."""
+    """The query with its strings, IRIs and comments blanked out (codepoint escapes applied).
+
+    Remembered for the last few queries: the checks below each scan the same text once per
+    query (a query refused, its dataset, its form).
+    """
     return _OPAQUE.sub(lambda m: " " * len(m.group(0)), _unescape(sparql))
 
 

@@ -21,9 +21,11 @@ IRIs follow the server's one rule (:mod:`server.rdf.iris`): a job carries the re
 the canonical ones, and maps the results' canonical IRIs back to the root before serializing
 them, where it costs least (one regular-expression pass over the TSV every solution sequence
 already goes through, one over a graph's N-Triples). Results beyond the row cap are cut
-(see :func:`execute`). Workers run at a lower priority
+(see :func:`execute`). A query that runs longer than :data:`NICE_AFTER` gets a lower priority
 (``QUERY_WORKER_NICE``): while runaway queries use every core until they are killed, the web
-workers still get the CPU at once for everything else (``tests/serving/test_load.py`` measures it).
+workers still get the CPU at once for everything else (``tests/serving/test_load.py`` measures it),
+and the queries of a normal mix, done within it, run at the priority the engine alone would
+have (on a shared machine, a query process always niced got a fraction of a core).
 """
 
 from __future__ import annotations
@@ -90,6 +92,12 @@ class Answer:
     media_type: str | None
     body: bytes = b""
     truncated: bool = False
+
+
+#: Seconds a query runs at the web worker's priority before it gets ``QUERY_WORKER_NICE``: the
+#: queries of a normal mix finish within it and get the CPU like the engine alone would, a
+#: runaway yields to the web workers for the rest of its time limit.
+NICE_AFTER = 0.1
 
 
 class QueryTimeout(RuntimeError):
@@ -402,6 +410,8 @@ class _Worker:
     pid: int
     conn: Connection
     pidfd: int
+    #: Whether it runs at the lower priority of a long query (:meth:`QueryPool.run`).
+    lowered: bool = False
 
     def kill(self) -> None:
         """SIGKILL the worker through its pidfd (never another process that reused its pid)."""
@@ -420,6 +430,7 @@ class QueryPool:
         self.store = store
         self.size = max(1, size)
         self.nice = nice
+        self._priority = os.getpriority(os.PRIO_PROCESS, 0)  # the workers' when forked
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self._all: dict[int, _Worker] = {}
         self._lock = threading.Lock()
@@ -435,8 +446,6 @@ class QueryPool:
         name_this_process(QUERY_WORKER_NAME)  # how the master knows an orphan
         die_with_parent(parent)
         release_descriptors(keep={conn.fileno()})
-        if self.nice:  # runaway queries yield the CPU to the web workers' requests
-            os.nice(self.nice)
         self.store.after_fork()
         _serve(self.store, conn, parent)
 
@@ -466,12 +475,17 @@ class QueryPool:
         reply = None
         try:
             worker.conn.send(job)
-            if worker.conn.poll(timeout):
+            started = time.monotonic()
+            ready = worker.conn.poll(min(timeout, NICE_AFTER) if self.nice else timeout)
+            if not ready and self.nice:
+                self._lower(worker)
+                ready = worker.conn.poll(max(0.0, timeout - (time.monotonic() - started)))
+            if ready:
                 reply = worker.conn.recv()
         except (EOFError, OSError):
             reply = ("failed", "the query worker died")
         finally:
-            if reply is None or reply[0] == "failed":
+            if reply is None or reply[0] == "failed" or not self._restore(worker):
                 self._retire(worker)
                 if not self._closed:
                     self._idle.put(self._spawn())
@@ -490,6 +504,26 @@ class QueryPool:
             "refused": QueryRefused,
             "unavailable": StoreUnavailable,
         }.get(kind, QueryFailed)(value)
+
+    def _lower(self, worker: _Worker) -> None:
+        """Give a query that has run :data:`NICE_AFTER` seconds the lower priority (its worker
+        has not answered, so it is alive: its pid is its own)."""
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, worker.pid, self._priority + self.nice)
+            worker.lowered = True
+
+    def _restore(self, worker: _Worker) -> bool:
+        """Whether ``worker`` can take the next job at the usual priority: raising it back
+        needs a privilege (``CAP_SYS_NICE``, or ``RLIMIT_NICE``); without it the worker is
+        replaced (a fork, after a query that took long anyway)."""
+        if not worker.lowered:
+            return True
+        try:
+            os.setpriority(os.PRIO_PROCESS, worker.pid, self._priority)
+        except OSError:
+            return False
+        worker.lowered = False
+        return True
 
     @property
     def pids(self) -> list[int]:

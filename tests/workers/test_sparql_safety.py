@@ -256,6 +256,29 @@ def test_a_full_pool_answers_busy_within_the_limit() -> None:
     assert pool.pids == []
 
 
+def test_a_long_query_gets_the_lower_priority_and_a_short_one_keeps_it() -> None:
+    """Queries start at the web worker's priority (a normal mix competes for the CPU as the
+    engine alone would); one that runs over ``NICE_AFTER`` gets ``QUERY_WORKER_NICE`` (the
+    web workers come first) and its worker's replacement starts at the usual priority."""
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    pool = QueryPool(Store("https://example.org/sq/", [SPARQL_FIXTURES / "data"]), 1, nice=7)
+    outcomes: list[type] = []
+    try:
+        [pid] = pool.pids
+        assert pool.run(ASK, 5.0).body == b'{"head":{},"boolean":true}'
+        assert os.getpriority(os.PRIO_PROCESS, pid) == ours
+        slow = start_runaway(pool, 3.0, outcomes)
+        wait_for(lambda: os.getpriority(os.PRIO_PROCESS, pid) == ours + 7, what="lowered")
+        slow.join()
+        assert outcomes == [QueryTimeout]
+        [replacement] = pool.pids
+        assert replacement != pid
+        assert os.getpriority(os.PRIO_PROCESS, replacement) == ours
+        assert pool.run(ASK, 5.0).body == b'{"head":{},"boolean":true}'
+    finally:
+        pool.close()
+
+
 def descriptor_kinds(pid: int) -> list[str]:
     """What each open descriptor of a process is: ``socket``, ``pipe``, or a file's path."""
     return [os.readlink(fd).split(":")[0] for fd in Path(f"/proc/{pid}/fd").iterdir()]
