@@ -2,8 +2,8 @@
 
 A crawler asks for each resource once: nothing is repeated, so each worker's response cache
 (:mod:`server.http.cache`) never helps it, and every first answer costs a description (three
-queries) and its writing. So one web worker, in a background thread at a low CPU
-priority, asks the app itself for what a crawler of Turtle asks, for every resource
+queries) and its writing. So the web workers, each in a background thread at a low CPU
+priority, ask the app itself for what a crawler of Turtle asks, for every resource
 (:func:`server.describe.resources.things`): ``/id/…`` with ``Accept: text/turtle`` (the 303)
 and ``/doc/….ttl`` (the document), as the client at ``PREPARE_ROOT`` would (the IRIs of an
 answer depend on the host it was asked at), and keeps the responses the cache's own rules
@@ -16,7 +16,8 @@ worker to lock its file (``flock``): the workers share the work, and a later sta
 version and root finds it done. The file's ``prepared`` table says how far each part got;
 ``/health`` reports the sum (:func:`progress`), so a benchmark or an operator can wait for it
 and see its cost. Only ``ictkg serve`` turns this on (``PREPARE``; the directory is its own and
-is removed when it stops): the app alone (tests, ``--dev``) prepares nothing.
+is removed when it stops): the app alone (tests, ``--dev``) prepares nothing, nor does a server
+on ``--store`` or ``--sparql-endpoint`` (:func:`server.serving.serve.prepare_documents`).
 """
 
 from __future__ import annotations
