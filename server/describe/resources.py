@@ -8,7 +8,7 @@ Cool URIs for the Semantic Web (W3C Interest Group Note, 2008), section 4.3: a t
 A description is built with three SPARQL queries through ``store.query``, whatever the number
 of links: the resource's own triples with its blank nodes followed (a CONSTRUCT nesting one
 OPTIONAL per level, down to :data:`BLANK_DEPTH` levels — portable to any SPARQL 1.1 store),
-one page of incoming links together with their number (a count sub-query joined to the page
+one page of incoming links together with their number (a count sub-query beside the page
 sub-query), and one batched ``VALUES`` query for the labels and types of every resource it links
 to, the labels of its terms, and which sources back which of its facts (the ``dcterms:source``
 stated in the same named graph, i.e. the same file, as the fact). Incoming links are links from
@@ -81,14 +81,14 @@ def own_query(iri: str, depth: int = BLANK_DEPTH) -> str:
 
 
 #: Links stated here, not entailed (:mod:`server.rdf.alignments`): each entailed link restates a
-#: stated one, in the linking resource's own document.
+#: stated one, in the linking resource's own document. Stated means "in a graph other than the
+#: entailed one", written with a graph variable: Virtuoso takes seconds over ``FILTER NOT EXISTS
+#: { GRAPH <entailed> {…} }`` even on the 1 500 triples of the real data (BENCHMARKS.md, issue 14).
 INCOMING = """
-  {{ ?s ?p <{iri}> . FILTER(isIRI(?s))
-     FILTER NOT EXISTS {{ GRAPH <{entailed}> {{ ?s ?p <{iri}> }} }} }}
+  {{ GRAPH ?g {{ ?s ?p <{iri}> }} FILTER(isIRI(?s) && ?g != <{entailed}>) }}
   UNION
-  {{ ?s ?p ?b . ?b ?q <{iri}> . FILTER(isIRI(?s) && isBlank(?b))
-     FILTER NOT EXISTS {{ GRAPH <{entailed}> {{ ?b ?q <{iri}> }} }}
-     FILTER NOT EXISTS {{ GRAPH <{entailed}> {{ ?s ?p ?b }} }} }}
+  {{ GRAPH ?g {{ ?s ?p ?b }} GRAPH ?h {{ ?b ?q <{iri}> }}
+     FILTER(isIRI(?s) && isBlank(?b) && ?g != <{entailed}> && ?h != <{entailed}>) }}
 """
 
 
@@ -98,15 +98,16 @@ def count_query(iri: str, entailed: str) -> str:
 
 
 def page_query(iri: str, size: int, page: int, entailed: str) -> str:
-    """One page of incoming links, each row also carrying ``?n``, their total number.
+    """One page of incoming links and, in one more row (``?n`` bound, the rest not), their total
+    number: one query instead of two. ``entailed`` names the graph of entailed triples, whose
+    links are not listed.
 
-    The count sub-query has one row; the page is joined to it in an OPTIONAL, so an empty page
-    still gives the total (one query instead of two). ``entailed`` names the graph of entailed
-    triples, whose links are not listed.
+    The count and the page are a UNION, not a join: Virtuoso evaluates a page joined to the
+    count in an OPTIONAL ten times slower than the two apart.
     """
     pattern = INCOMING.format(iri=iri, entailed=entailed)
     return (
-        f"SELECT ?n ?s ?p ?b ?q WHERE {{ {{ {count_query(iri, entailed)} }} OPTIONAL {{ "
+        f"SELECT ?n ?s ?p ?b ?q WHERE {{ {{ {count_query(iri, entailed)} }} UNION {{ "
         f"SELECT DISTINCT ?s ?p ?b ?q WHERE {{ {pattern} }} "
         f"ORDER BY STR(?s) STR(?p) STR(?q) ?b LIMIT {size} OFFSET {(page - 1) * size} }} }} "
         "ORDER BY STR(?s) STR(?p) STR(?q) ?b"
@@ -214,7 +215,7 @@ def describe(source: Any, base: str, iri: str, page: int, size: int) -> Descript
     triples = dict.fromkeys(with_blank_prefix(t, "o") for t in source.query(own_query(iri)))
     entailed_graph = alignments.graph_iri(base)
     rows = list(source.query(page_query(iri, size, page, entailed_graph)))
-    total = int(rows[0]["n"].value) if rows else 0
+    total = next((int(row["n"].value) for row in rows if row["n"] is not None), 0)
     if not triples and total == 0:
         return None
     pages = max(1, math.ceil(total / size))

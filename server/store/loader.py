@@ -270,8 +270,9 @@ class GraphStoreClient:
         """One request, authenticated as the endpoint asks (digest, or basic when the challenge
         says basic); any failure is a :class:`LoadError` saying what and where."""
         sent = len(data) if isinstance(data, bytes) else 0
-        try:
-            response = self.session.request(
+
+        def send() -> requests.Response:
+            return self.session.request(
                 method,
                 url,
                 data=data,
@@ -279,6 +280,9 @@ class GraphStoreClient:
                 auth=self.auth[endpoint],
                 timeout=self.timeout,
             )
+
+        try:
+            response = send()
             challenge = response.headers.get("WWW-Authenticate", "").lower()
             if (
                 response.status_code == 401
@@ -287,14 +291,7 @@ class GraphStoreClient:
                 and not isinstance(self.auth[endpoint], HTTPBasicAuth)
             ):
                 self.auth[endpoint] = HTTPBasicAuth(*self.credentials)
-                response = self.session.request(
-                    method,
-                    url,
-                    data=data,
-                    headers=headers,
-                    auth=self.auth[endpoint],
-                    timeout=self.timeout,
-                )
+                response = send()
         except requests.Timeout:
             raise LoadError(f"{what}: {url} did not answer in {self.timeout:g} s") from None
         except requests.ConnectionError as error:
