@@ -13,6 +13,10 @@
 - :class:`Listener`: a TCP listener on 127.0.0.1 that records every connection made to it.
 - The order in which ``make test`` hands the files out to its processes: longest first
   (:func:`pytest_collection_modifyitems`).
+- Servers the tests start do not prepare documents (``ICTKG_PREPARE=false`` in the environment
+  they inherit, :func:`pytest_configure`): preparing every document in the background took
+  about 2 s of CPU in each of the suite's many ``ictkg serve``, beside the tests. What it
+  changes is tested on its own, with it on (``tests/app/test_prepared.py``).
 """
 
 from __future__ import annotations
@@ -336,6 +340,10 @@ def graph() -> Graph:
 
 UNIT_SECONDS = "ictkg/unit-seconds"
 _spent: Counter[str] = Counter()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("ICTKG_PREPARE", "false")
 
 
 def unit(nodeid: str) -> str:

@@ -116,7 +116,9 @@ def test_no_date_is_ever_replayed():
 
 
 def test_a_live_server_prepares_reports_it_and_cleans_up(tmp_path):
-    with ictkg_serve("--workers", "2", env={"TMPDIR": str(tmp_path)}) as root:
+    # The suite's servers do not prepare (tests/conftest.py); this one does, as by default.
+    env = {"TMPDIR": str(tmp_path), "ICTKG_PREPARE": "true"}
+    with ictkg_serve("--workers", "2", env=env) as root:
 
         def prepared() -> dict:
             return requests.get(root + "health", timeout=5).json()["prepared"]
