@@ -115,12 +115,16 @@ def test_each_resource_document_states_its_entailed_triples(
     """The RDF document of each resource states what the axioms entail about it (the
     document's IRIs are rewritten to the test client's host, as every document's are)."""
     local = "http://localhost/"
-    for subject, value in sorted(expected_rows(real_graph, predicate, obj)):
+    context = client.get("/context.jsonld").get_json()["@context"]
+    wanted: dict[str, set[str]] = {}
+    for subject, value in expected_rows(real_graph, predicate, obj):
+        wanted.setdefault(subject, set()).add(value)
+    for subject, values in sorted(wanted.items()):  # each document fetched once
         path = subject.replace(BASE_IRI + "id/", "/doc/") + "." + extension
         body = client.get(path).data
         if extension == "jsonld":
             document = json.loads(body)
-            document["@context"] = client.get("/context.jsonld").get_json()["@context"]
+            document["@context"] = context
             graph = Graph()  # pyoxigraph reads JSON-LD 1.1 (the context inlined)
             for triple in ox.parse(json.dumps(document).encode(), format=ox.RdfFormat.JSON_LD):
                 graph.add(
@@ -133,8 +137,8 @@ def test_each_resource_document_states_its_entailed_triples(
         else:
             graph = Graph().parse(data=body, format="turtle")
         node = URIRef(subject.replace(BASE_IRI, local))
-        values = {str(o).replace(local, BASE_IRI) for o in graph.objects(node, predicate)}
-        assert value in values, f"{path} lacks {predicate} {value}"
+        stated = {str(o).replace(local, BASE_IRI) for o in graph.objects(node, predicate)}
+        assert values <= stated, f"{path} lacks {predicate} {sorted(values - stated)}"
 
 
 def test_no_partial_date_is_entailed_as_a_schema_org_date(client):
