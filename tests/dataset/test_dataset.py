@@ -19,6 +19,7 @@ from alignment_support import entailment, load
 from deref_support import BASE, FIXTURES, assert_isomorphic, make_app
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, SH, VOID
+from support import CountingStore
 
 from server.dataset.views import DataNotConforming
 from server.rdf.formats import DUMPS
@@ -206,6 +207,18 @@ def test_dump_holds_the_whole_dataset(client, dump):
     else:
         graph = Graph().parse(data=body, format=fmt)
     assert_isomorphic(fixture_union(), graph)
+
+
+def test_void_asks_the_store_for_every_quad_once_for_all_its_dumps():
+    """VoID states each dump's size and checksum, so it builds every dump: one query for the
+    quads serves them all (in front of an engine, each dump asked for every quad again)."""
+    app = make_app()
+    counting = CountingStore(app.extensions["ictkg"])
+    app.extensions["ictkg"] = counting
+    assert app.test_client().get("/.well-known/void.ttl").status_code == 200
+    every_quad = [q for q in counting.queries if "GRAPH ?g { ?s ?p ?o }" in q]
+    assert len(every_quad) == 1
+    assert not [q for q in counting.queries if q.startswith("CONSTRUCT { ?s ?p ?o }")]
 
 
 def test_unknown_dump_is_404(client):
