@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
@@ -124,47 +124,61 @@ def quads(source: Any) -> list[ox.Quad]:
     return sorted({ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows}, key=str)
 
 
-def union_triples(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
-    """Every distinct triple of the dataset (the union of its graphs), in a stable order."""
-    return sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
+class DumpContent:
+    """What the dumps for one root are written from: the dataset's quads and the union of its
+    graphs, asked of the store once and rewritten for the root once, however many dumps are
+    built from them (VoID builds all five: in front of an engine each dump asked it for every
+    quad again, Virtuoso at 1e5 took 93 s for five)."""
+
+    def __init__(self, source: Any, rw: Rewriter) -> None:
+        self.source, self.rw = source, rw
+
+    @functools.cached_property
+    def canonical(self) -> list[ox.Quad]:
+        return quads(self.source)
+
+    @functools.cached_property
+    def quads(self) -> list[ox.Quad]:
+        return [self.rw.quad(q) for q in self.canonical]
+
+    @functools.cached_property
+    def triples(self) -> list[ox.Triple]:
+        """Every distinct triple of the dataset (the union of its graphs), in a stable order."""
+        union = sorted(
+            {ox.Triple(q.subject, q.predicate, q.object) for q in self.canonical}, key=str
+        )
+        rewritten = (self.rw.quad(ox.Quad(t.subject, t.predicate, t.object)) for t in union)
+        return [ox.Triple(q.subject, q.predicate, q.object) for q in rewritten]
 
 
-def build_dump(dump: Dump, rw: Rewriter, fetched: Callable[[], list[ox.Quad]]) -> bytes:
-    """The bytes of one dump for this root, from the dataset's quads (``fetched()``)."""
+def build_dump(dump: Dump, content: DumpContent) -> bytes:
+    """The bytes of one dump for ``content``'s root."""
+    rw = content.rw
     names = prefixes(rw)
     if dump.media_type in ("application/n-quads", "application/trig"):
         data = ox.serialize(
-            [rw.quad(q) for q in fetched()],
+            content.quads,
             format=ox.RdfFormat.from_media_type(dump.media_type),
             prefixes=names if dump.media_type == "application/trig" else None,
         )
+    elif dump.media_type == "application/ld+json":
+        data = compact(graph_of(content.triples), context(rw), context_url(rw))
     else:
-        triples = [
-            rw.quad(ox.Quad(t.subject, t.predicate, t.object)) for t in union_triples(fetched())
-        ]
-        if dump.media_type == "application/ld+json":
-            graph = graph_of(triples)
-            data = compact(graph, context(rw), context_url(rw))
-        else:
-            data = ox.serialize(
-                [ox.Triple(q.subject, q.predicate, q.object) for q in triples],
-                format=ox.RdfFormat.from_media_type(dump.media_type),
-                prefixes=names if dump.media_type == "text/turtle" else None,
-            )
+        data = ox.serialize(
+            content.triples,
+            format=ox.RdfFormat.from_media_type(dump.media_type),
+            prefixes=names if dump.media_type == "text/turtle" else None,
+        )
     return gzip.compress(data, mtime=0) if dump.gzipped else data
 
 
-def dump_bytes(
-    dump: Dump, rw: Rewriter, fetched: Callable[[], list[ox.Quad]] | None = None
-) -> bytes:
-    """One dump, built once per dataset version and root. ``fetched``: the quads, shared when
-    several dumps are built together (VoID states every dump's size and checksum): in front of
-    an engine each dump asked it for every quad again (Virtuoso at 1e5: 93 s for five)."""
+def dump_bytes(dump: Dump, rw: Rewriter, content: DumpContent | None = None) -> bytes:
+    """One dump, built once per dataset version and root (from ``content`` when several are
+    built together)."""
     source = store()
     key = (source.version, rw.root, dump.filename)
-    fetch = fetched or (lambda: quads(source))
     return current_app.extensions["ictkg.dumps"].get_or_build(
-        key, lambda: build_dump(dump, rw, fetch)
+        key, lambda: build_dump(dump, content or DumpContent(source, rw))
     )
 
 
@@ -250,9 +264,9 @@ def void_graph(rw: Rewriter) -> Graph:
         graph.add((dataset, DCTERMS.source, to_rdflib(row["src"])))
         graph.add((dataset, PROV.wasDerivedFrom, to_rdflib(row["src"])))
 
-    fetched = functools.cache(lambda: quads(source))  # asked once, if a dump is not built yet
+    content = DumpContent(source, rw)  # asked of the store only if a dump is not built yet
     for dump in DUMPS:
-        data = dump_bytes(dump, rw, fetched)
+        data = dump_bytes(dump, rw, content)
         download = URIRef(base + "dumps/" + dump.filename)
         distribution = URIRef(base + ".well-known/void#dump-" + dump.filename.replace(".", "-"))
         graph.add((dataset, VOID.dataDump, download))
