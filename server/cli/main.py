@@ -3,7 +3,7 @@
 Each command is registered by the module that owns its concern; this module only names them.
 They are imported when run (Click's "lazily loading subcommands" pattern): ``ictkg serve``
 need not import the validator, nor ``ictkg load`` the web app, and a start that fails on a bad
-option answers in a tenth of the time (every command's import took 0.7 s).
+option answers in 0.33 s instead of 1.17 s (importing every command took 0.7 s).
 """
 
 from __future__ import annotations
