@@ -114,6 +114,19 @@ def test_a_mix_of_32_users_gets_no_error(tmp_path, artifacts) -> None:
     assert "Traceback" not in server.log_text()
 
 
+def settled(pid: int, expected: int, what: str) -> list[int]:
+    """The processes below ``pid`` once one reading finds ``expected`` of them. One reading,
+    kept: reading again may catch a replacement being forked (a passing child), as it once did."""
+    seen: list[int] = []
+
+    def count() -> bool:
+        seen[:] = descendants(pid)
+        return len(seen) == expected
+
+    wait_for(count, what=what)
+    return list(seen)
+
+
 def test_runaway_queries_are_cut_and_simple_requests_answered(tmp_path, artifacts) -> None:
     """Two halves: the first brings the server to its working size (caches filled, query
     workers replaced at least once), the second runs on it; the memory after each is written
@@ -124,16 +137,15 @@ def test_runaway_queries_are_cut_and_simple_requests_answered(tmp_path, artifact
     halves = []
     with served(*options, base=BASE_IRI, env=env, log=tmp_path / "log") as server:
         target_file = targets(server.root, tmp_path / "targets.json")
-        wait_for(lambda: len(descendants(server.pid)) == expected, what="every query worker")
-        start = descendants(server.pid)
+        start = settled(server.pid, expected, "every query worker")
         for half in (1, 2):
             out = artifacts / f"load-runaway-{SECONDS:g}s-{half}.json"
             result = locust("runaway", server.root, 12, target_file, out, HALF)
-            # The last runaways' query workers are being replaced.
-            wait_for(lambda: len(descendants(server.pid)) == expected, what="replacements")
-            processes = descendants(server.pid)
+            # The last runaways' query workers are being replaced: every killed one replaced,
+            # none leaked, or this times out.
+            processes = settled(server.pid, expected, "the replacements")
             halves.append((result, processes, pss_kib(processes)))
-    for result, processes, _ in halves:
+    for result, _, _ in halves:
         print(json.dumps(result["by_name"]))
         runaway, simple = result["by_name"]["runaway"], result["by_name"]["simple"]
         assert result["errors"] == []
@@ -141,7 +153,6 @@ def test_runaway_queries_are_cut_and_simple_requests_answered(tmp_path, artifact
         assert runaway["failures"] == 0  # each a 503 (locustfile.py)
         assert simple["failures"] == 0
         assert simple["requests"] > 0
-        assert len(processes) == len(start)  # every killed query worker replaced, none leaked
     assert set(halves[0][1]) != set(start)
     assert set(halves[1][1]) != set(halves[0][1])
     memory = {"pss_kib": [halves[0][2], halves[1][2]]}
