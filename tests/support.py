@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -105,9 +106,11 @@ def wait_for(
     beyond the usual wait, so a busy machine makes the test slower, never wrong.
     """
     deadline = time.monotonic() + seconds
+    pause = threading.Event()  # never set: its wait() is a pause that ends at the deadline
     while not condition():
-        assert time.monotonic() < deadline, f"timed out after {seconds:g} s waiting for {what}"
-        time.sleep(0.05)
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"timed out after {seconds:g} s waiting for {what}"
+        pause.wait(min(0.05, remaining))
 
 
 def stop(process: subprocess.Popen, seconds: float = 20, *, group: bool = True) -> None:
