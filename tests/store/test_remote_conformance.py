@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import re
 from collections.abc import Iterator
 from urllib.parse import quote_plus, unquote_plus, urlencode
@@ -43,7 +44,22 @@ VOLATILE = re.compile(rb"[0-9a-f]{12,64}")
 
 
 @pytest.fixture(scope="session")
-def embedded_app():
+def front_log(tmp_path_factory) -> Iterator:
+    """What the front logs (``ictkg.*``), its query workers included: a handler attached before
+    any app forks them writes to one file they all share, so a failure can show what the engine
+    said when the front answered 503."""
+    path = tmp_path_factory.mktemp("front") / "front.log"
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(process)d %(name)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("ictkg")
+    logger.addHandler(handler)
+    yield path
+    logger.removeHandler(handler)
+    handler.close()
+
+
+@pytest.fixture(scope="session")
+def embedded_app(front_log):
     app = create_app(CONFIG)
     yield app
     app.extensions["ictkg.queries"].close()
@@ -58,12 +74,12 @@ def engine_app(engine) -> Iterator:
 
 
 @pytest.fixture(scope="session")
-def oxigraph_app(loaded_oxigraph):
+def oxigraph_app(loaded_oxigraph, front_log):
     yield from engine_app(loaded_oxigraph)
 
 
 @pytest.fixture(scope="session")
-def virtuoso_app(loaded_virtuoso):
+def virtuoso_app(loaded_virtuoso, front_log):
     yield from engine_app(loaded_virtuoso)
 
 
@@ -261,7 +277,7 @@ def assert_same(expected, actual, what: str) -> None:
     assert expected == actual, what
 
 
-def test_the_front_answers_alike_on_every_engine(embedded_app, remote_app) -> None:
+def test_the_front_answers_alike_on_every_engine(embedded_app, remote_app, front_log) -> None:
     """Status, media type and content of every request, embedded vs. in front of the engine."""
     ours, theirs = embedded_app.test_client(), remote_app.test_client()
     wanted = requests_to_compare(embedded_app)
@@ -280,7 +296,11 @@ def test_the_front_answers_alike_on_every_engine(embedded_app, remote_app) -> No
             assert_same(comparable(expected, ours, path), comparable(actual, theirs, path), what)
         except AssertionError as error:
             different.append(str(error)[:4000])
-    assert not different, f"{len(different)} of {len(wanted)} differ:\n" + "\n".join(different)
+    assert not different, (
+        f"{len(different)} of {len(wanted)} differ:\n"
+        + "\n".join(different)
+        + f"\n--- the front's log:\n{front_log.read_text()[-4000:]}"
+    )
 
 
 def test_only_the_dataset_graphs_are_visible(embedded_app, remote_app) -> None:
