@@ -183,8 +183,10 @@ class RemoteStore(QueryStore):
         default_graph_uris: list[str],
         named_graph_uris: list[str],
         timeout: float | None = None,
+        quiet: bool = False,
     ) -> QueryResult:
-        """One SPARQL Protocol request, exactly as given."""
+        """One SPARQL Protocol request, exactly as given. A failure is logged as a warning, or
+        only for debugging when ``quiet`` (the refresher says once that the store is down)."""
         form = query_form(sparql)
         accept = {"SELECT": ACCEPT_RESULTS, "ASK": ACCEPT_RESULTS}.get(form or "", ACCEPT_ANY)
         if form in ("CONSTRUCT", "DESCRIBE"):
@@ -192,6 +194,7 @@ class RemoteStore(QueryStore):
         fields = urllib.parse.urlencode([("query", sparql)])
         fields += dataset_fields(tuple(default_graph_uris), tuple(named_graph_uris))
         wait = timeout or self.timeout
+        warn = log.debug if quiet else log.warning
         try:
             status, media_type, body = post(
                 self.endpoint,
@@ -208,10 +211,10 @@ class RemoteStore(QueryStore):
             )
         except TimeoutError as error:
             waited = error.seconds if isinstance(error, LateAnswer) else wait
-            log.warning("store %s did not answer in %g s: %s", self.endpoint, waited, error)
+            warn("store %s did not answer in %g s: %s", self.endpoint, waited, error)
             raise StoreUnavailable(f"the store did not answer in {waited:g} s") from None
         except (OSError, h11.ProtocolError) as error:  # refused, unknown host, reset, garbage
-            log.warning("store %s is unreachable: %s", self.endpoint, error)
+            warn("store %s is unreachable: %s", self.endpoint, error)
             raise StoreUnavailable("the store cannot be reached") from None
         if status >= 400:
             message = body.decode("utf-8", "replace").strip()
@@ -219,7 +222,7 @@ class RemoteStore(QueryStore):
             message = message.split("\n\nSPARQL query:", 1)[0].strip()
             if 400 <= status < 500:
                 raise SyntaxError(message or f"the store refused the query ({status})")
-            log.warning("store %s answered %s: %s", self.endpoint, status, message[:500])
+            warn("store %s answered %s: %s", self.endpoint, status, message[:500])
             raise StoreUnavailable(f"the store answered with an error ({status})")
         answer = parse_answer(media_type, body, form)
         if form == "ASK" and isinstance(answer, ox.QuerySolutions):
@@ -228,10 +231,11 @@ class RemoteStore(QueryStore):
 
     # --- metadata, refreshed off the request path ------------------------------------------------
 
-    def read_metadata(self) -> Metadata:
-        """Graph names, sizes and version from the store now (the loader's record, or a count)."""
+    def read_metadata(self, *, quiet: bool = False) -> Metadata:
+        """Graph names, sizes and version from the store now (the loader's record, or a count);
+        ``quiet``: a failure is not logged as a warning (:meth:`_send`)."""
         meta = meta_graph(self.base_iri)
-        rows = list(self._send(META_QUERY.format(meta=meta), [], [meta]))
+        rows = list(self._send(META_QUERY.format(meta=meta), [], [meta], quiet=quiet))
         recorded = {
             row["g"].value: (int(row["n"].value), row["h"].value)
             for row in rows
@@ -245,7 +249,8 @@ class RemoteStore(QueryStore):
             modified = max((timestamp(m) for m in stamps), default=None)
         else:
             prefix = f"{self.base_iri}graph/"
-            rows = self._send(SIZES_QUERY.format(prefix=prefix.replace('"', '\\"')), [], [])
+            sizes_query = SIZES_QUERY.format(prefix=prefix.replace('"', '\\"'))
+            rows = self._send(sizes_query, [], [], quiet=quiet)
             sizes = {
                 row["g"].value: int(row["n"].value)
                 for row in rows
@@ -254,9 +259,9 @@ class RemoteStore(QueryStore):
             listing = "".join(f"{g} {n}\n" for g, n in sorted(sizes.items()))
         return Metadata(sizes, hashlib.sha256(listing.encode()).hexdigest(), modified)
 
-    def refresh(self) -> Metadata:
+    def refresh(self, *, quiet: bool = False) -> Metadata:
         """Read the metadata now and keep it for the requests that follow."""
-        metadata = self.read_metadata()
+        metadata = self.read_metadata(quiet=quiet)
         self._metadata = metadata
         return metadata
 
@@ -552,17 +557,32 @@ os.register_at_fork(after_in_child=CONNECTIONS.after_fork_in_child)
 
 def refresh_forever(ref: weakref.ref[RemoteStore], interval: float) -> None:
     """A process's refresher: re-read the metadata every ``interval`` seconds, for as long as
-    the store exists and this process is the one that started it (not a forked child)."""
+    the store exists and this process is the one that started it (not a forked child).
+
+    While the store is down, requests keep the metadata read last. The log says so once, with
+    the cause, and once more when the store answers again: every process of the server has a
+    refresher, and a warning from each every few seconds would bury everything else.
+    """
     pid = os.getpid()
+    down = False
     while True:
         time.sleep(interval)
         store = ref()
         if store is None or store._refresher != pid:
             return
         try:
-            store.refresh()
+            store.refresh(quiet=down)
+            if down:
+                down = False
+                log.warning("store %s answers again", store.endpoint)
         except StoreUnavailable:
-            pass  # logged by _send; requests keep the last known value
+            if not down:
+                down = True
+                log.warning(
+                    "store %s: the metadata cannot be read; requests use what was read last,"
+                    " and this log says when the store answers again",
+                    store.endpoint,
+                )
         except Exception:  # never let the refresher die silently
             log.exception("reading the metadata of the store %s failed", store.endpoint)
         del store

@@ -7,6 +7,7 @@ answers come back as pyoxigraph objects (Query Results XML or JSON, parsed by py
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 import shutil
 import signal
@@ -214,6 +215,42 @@ def test_metadata_is_read_off_the_request_path(tmp_path) -> None:
             remote.query("ASK { ?s ?p ?o }")
     finally:
         os.kill(store.process.pid, signal.SIGCONT)
+        store.kill()
+
+
+def test_the_refresher_says_once_that_the_store_is_down_and_once_that_it_answers_again(
+    tmp_path, caplog
+) -> None:
+    """Every process of the server has a refresher; while the engine is down, each says so
+    once (with the cause), not at every attempt, and says when the engine is back."""
+    caplog.set_level(logging.DEBUG, logger="ictkg.store")
+    store = Oxigraph(tmp_path / "db", DIRS)
+    store.start()
+    remote = RemoteStore(store.endpoint, SPARQL_BASE, timeout=2, refresh_interval=0.05)
+
+    def said(level: int, text: str) -> list[str]:
+        return [
+            r.getMessage()
+            for r in list(caplog.records)
+            if r.name == "ictkg.store" and r.levelno == level and text in r.getMessage()
+        ]
+
+    try:
+        version = remote.version  # read now; the refresher starts
+        store.kill()
+        wait_for(
+            lambda: len(said(logging.DEBUG, "is unreachable")) >= 3,
+            what="the refresher to fail three more times",
+        )
+        down = said(logging.WARNING, "")
+        assert len(down) == 2, down
+        assert "is unreachable: [Errno 111] Connection refused" in down[0]
+        assert "the metadata cannot be read; requests use what was read last" in down[1]
+        assert remote.version == version
+        store.start()
+        wait_for(lambda: said(logging.WARNING, "answers again"), what="the store back in the log")
+        assert said(logging.WARNING, "") == [*down, f"store {store.endpoint} answers again"]
+    finally:
         store.kill()
 
 
