@@ -89,8 +89,10 @@ class OxigraphServer(Engine):
 
     name = "oxigraph serve"
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *options: str) -> None:
+        """``options``: more of ``oxigraph serve``'s, e.g. ``--timeout-s``."""
         self.directory = directory
+        self.options = options
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}/query"
         self.store_url = f"http://127.0.0.1:{self.port}/store"
@@ -103,6 +105,7 @@ class OxigraphServer(Engine):
             str(self.directory / "db"),
             "--bind",
             f"127.0.0.1:{self.port}",
+            *self.options,
         ]
 
 

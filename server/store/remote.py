@@ -41,6 +41,7 @@ import hashlib
 import json
 import logging
 import os
+import select
 import socket
 import ssl
 import threading
@@ -98,6 +99,13 @@ BUSY_TIMEOUT = 120.0
 #: The most bytes of status line and headers an answer may have (Virtuoso's echo of a dataset of
 #: a thousand graphs is about 150 KB).
 MAX_ANSWER_HEAD = 4 << 20
+
+#: How long a connection to the store is kept while no request uses it. Servers close idle
+#: connections on their own clock: Apache httpd after 5 s, Virtuoso 10 s, Jetty (Fuseki) 30 s,
+#: ``oxigraph serve`` 60 s, and the last writes a ``500`` ("Resource temporarily unavailable")
+#: on the idle connection as it does. A connection older than the shortest of these is not
+#: reused, so a request is never sent just as the server gives up on it.
+KEEP_IDLE_SECONDS = 4.0
 
 
 def meta_graph(base_iri: str) -> str:
@@ -362,9 +370,11 @@ def post(
 
     With ``keep``, the connection is kept open for the next request of the same thread
     (:data:`CONNECTIONS`): a new TCP connection per query cost more than a small query itself
-    (``make bench``, the front's overhead). A kept connection the store has closed meanwhile
-    fails before any byte of an answer; the request is then sent once more on a new connection
-    (a query changes nothing, so sending it twice is safe). Without ``keep``, the request says
+    (``make bench``, the front's overhead). A kept connection is not reused once it has been
+    idle for :data:`KEEP_IDLE_SECONDS`, or when the store has closed it or written on it
+    unasked (:func:`spoke_unasked`). One the store closes as the request goes out fails before
+    any byte of an answer; the request is then sent once more on a new connection (a query
+    changes nothing, so sending it twice is safe). Without ``keep``, the request says
     ``Connection: close``.
     """
     parts = urllib.parse.urlsplit(url)
@@ -448,6 +458,16 @@ class _Kept:
     h11: h11.Connection
     pid: int = field(default_factory=os.getpid)
     used: bool = False
+    idle_since: float = 0.0
+
+    def reusable(self) -> bool:
+        """Whether a request may go out on it: this process's, not idle too long, and silent
+        since its last answer."""
+        return (
+            self.pid == os.getpid()
+            and time.monotonic() - self.idle_since < KEEP_IDLE_SECONDS
+            and not spoke_unasked(self.sock)
+        )
 
     def __del__(self) -> None:
         # Dropped with its thread (a refresher that ended) or its process's copy: closed, not
@@ -526,16 +546,26 @@ class Connections:
         self._lock = threading.Lock()
 
     def take(self, key: tuple[str, str, int]) -> _Kept | None:
+        """This thread's connection to ``key``, if it may carry a request (:meth:`_Kept.reusable`);
+        one that may not is closed (never a parent's, after a fork)."""
         kept = getattr(self._local, "kept", {}).pop(key, None)
-        if kept is not None and kept.pid != os.getpid():
+        if kept is None or kept.pid != os.getpid():
+            return None
+        if not kept.reusable():
+            kept.sock.close()
             return None
         return kept
+
+    def held(self, key: tuple[str, str, int]) -> _Kept | None:
+        """This thread's kept connection to ``key``, left in place (to look at it)."""
+        return getattr(self._local, "kept", {}).get(key)
 
     def keep(self, key: tuple[str, str, int], connection: _Kept) -> None:
         kept = self._local.__dict__.setdefault("kept", {})
         old = kept.get(key)
         if old is not None and old is not connection:
             old.sock.close()
+        connection.idle_since = time.monotonic()
         kept[key] = connection
         with self._lock:
             self._all.add(connection)
@@ -548,6 +578,20 @@ class Connections:
             with contextlib.suppress(OSError):
                 connection.sock.close()
         self._all = weakref.WeakSet()
+
+
+def spoke_unasked(sock: socket.socket) -> bool:
+    """Whether an idle connection has something to read: the store closed it (end of file or a
+    reset) or wrote on it without a request, as ``oxigraph serve`` does when it times an idle
+    connection out. Either way its next bytes are not the answer to our next request."""
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return True
+    try:
+        poller = select.poll()
+        poller.register(sock, select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(0))  # POLLHUP and POLLERR are always reported
+    except (OSError, ValueError):  # closed already
+        return True
 
 
 #: The connections of this process (see :class:`Connections`).

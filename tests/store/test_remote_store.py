@@ -16,18 +16,21 @@ from urllib.parse import quote_plus
 import pyoxigraph as ox
 import pytest
 from conftest import SPARQL_BASE, SPARQL_CONFIG, SPARQL_FIXTURES, Oxigraph, free_port
-from engines import HoldingRelay
+from engines import HoldingRelay, OxigraphServer
 from support import wait_for
 
 from server import create_app
+from server.store import remote as remote_module
 from server.store.base import StoreUnavailable
 from server.store.embedded import Store, graph_files
 from server.store.remote import (
     ACCEPT_GRAPH,
     ACCEPT_RESULTS,
+    CONNECTIONS,
     RemoteStore,
     ask_answer,
     parse_answer,
+    spoke_unasked,
 )
 
 DIRS = [SPARQL_FIXTURES / "ontology", SPARQL_FIXTURES / "data"]
@@ -218,6 +221,38 @@ def test_metadata_is_read_off_the_request_path(tmp_path) -> None:
         store.kill()
 
 
+def test_a_connection_the_engine_timed_out_is_not_reused(tmp_path) -> None:
+    """``oxigraph serve`` times out a connection idle for 60 s (1 s here) by writing a ``500``
+    on it and closing it. A query worker that was idle that long must not read that ``500`` as
+    the answer to its next query (the conformance suite's 503 under load)."""
+    engine = OxigraphServer(tmp_path, "--timeout-s", "1")
+    engine.start()
+    remote = RemoteStore(engine.endpoint, SPARQL_BASE, keep_alive=True)
+    key = ("http", "127.0.0.1", engine.port)
+    try:
+        assert bool(remote.query("ASK {}"))
+        kept = CONNECTIONS.held(key)
+        assert kept is not None
+        wait_for(lambda: spoke_unasked(kept.sock), what="oxigraph to time the connection out")
+        assert bool(remote.query("ASK {}"))
+        assert CONNECTIONS.held(key) is not kept
+    finally:
+        engine.stop()
+
+
+def test_a_connection_idle_too_long_is_not_reused(oxigraph, monkeypatch) -> None:
+    remote = RemoteStore(oxigraph.endpoint, SPARQL_BASE, keep_alive=True)
+    key = ("http", "127.0.0.1", oxigraph.port)
+    assert bool(remote.query("ASK {}"))
+    kept = CONNECTIONS.held(key)
+    assert bool(remote.query("ASK {}"))
+    assert CONNECTIONS.held(key) is kept  # reused at once
+    monkeypatch.setattr(remote_module, "KEEP_IDLE_SECONDS", 0.0)
+    assert bool(remote.query("ASK {}"))
+    assert CONNECTIONS.held(key) is not kept
+    assert kept.sock.fileno() == -1  # closed, not left to the garbage collector
+
+
 def test_the_refresher_says_once_that_the_store_is_down_and_once_that_it_answers_again(
     tmp_path, caplog
 ) -> None:
@@ -229,10 +264,14 @@ def test_the_refresher_says_once_that_the_store_is_down_and_once_that_it_answers
     remote = RemoteStore(store.endpoint, SPARQL_BASE, timeout=2, refresh_interval=0.05)
 
     def said(level: int, text: str) -> list[str]:
+        """What was logged of this engine (refreshers of earlier tests' stores may still run)."""
         return [
             r.getMessage()
             for r in list(caplog.records)
-            if r.name == "ictkg.store" and r.levelno == level and text in r.getMessage()
+            if r.name == "ictkg.store"
+            and r.levelno == level
+            and store.endpoint in r.getMessage()
+            and text in r.getMessage()
         ]
 
     try:
@@ -248,8 +287,9 @@ def test_the_refresher_says_once_that_the_store_is_down_and_once_that_it_answers
         assert "the metadata cannot be read; requests use what was read last" in down[1]
         assert remote.version == version
         store.start()
-        wait_for(lambda: said(logging.WARNING, "answers again"), what="the store back in the log")
-        assert said(logging.WARNING, "") == [*down, f"store {store.endpoint} answers again"]
+        back = f"store {store.endpoint} answers again"
+        wait_for(lambda: back in said(logging.WARNING, back), what="the store back in the log")
+        assert said(logging.WARNING, "") == [*down, back]
     finally:
         store.kill()
 
