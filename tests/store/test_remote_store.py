@@ -6,6 +6,7 @@ answers come back as pyoxigraph objects (Query Results XML or JSON, parsed by py
 
 from __future__ import annotations
 
+import gc
 import gzip
 import logging
 import os
@@ -259,6 +260,7 @@ def test_the_refresher_says_once_that_the_store_is_down_and_once_that_it_answers
     """Every process of the server has a refresher; while the engine is down, each says so
     once (with the cause), not at every attempt, and says when the engine is back."""
     caplog.set_level(logging.DEBUG, logger="ictkg.store")
+    gc.collect()  # earlier tests' stores: their refreshers end instead of logging beside ours
     store = Oxigraph(tmp_path / "db", DIRS)
     store.start()
     remote = RemoteStore(store.endpoint, SPARQL_BASE, timeout=2, refresh_interval=0.05)
