@@ -14,11 +14,11 @@ from pathlib import Path
 
 import click
 
-from server.config import dataset_options, dataset_overrides, dataset_value, ontology_namespace
+from server.config import dataset_options, dataset_overrides, dataset_value
 from server.validation.formats import RENDERERS, summary
-from server.validation.shacl import FAIL_ON, validate
+from server.validation.shacl import FAIL_ON, validation_report
 
-#: The directories validated, in the order :func:`validate` takes them.
+#: The directories validated (the settings :func:`validation_report` reads, with ``BASE_IRI``).
 DIRECTORIES = ("ONTOLOGY_DIR", "DATA_DIR", "SHAPES_DIR")
 
 
@@ -60,9 +60,8 @@ def validate_command(
     given = dataset_overrides(
         {"ontology": ontology, "data": data, "shapes": shapes, "base_iri": base_iri}
     )
-    directories = [Path(dataset_value(name, given)) for name in DIRECTORIES]
-    namespace = ontology_namespace(dataset_value("BASE_IRI", given))
-    report = validate(*directories, project_ns=namespace)
+    settings = {name: dataset_value(name, given) for name in (*DIRECTORIES, "BASE_IRI")}
+    report = validation_report(settings)
     rendered = report.render(fmt, fail_on)
     if output is None:
         click.echo(rendered, nl=False)

@@ -38,7 +38,6 @@ Decisions:
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import time
 import warnings
@@ -588,17 +587,27 @@ def _named_shape(shapes: Graph, shape: Node | None) -> str | None:
 
 # --- the report of a configuration, once per content ----------------------------------------
 
-_reports: dict[str, Report] = {}
-
 
 def validation_report(config: Any) -> Report:
-    """The validation report of the configured directories, computed once per content."""
-    directories = [Path(config[k]) for k in ("ONTOLOGY_DIR", "DATA_DIR", "SHAPES_DIR")]
+    """The validation report of the configured directories (``ONTOLOGY_DIR``, ``DATA_DIR``,
+    ``SHAPES_DIR``, for ``BASE_IRI``), computed once per content in a process: the server's
+    start and reloads, and ``ictkg validate``. Inputs that cannot even be read for the key (a
+    file without read permission) are validated every time: :func:`validate` says what is wrong.
+    """
+    directories = tuple(str(config[k]) for k in ("ONTOLOGY_DIR", "DATA_DIR", "SHAPES_DIR"))
     namespace = ontology_namespace(config["BASE_IRI"])
-    key = hashlib.sha256(
-        (namespace + "\0" + "\0".join(map(str, directories)) + "\0").encode()
-        + dataset_hash(rdf_files(directories)).encode()
-    ).hexdigest()
-    if key not in _reports:
-        _reports[key] = validate(*directories, project_ns=namespace)
-    return _reports[key]
+    try:
+        files = rdf_files(directories)
+        content = dataset_hash(files)
+    except OSError:
+        return validate(*directories, project_ns=namespace)
+    return _report_of(namespace, directories, tuple(map(str, files)), content)
+
+
+@functools.lru_cache(maxsize=8)
+def _report_of(
+    namespace: str, directories: tuple[str, ...], files: tuple[str, ...], content: str
+) -> Report:
+    """The report of one content (the last few are kept: a server reloaded many times, a fuzz
+    run's thousands of inputs)."""
+    return validate(*directories, project_ns=namespace)

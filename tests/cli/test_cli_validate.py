@@ -7,6 +7,7 @@ if any); the rest use click's CliRunner, which runs the same command in-process.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -226,3 +227,24 @@ def test_base_iri_names_the_namespace_the_lint_checks(tmp_path):
     ours = CliRunner().invoke(main, ["validate", *dirs, "--base-iri", base])
     assert ours.exit_code == 1, ours.output
     assert f"{base}ontology#Thign is used but not declared in the ontology" in ours.output
+
+
+def test_the_same_content_is_validated_once_per_process(tmp_path, monkeypatch):
+    """The formats of one content (a test of every format, a server's start then its
+    ``/validation`` page) share one run of the validator; a changed file is validated again."""
+    from server.validation import shacl
+
+    runs = []
+    real = shacl.validate
+    monkeypatch.setattr(shacl, "validate", lambda *a, **k: runs.append(a) or real(*a, **k))
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURES / "data" / "conforming", data)
+    options = ["--data", str(data), "--ontology", str(FIXTURES / "ontology")]
+    options += ["--shapes", str(FIXTURES / "shapes")]
+    for fmt in ("text", "json", "junit", "github"):
+        assert CliRunner().invoke(main, ["validate", *options, "--format", fmt]).exit_code == 0
+    assert len(runs) == 1
+    victim = sorted(data.glob("*.ttl"))[0]
+    victim.write_text(victim.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert CliRunner().invoke(main, ["validate", *options]).exit_code == 0
+    assert len(runs) == 2
