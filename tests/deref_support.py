@@ -12,8 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from conftest import ictkg_serve
-from rdflib import Graph
-from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from support import fixture_config
 
 from server import create_app
@@ -25,19 +23,6 @@ CONFIG = fixture_config("deref", BASE, BACKLINKS_PAGE_SIZE=3)
 
 def make_app(**overrides):
     return create_app({**CONFIG, **overrides})
-
-
-def assert_isomorphic(expected: Graph, actual: Graph) -> None:
-    """Golden-graph check; on failure, print what is only on one side."""
-    if isomorphic(expected, actual):
-        return
-    _, only_expected, only_actual = graph_diff(to_isomorphic(expected), to_isomorphic(actual))
-    raise AssertionError(
-        "graphs differ\n--- only expected:\n"
-        + only_expected.serialize(format="nt")
-        + "--- only actual:\n"
-        + only_actual.serialize(format="nt")
-    )
 
 
 @contextmanager

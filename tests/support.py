@@ -7,6 +7,8 @@
 - :func:`launch_chromium`: Debian's Chromium through Playwright, with the flags for a closed
   network and a fresh temporary profile (user-data-dir) of its own.
 - :class:`CountingStore`: the real store, counting the queries made through it.
+- :func:`canonical` / :func:`assert_isomorphic`: graphs compared with their blank nodes renamed
+  canonically (pyoxigraph's RDF canonicalization: rdflib's ``isomorphic`` is many times slower).
 
 Imported as ``support`` (pytest puts ``tests/`` on ``sys.path``).
 """
@@ -25,6 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyoxigraph as ox
 import requests
 
 #: The tests folder and the repository root, for fixtures and project files.
@@ -168,3 +171,32 @@ class CountingStore:
     def query(self, sparql, **kwargs):
         self.queries.append(sparql)
         return self.store.query(sparql, **kwargs)
+
+
+def canonical(graph) -> ox.Dataset:
+    """An rdflib graph, or pyoxigraph triples, as a pyoxigraph dataset whose blank nodes are
+    renamed canonically: two graphs are isomorphic exactly when these are equal."""
+    if not isinstance(graph, list | tuple | set):
+        graph = ox.parse(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in graph)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return dataset
+
+
+def n_triples(quads) -> str:
+    """Quads of the default graph as sorted N-Triples lines (for a failure message)."""
+    return "".join(f"{quad.triple} .\n" for quad in sorted(quads, key=str))
+
+
+def assert_isomorphic(expected, actual, what: str = "graphs differ") -> None:
+    """Golden-graph check of rdflib graphs or pyoxigraph triples; on failure, what is only on
+    one side (blank nodes named canonically)."""
+    ours, theirs = canonical(expected), canonical(actual)
+    if ours == theirs:
+        return
+    raise AssertionError(
+        f"{what}\n--- only expected:\n"
+        + n_triples(set(ours) - set(theirs))[:3000]
+        + "--- only actual:\n"
+        + n_triples(set(theirs) - set(ours))[:3000]
+    )

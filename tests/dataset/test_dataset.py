@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from alignment_support import entailment, load
-from deref_support import BASE, FIXTURES, assert_isomorphic, make_app
+from deref_support import BASE, FIXTURES, make_app
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, SH, VOID
-from support import CountingStore
+from support import CountingStore, assert_isomorphic
 
 from server.dataset.views import DataNotConforming
 from server.rdf.formats import DUMPS

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from deref_support import BASE, FIXTURES, assert_isomorphic, make_app
+from deref_support import BASE, FIXTURES, make_app
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
+from support import assert_isomorphic
 
 ROOT = "http://localhost/"
 NS = ROOT + "ontology#"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from deref_support import BASE, FIXTURES, assert_isomorphic, live_server, make_app
+from deref_support import BASE, FIXTURES, live_server, make_app
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
-from support import CountingStore
+from support import CountingStore, assert_isomorphic
 
 from server.describe.resources import DOC_OFFERS
 

@@ -21,9 +21,9 @@ import pyoxigraph as ox
 import pytest
 import requests
 from click.testing import CliRunner
-from deref_support import BASE, FIXTURES, assert_isomorphic, make_app
+from deref_support import BASE, FIXTURES, make_app
 from rdflib import Graph
-from support import free_port, serving
+from support import assert_isomorphic, free_port, serving
 
 from server.cli.main import main
 from server.export.site import export_site, standalone_config

@@ -12,8 +12,9 @@ import json
 import subprocess
 
 import pytest
-from deref_support import BASE, assert_isomorphic, live_server, make_app
+from deref_support import BASE, live_server, make_app
 from rdflib import Graph, URIRef
+from support import assert_isomorphic
 from werkzeug.http import parse_options_header
 
 from server.describe.resources import DOC_OFFERS

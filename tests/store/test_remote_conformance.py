@@ -23,6 +23,7 @@ from urllib.parse import quote_plus, unquote_plus, urlencode
 import pyoxigraph as ox
 import pytest
 from engines import HoldingRelay
+from support import canonical, n_triples
 
 from server import create_app
 from server.config import DEFAULTS
@@ -184,7 +185,7 @@ DATATYPE_COUNTS_SHOWN = re.compile(
 )
 
 
-def canonical(term):
+def canonical_term(term):
     if isinstance(term, ox.Literal) and term.datatype in DERIVED_INTEGERS:
         return ox.Literal(term.value, datatype=ox.NamedNode(XSD + "integer"))
     return term
@@ -192,17 +193,11 @@ def canonical(term):
 
 def triples_graph(triples: list[ox.Triple]) -> ox.Dataset:
     kept = [
-        ox.Triple(t.subject, t.predicate, canonical(t.object))
+        ox.Triple(t.subject, t.predicate, canonical_term(t.object))
         for t in triples
         if t.predicate not in DATATYPE_COUNTS
     ]
-    graph = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in kept)
-    graph.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)  # the blank nodes renamed
-    return graph
-
-
-def nt(quads) -> str:
-    return "".join(f"{quad.triple} .\n" for quad in sorted(quads, key=str))
+    return canonical(kept)
 
 
 def inline_context(body: bytes, client) -> bytes:
@@ -256,16 +251,16 @@ def assert_same(expected, actual, what: str) -> None:
         # links to the resource. Everything the embedded store says must be there.
         ground = {q for q in expected[1] if not any(isinstance(t, ox.BlankNode) for t in q.triple)}
         assert ground, what
-        assert ground <= set(actual[1]), f"{what}: {nt(ground - set(actual[1]))[:3000]}"
+        assert ground <= set(actual[1]), f"{what}: {n_triples(ground - set(actual[1]))[:3000]}"
         return
     if isinstance(expected, tuple) and expected[0] == "graph":
         if expected[1] != actual[1]:
             ours, theirs = set(expected[1]), set(actual[1])
             raise AssertionError(
-                f"{what}: graphs differ (blank nodes renamed canonically)\n--- embedded only:\n"
-                + nt(ours - theirs)[:3000]
+                f"{what}: graphs differ (blank nodes named canonically)\n--- embedded only:\n"
+                + n_triples(ours - theirs)[:3000]
                 + "--- remote only:\n"
-                + nt(theirs - ours)[:3000]
+                + n_triples(theirs - ours)[:3000]
             )
         return
     if isinstance(expected, tuple) and expected[0] == "dataset":
