@@ -461,12 +461,10 @@ class _Kept:
     idle_since: float = 0.0
 
     def reusable(self) -> bool:
-        """Whether a request may go out on it: this process's, not idle too long, and silent
-        since its last answer."""
-        return (
-            self.pid == os.getpid()
-            and time.monotonic() - self.idle_since < KEEP_IDLE_SECONDS
-            and not spoke_unasked(self.sock)
+        """Whether a request may go out on it: not idle too long, and silent since its last
+        answer."""
+        return time.monotonic() - self.idle_since < KEEP_IDLE_SECONDS and not spoke_unasked(
+            self.sock
         )
 
     def __del__(self) -> None:
@@ -550,7 +548,7 @@ class Connections:
         one that may not is closed (never a parent's, after a fork)."""
         kept = getattr(self._local, "kept", {}).pop(key, None)
         if kept is None or kept.pid != os.getpid():
-            return None
+            return None  # a parent's copy is closed after the fork, not here
         if not kept.reusable():
             kept.sock.close()
             return None
