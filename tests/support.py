@@ -7,8 +7,9 @@
 - :func:`launch_chromium`: Debian's Chromium through Playwright, with the flags for a closed
   network and a fresh temporary profile (user-data-dir) of its own.
 - :class:`CountingStore`: the real store, counting the queries made through it.
-- :func:`canonical` / :func:`assert_isomorphic`: graphs compared with their blank nodes renamed
-  canonically (pyoxigraph's RDF canonicalization: rdflib's ``isomorphic`` is many times slower).
+- :func:`canonical` / :func:`assert_isomorphic` / :func:`assert_same_canonical`: graphs compared
+  with their blank nodes renamed canonically (pyoxigraph's RDF canonicalization: rdflib's
+  ``isomorphic`` is many times slower).
 
 Imported as ``support`` (pytest puts ``tests/`` on ``sys.path``).
 """
@@ -189,14 +190,19 @@ def n_triples(quads) -> str:
 
 
 def assert_isomorphic(expected, actual, what: str = "graphs differ") -> None:
-    """Golden-graph check of rdflib graphs or pyoxigraph triples; on failure, what is only on
-    one side (blank nodes named canonically)."""
-    ours, theirs = canonical(expected), canonical(actual)
-    if ours == theirs:
+    """Golden-graph check of rdflib graphs or pyoxigraph triples."""
+    assert_same_canonical(canonical(expected), canonical(actual), what)
+
+
+def assert_same_canonical(expected: ox.Dataset, actual: ox.Dataset, what: str) -> None:
+    """Two :func:`canonical` graphs are equal; on failure, what is only on one side (blank
+    nodes named canonically)."""
+    if expected == actual:
         return
+    ours, theirs = set(expected), set(actual)
     raise AssertionError(
         f"{what}\n--- only expected:\n"
-        + n_triples(set(ours) - set(theirs))[:3000]
+        + n_triples(ours - theirs)[:3000]
         + "--- only actual:\n"
-        + n_triples(set(theirs) - set(ours))[:3000]
+        + n_triples(theirs - ours)[:3000]
     )

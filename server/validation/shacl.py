@@ -608,6 +608,6 @@ def validation_report(config: Any) -> Report:
 def _report_of(
     namespace: str, directories: tuple[str, ...], files: tuple[str, ...], content: str
 ) -> Report:
-    """The report of one content (the last few are kept: a server reloaded many times, a fuzz
-    run's thousands of inputs)."""
+    """The report of one content: ``files`` and ``content`` (their hash) are only the cache's
+    key. The last few are kept, not every one a server reloaded many times or a fuzz run saw."""
     return validate(*directories, project_ns=namespace)

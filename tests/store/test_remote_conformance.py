@@ -23,7 +23,7 @@ from urllib.parse import quote_plus, unquote_plus, urlencode
 import pyoxigraph as ox
 import pytest
 from engines import HoldingRelay
-from support import canonical, n_triples
+from support import assert_same_canonical, canonical, n_triples
 
 from server import create_app
 from server.config import DEFAULTS
@@ -254,20 +254,13 @@ def assert_same(expected, actual, what: str) -> None:
         assert ground <= set(actual[1]), f"{what}: {n_triples(ground - set(actual[1]))[:3000]}"
         return
     if isinstance(expected, tuple) and expected[0] == "graph":
-        if expected[1] != actual[1]:
-            ours, theirs = set(expected[1]), set(actual[1])
-            raise AssertionError(
-                f"{what}: graphs differ (blank nodes named canonically)\n--- embedded only:\n"
-                + n_triples(ours - theirs)[:3000]
-                + "--- remote only:\n"
-                + n_triples(theirs - ours)[:3000]
-            )
+        assert_same_canonical(expected[1], actual[1], f"{what}: graphs differ (expected: embedded)")
         return
     if isinstance(expected, tuple) and expected[0] == "dataset":
         ours, theirs = expected[1], actual[1]
         assert sorted(ours) == sorted(theirs), what
         for name in ours:
-            assert ours[name] == theirs[name], (what, name)
+            assert_same_canonical(ours[name], theirs[name], f"{what}: graph {name} differs")
         return
     if isinstance(expected, bytes) and expected != actual:
         lines = difflib.unified_diff(
