@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import time
 import warnings
 from collections.abc import Iterable, Iterator
@@ -188,6 +189,17 @@ def _load(file: Path, role: str) -> _Source | InputError:
     name = display_path(file)
     try:
         data = file.read_bytes()
+    except OSError as error:
+        return InputError(name, f"cannot read: {error}")
+    parsed = (_parse if role == "data" else _parse_vocabulary)(file, name, data)
+    if isinstance(parsed, InputError):
+        return parsed
+    return _Source(name, role, *parsed)
+
+
+def _parse(file: Path, name: str, data: bytes) -> tuple[Graph, SourceMap] | InputError:
+    """The graph and source map of one file's bytes, or why they cannot be had."""
+    try:
         # The store's parser, with the store's settings: what passes here loads there.
         triples = ox.parse(data, format=RDF_SUFFIXES[file.suffix])
         for _ in triples:
@@ -195,7 +207,7 @@ def _load(file: Path, role: str) -> _Source | InputError:
         text = data.decode("utf-8")
     except SyntaxError as error:
         return InputError(name, error.msg, error.lineno, error.offset)
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
         return InputError(name, f"cannot read: {error}")
     graph = Graph()
     try:
@@ -212,7 +224,20 @@ def _load(file: Path, role: str) -> _Source | InputError:
         return InputError(name, error.message, error.lines + 1)
     except Exception as error:  # any parser failure is unusable input, never a traceback
         return InputError(name, f"{type(error).__name__}: {error}")
-    return _Source(name, role, graph, sourcemap)
+    return graph, sourcemap
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_vocabulary(file: Path, name: str, data: bytes) -> tuple[Graph, SourceMap] | InputError:
+    """:func:`_parse` once per process for an ontology or shapes file.
+
+    Parsing is a third of a small run (rdflib's Turtle parser), and a process that validates
+    again (``--watch``, a reload, a test suite) sees the same ontology and shapes each time. The
+    key holds the content itself: an edited file is parsed again. Data files are parsed every
+    time: they are what changes, and a serving process should not keep an rdflib graph of its
+    data alive. Callers only read the graph (``_union`` copies it), so runs can share it.
+    """
+    return _parse(file, name, data)
 
 
 class _BelowError(logging.Filter):
@@ -253,6 +278,29 @@ def _prepared_query(text: str, namespaces: tuple[tuple[str, str], ...], base: st
     return prepareQuery(text, initNs=dict(namespaces), base=base)
 
 
+#: A line of a query's prologue that declares one prefix (SPARQL 1.1 section 4.1.1).
+_PREFIX_LINE = re.compile(r"\s*PREFIX\s+([^\s:]*):\s*<[^>]*>\s*", re.IGNORECASE)
+
+
+def _prefixes_sorted(text: str) -> str:
+    """``text`` with the PREFIX lines it begins with sorted: the same query, and one key for it.
+
+    pyshacl writes a SHACL-SPARQL constraint's ``sh:declare`` prefixes in an order that changes
+    from run to run (it collects them in a set), so without this every run parsed the shapes'
+    queries again. The order of declarations means nothing unless a prefix is declared twice;
+    then the text is left as it is.
+    """
+    lines = text.split("\n")
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or _PREFIX_LINE.fullmatch(lines[start])):
+        start += 1
+    prologue = [line.strip() for line in lines[:start] if line.strip()]
+    names = [_PREFIX_LINE.fullmatch(line).group(1) for line in prologue]
+    if len(set(names)) < len(names):
+        return text
+    return "\n".join([*sorted(prologue), *lines[start:]])
+
+
 class _PreparedQueryGraph(Graph):
     """A graph that parses each distinct SPARQL text once (per process), then reuses it.
 
@@ -278,7 +326,8 @@ class _PreparedQueryGraph(Graph):
         if isinstance(query_object, str):
             namespaces = dict(initNs or self.namespaces())
             key = tuple(sorted((k, str(v)) for k, v in namespaces.items()))
-            query_object = _prepared_query(query_object, key, kwargs.get("base"))
+            text = _prefixes_sorted(query_object)
+            query_object = _prepared_query(text, key, kwargs.get("base"))
         return super().query(
             query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs
         )

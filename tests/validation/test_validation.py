@@ -8,14 +8,17 @@ the constraint and the label, not just "it fails".
 from __future__ import annotations
 
 import json
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from rdflib import RDFS, SH, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from support import TESTS
+from rdflib.plugins.sparql.processor import prepareQuery
+from support import ROOT, TESTS
 
+from server.validation import shacl
 from server.validation.formats import (
     github_command,
     github_escape_data,
@@ -598,3 +601,74 @@ def test_two_thousand_triples_validate(tmp_path):
     report = validate(ONTOLOGY, tmp_path, SHAPES)
     assert report.exit_code() == EXIT_CONFORMS, report.render("text")
     assert report.triples > 2000
+
+
+# --- What one process validates again ----------------------------------------------------------
+
+
+def test_the_prefixes_of_a_query_are_sorted_and_nothing_else_changes():
+    body = "SELECT $this WHERE {\n  PREFIX_IN_A_STRING: ?x\n}"
+    one = "PREFIX b: <urn:b#>\nPREFIX a: <urn:a#>\n\n" + body
+    other = "PREFIX a: <urn:a#>\nPREFIX b: <urn:b#>\n" + body
+    assert shacl._prefixes_sorted(one) == shacl._prefixes_sorted(other)
+    assert shacl._prefixes_sorted(one) == "PREFIX a: <urn:a#>\nPREFIX b: <urn:b#>\n" + body
+    # Declared twice: the later declaration wins, so the order matters and is kept.
+    twice = "PREFIX a: <urn:b#>\nPREFIX a: <urn:a#>\n" + body
+    assert shacl._prefixes_sorted(twice) == twice
+
+
+def test_a_second_run_parses_no_shape_query_again(monkeypatch, tmp_path):
+    """pyshacl writes a constraint's prefixes in the order of the shapes graph's blank nodes,
+    which changes each time the shapes are read: the queries are parsed in the first run only,
+    even when the second reads the shapes again (as after an edit)."""
+    parsed: list[str] = []
+
+    def counting_prepare(text, **options):
+        parsed.append(text)
+        return prepareQuery(text, **options)
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for file in ("base.ttl", "invalid/01_missing_english_label.ttl"):  # tests/shapes/
+        shutil.copy(TESTS / "shapes" / file, data)
+    shacl._prepared_query.cache_clear()
+    shacl._parse_vocabulary.cache_clear()
+    monkeypatch.setattr(shacl, "prepareQuery", counting_prepare)
+    first = validate(ROOT / "ontology", data, ROOT / "shapes")
+    assert parsed, "the real shapes have SHACL-SPARQL constraints"
+    parsed.clear()
+    shacl._parse_vocabulary.cache_clear()
+    second = validate(ROOT / "ontology", data, ROOT / "shapes")
+    assert parsed == []
+    assert second.results == first.results
+    assert len(first.results) == 1
+
+
+def test_the_ontology_and_shapes_are_parsed_once_and_again_when_edited(tmp_path, monkeypatch):
+    """Ontology and shapes files are parsed once per process, keyed by their content; data files
+    every run."""
+    parsed: list[str] = []
+    parse = shacl._parse
+
+    def counting_parse(file, name, data):
+        parsed.append(file.name)
+        return parse(file, name, data)
+
+    shapes = tmp_path / "shapes"
+    shutil.copytree(SHAPES, shapes)
+    shacl._parse_vocabulary.cache_clear()
+    monkeypatch.setattr(shacl, "_parse", counting_parse)
+    assert run("conforming", shapes=shapes).results == []
+    assert sorted(parsed) == ["core.ttl", "events.ttl", "events.ttl", "ontology.ttl"]
+    parsed.clear()
+    assert run("conforming", shapes=shapes).results == []
+    assert parsed == ["events.ttl"]  # the data file
+    with (shapes / "events.ttl").open("a", encoding="utf-8") as file:
+        file.write(
+            "\nfx:NoEventHasAStartDate a sh:NodeShape ; sh:targetClass bict:Event ;\n"
+            "    sh:property [ sh:path bict:startDate ; sh:maxCount 0 ] .\n"
+        )
+    parsed.clear()
+    report = run("conforming", shapes=shapes)
+    assert parsed == ["events.ttl", "events.ttl"]  # the data file, and the edited shapes
+    assert {f.constraint for f in report.results} == {str(SH.MaxCountConstraintComponent)}
