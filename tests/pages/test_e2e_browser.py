@@ -14,13 +14,13 @@ the flows go to ``test-artifacts/`` when a test fails; ``ICTKG_SCREENSHOTS=1`` k
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from conftest import ictkg_serve
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import BrowserContext, sync_playwright
 from support import ROOT, TESTS, launch_chromium
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -48,30 +48,53 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(scope="module")
+def contexts(browser) -> Iterator[Callable[[str], BrowserContext]]:
+    """One browser context a width, made when first asked for, shared by the flows: its HTTP
+    cache and compiled scripts are kept from test to test (a new context each test cost a
+    quarter of their time). The site keeps no cookie and no storage, so nothing else is."""
+    made: dict[str, BrowserContext] = {}
+
+    def context(width: str) -> BrowserContext:
+        if width not in made:
+            viewport = {"width": WIDTHS[width], "height": 900}
+            made[width] = browser.new_context(viewport=viewport, accept_downloads=True)
+        return made[width]
+
+    yield context
+    for context in made.values():
+        context.close()
+
+
 @pytest.fixture(params=list(WIDTHS), ids=list(WIDTHS))
-def page(request, browser):
-    """A page at phone or desktop width; screenshots of it when the test fails."""
-    context = browser.new_context(
-        viewport={"width": WIDTHS[request.param], "height": 900}, accept_downloads=True
-    )
-    page = context.new_page()
+def page(request, contexts):
+    """A new tab at phone or desktop width; its screens at every step when the test fails (the
+    first screen of each step; the whole page at the failure, and at every step with
+    ``ICTKG_SCREENSHOTS``)."""
+    page = contexts(request.param).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.errors = errors
     shots: list[tuple[str, bytes]] = []
     failures = request.session.testsfailed
-    page.snap = lambda name: shots.append((name, page.screenshot(full_page=True)))
+    whole = bool(os.environ.get("ICTKG_SCREENSHOTS"))
+
+    def snap(name: str) -> None:
+        page.wait_for_load_state()  # a screen of a document being replaced cannot be taken
+        shots.append((name, page.screenshot(full_page=whole)))
+
+    page.snap = snap
     yield page
     failed = request.session.testsfailed > failures
     if failed:
         shots.append(("failure", page.screenshot(full_page=True)))
-    if failed or os.environ.get("ICTKG_SCREENSHOTS"):
+    if failed or whole:
         ARTIFACTS.mkdir(exist_ok=True)
         for number, (name, data) in enumerate(shots):
             file = ARTIFACTS / f"{request.node.name}-{number:02d}-{name}.png".replace("/", "_")
             file.write_bytes(data)
-    context.close()
+    page.close()
 
 
 def test_from_home_through_a_list_to_belarus_role_at_tunis(server, page):
@@ -102,6 +125,7 @@ def test_search_by_a_russian_label_and_switch_language(server, page):
     page.goto(server)
     page.fill("#site-search", "Беларусь")
     page.press("#site-search", "Enter")
+    page.wait_for_url("**/search?**")
     page.snap("search")
     page.locator("ol.results a", has_text="Belarus").first.click()
     assert page.locator("h1").inner_text() == "Belarus"

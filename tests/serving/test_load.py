@@ -14,7 +14,7 @@ serve``, granian) on the real dataset, on 127.0.0.1:
 Latency and memory are figures, not pass/fail here (they depend on the machine and on what
 else runs on it): the p99 of the simple requests and the memory (Pss) after each half are
 written to ``test-artifacts/``, and ``make load`` reports them against their targets
-(:mod:`bench.figures`). Each run lasts ``ICTKG_LOAD_SECONDS`` (6 in ``make test``, long
+(:mod:`bench.figures`). Each run lasts ``ICTKG_LOAD_SECONDS`` (3 in ``make test``, long
 enough for every kind of request and several runaways per half; ``make load``: 60), and on a
 busy machine a little longer: until every kind of request has been answered at least once.
 """
@@ -34,7 +34,7 @@ from support import wait_for
 
 from server.config import BASE_IRI, PROJECT_ROOT
 
-SECONDS = float(os.environ.get("ICTKG_LOAD_SECONDS", "6"))
+SECONDS = float(os.environ.get("ICTKG_LOAD_SECONDS", "3"))
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 TIMEOUT = 2.0
 #: Seconds of each half of the runaway run: at least two and a half time limits, so that each
