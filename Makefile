@@ -37,6 +37,8 @@ install-test: $(VENV)/.test
 	@$(call APT,nginx-light,/usr/sbin/nginx)
 # The remote-store tests (tests/store/test_remote_conformance.py, test_loader.py) run Debian's Virtuoso.
 	@$(call APT,virtuoso-opensource,/usr/bin/virtuoso-t)
+# The benchmark's load scripts (bench/wrk.py) are checked with Debian's wrk (test_bench_wrk.py).
+	@$(call APT,wrk,/usr/bin/wrk)
 # Real clients (tests/system/test_real_clients.py): Debian's raptor (rapper) and rasqal (roqet), and
 # Comunica from npm, installed from tests/clients/package-lock.json into tests/clients/.
 	@$(call APT,raptor2-utils,/usr/bin/rapper)
@@ -74,14 +76,10 @@ SCALES  ?= 1e3 1e5 1e6
 ROUNDS  ?= 3
 SECONDS ?= 4
 BENCH_ARGS ?=
+# install-test brings wrk, nginx (the static export, the balancer in front of two fronts) and
+# Virtuoso (the front's overhead in front of it: bench/streams.py).
 bench: install-test
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } \
-		|| { sudo apt-get update -qq && sudo apt-get install -y -qq wrk; }
-# nginx (the static export, the balancer in front of two fronts) and Virtuoso (the front's
-# overhead in front of it): bench/streams.py.
-	@$(call APT,nginx-light,/usr/sbin/nginx)
-	@$(call APT,virtuoso-opensource,/usr/bin/virtuoso-t)
 	$(BIN)/python -m bench.run --scales "$(SCALES)" --rounds $(ROUNDS) --seconds $(SECONDS) $(BENCH_ARGS)
 	$(BIN)/python -m bench.figures prefork
 	$(BIN)/python -m bench.reload
@@ -92,7 +90,7 @@ bench: install-test
 # Page weight and first render of every page type in Chromium (the budgets of issue 13).
 	$(BIN)/python -m bench.page_weight --rounds $(ROUNDS)
 
-# The 60 s load test of issue 6 (`make test` runs the same test for 6 s): figures in
+# The 60 s load test of issue 6 (`make test` runs the same test for 3 s): figures in
 # test-artifacts/, then the latency and memory figures against their targets (bench/figures.py).
 LOAD_SECONDS ?= 60
 load: install-test

@@ -423,7 +423,7 @@ def stream_table(results: dict[str, Any]) -> list[str]:
                     figures = data.get(workload, {}).get(c)
                     if figures is None:
                         continue
-                    notes = []
+                    notes = [figures["note"]] if figures.get("note") else []
                     if figures.get("wrapped") and not figures.get("error"):
                         notes.append("list replayed (the peer keeps no response cache)")
                     if figures.get("errors"):

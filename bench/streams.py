@@ -4,7 +4,8 @@ For each scale (``bench.run`` calls :func:`measure_scale`):
 
 - **peers** ``oxigraph`` (the yardstick), ``ictkg`` (response cache on, as deployed) and
   ``ictkg-nocache``, each started fresh, then, in this order: the **crawl** (every resource once,
-  shuffled, nothing warmed: a 303 and its document count as one dereference), the **Zipf
+  shuffled, nothing warmed: a 303 and its document count as one dereference; each run asks an
+  equal share of what is left of the list, to its end), the **Zipf
   revisit** of resources, and the **Zipf mix** (``bench.workload.mix_stream``). Each run of
   the load generator takes the next stretch of each stream, so no request is replayed from an
   earlier run; a run whose threads ran out of items (``wrapped``) is reported as such, not as a
@@ -78,21 +79,32 @@ def measure_stream(
     *,
     replay_ok: bool = False,
     estimate: float = 1000.0,
+    share: int | None = None,
 ) -> dict[str, Any]:
     """One figure on the next stretch of ``stream``: items per second, latency, repeats.
 
     The window written for wrk holds three times what the last measured rate (``estimate``)
     would ask in ``seconds``; a run that runs out is done again with a longer window, the stream
     moving on each time (what was asked was asked). ``replay_ok`` (a peer with no response
-    cache) keeps a run that wrapped, marked."""
+    cache) keeps a run that wrapped, marked. ``share`` (a crawl: a finite list, each item asked
+    once) gives the run the next ``share`` items and ends it when they are all asked, or at
+    ``seconds``: the figure is then the rate of asking them to the end (``finished``)."""
     figures: dict[str, Any] = {}
     for attempt in range(RETRIES + 1):
         size = min(MAX_WINDOW, max(MIN_WINDOW, math.ceil(estimate * seconds * 3)))
+        if share is not None:
+            size = min(MAX_WINDOW, share)
         window = stream.window(size)
         if not window:
             return {"error": "the stream is exhausted"}
         start = stream.position
-        figures = wrk.run_stream(peer_root, [i.line() for i in window], connections, seconds)
+        figures = wrk.run_stream(
+            peer_root,
+            [i.line() for i in window],
+            connections,
+            seconds,
+            finite=share is not None,
+        )
         stream.advance(figures["consumed"])
         per_item = sum(len(i.paths) for i in window) / len(window)
         figures["per_item"] = per_item
@@ -101,6 +113,8 @@ def measure_stream(
         figures["stream_to"] = stream.position
         figures["repeats"] = stream.repeats(start, stream.position)
         figures["attempt"] = attempt
+        if share is not None and figures["finished"]:
+            figures["note"] = f"its share of the list, {len(window)} items, asked to the end"
         if not figures["wrapped"] or replay_ok:
             return figures
         estimate = max(estimate, figures["items_per_s"]) * 4
@@ -197,12 +211,19 @@ def measure_peer_streams(
             # One stream through every run (never replayed), except the crawl of a peer that
             # keeps no response cache: for it a new crawl is the same work, and the list of
             # resources is shorter than its runs at small scales.
+            # A crawl of a peer with a cache gives every run an equal share of what is left, so
+            # that each is asked resources nobody asked before, however fast the peer.
             stream = makers[name]()
+            runs_left = len(args.connections) * args.rounds
             for connections in args.connections:
                 runs = []
                 for _ in range(args.rounds):
+                    share = None
                     if name == "crawl" and replay_ok:
                         stream = makers[name]()
+                    elif name == "crawl":
+                        share = math.ceil(stream.remaining() / runs_left)
+                    runs_left -= 1
                     figures = measure_stream(
                         peer.root,
                         stream,
@@ -210,6 +231,7 @@ def measure_peer_streams(
                         args.seconds,
                         replay_ok=replay_ok,
                         estimate=estimate,
+                        share=share,
                     )
                     estimate = figures.get("items_per_s", estimate) or estimate
                     runs.append(figures)

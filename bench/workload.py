@@ -382,6 +382,13 @@ class Stream:
                 self.exhausted = True
         return self.items[self.position : self.position + count]
 
+    def remaining(self) -> int:
+        """How many items are left after the current position (reads a finite stream to its
+        end: an endless one never returns)."""
+        self.items.extend(self._source)
+        self.exhausted = True
+        return len(self.items) - self.position
+
     def advance(self, count: int) -> None:
         self.position = min(self.position + count, len(self.items))
 

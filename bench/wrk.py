@@ -117,14 +117,31 @@ def run(
 #: path]``. Thread ``t`` of ``T`` takes lines ``t, t + T, …`` so no two threads ask the same item;
 #: an item of two paths (a 303 and its document) sends both, one after the other. A thread that
 #: reaches the end of its lines starts them again and counts it in ``wrapped``: the harness then
-#: discards the figure rather than report a replay a cache would answer.
+#: discards the figure rather than report a replay a cache would answer. With ``FINITE`` (a list
+#: to ask once, as a crawl), a thread that reaches the end stops instead (``thread:stop()``), and
+#: the run lasts from the first request to the last thread's stop, read from the monotonic clock
+#: through LuaJIT's FFI (wrk's own duration is always the whole ``--duration``); a request still
+#: in flight when its thread stops is not counted.
 STREAM_LUA = r"""
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } ictkg_timespec;
+int clock_gettime(int clock_id, ictkg_timespec *now);
+]]
+local clock = ffi.new("ictkg_timespec")
+local function now_us()
+  ffi.C.clock_gettime(1, clock)  -- CLOCK_MONOTONIC
+  return tonumber(clock.tv_sec) * 1e6 + tonumber(clock.tv_nsec) / 1e3
+end
+
 local threads = {}
 local items = {}
 local pos = 0
 local pending = nil
 issued = 0
 wrapped = 0
+first_us = 0
+stopped_us = 0
 
 setup = function(thread)
   thread:set("offset", #threads)
@@ -147,13 +164,32 @@ init = function(args)
   end
 end
 
+local verified = false
+
 request = function()
+  -- wrk calls the first thread's request() once before the run, to count the requests in what
+  -- it returns (script_verify_request): that call must take no item from the list.
+  if offset == 0 and not verified then
+    verified = true
+    return wrk.format("GET", "/")
+  end
+  if first_us == 0 then first_us = now_us() end
   if pending ~= nil then
     local r = pending
     pending = nil
     return r
   end
   pos = pos + 1
+  if pos > #items and FINITE then
+    if stopped_us == 0 then
+      stopped_us = now_us()
+      wrk.thread:stop()
+    end
+    pos = #items
+    -- The loop stops before this request's answer can be read; an empty list asks for "/".
+    if #items == 0 then return wrk.format("GET", "/") end
+    return items[pos][1]
+  end
   if pos > #items then
     pos = 1
     wrapped = wrapped + 1
@@ -167,37 +203,55 @@ end
 done = function(summary, latency, requests_)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.status + summary.errors.timeout
-  local counts, wraps = {}, 0
+  local counts, wraps, stopped = {}, 0, 0
+  local first, last = nil, 0
   for _, t in ipairs(threads) do
     table.insert(counts, string.format("%d", t:get("issued")))
     wraps = wraps + t:get("wrapped")
+    local began, ended = t:get("first_us"), t:get("stopped_us")
+    if ended > 0 then stopped = stopped + 1 end
+    if began > 0 and (first == nil or began < first) then first = began end
+    if ended > last then last = ended end
   end
+  local seconds = summary.duration / 1e6
+  if stopped == #threads and first ~= nil then seconds = (last - first) / 1e6 end
   io.write(string.format(
     'WRKJSON {"requests": %d, "seconds": %f, "errors": %d, "status_errors": %d, '
     .. '"timeouts": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, '
-    .. '"issued": [%s], "wrapped": %d}\n',
-    summary.requests, summary.duration / 1e6, errors, summary.errors.status,
+    .. '"issued": [%s], "wrapped": %d, "finished": %s}\n',
+    summary.requests, seconds, errors, summary.errors.status,
     summary.errors.timeout, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency.max, table.concat(counts, ", "), wraps))
+    latency:percentile(99), latency.max, table.concat(counts, ", "), wraps,
+    tostring(stopped == #threads)))
 end
 """
 
 
 def run_stream(
-    root: str, lines: list[str], connections: int, seconds: float, timeout: float = 10
+    root: str,
+    lines: list[str],
+    connections: int,
+    seconds: float,
+    timeout: float = 10,
+    *,
+    finite: bool = False,
 ) -> dict[str, float]:
     """One round of load asking ``lines`` (items, see :data:`STREAM_LUA`) in order.
 
     Besides wrk's figures: ``issued`` (items handed out, per thread), ``consumed`` (how far into
     ``lines`` the run went: the next run starts there) and ``wrapped`` (threads that ran out of
     lines and started again: the figure is then a replay and must not be reported as new
-    requests)."""
+    requests). ``finite``: each line is asked at most once, the run ends when every thread
+    has asked its lines (``finished``) or at ``seconds``, whichever comes first."""
     threads = min(2, connections)
     with tempfile.TemporaryDirectory(prefix="ictkg-bench-") as work:
         listing = Path(work) / "items.tsv"
         listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
         lua = Path(work) / "stream.lua"
-        lua.write_text(f"FILE = {lua_string(str(listing))}\nTHREADS = {threads}\n" + STREAM_LUA)
+        lua.write_text(
+            f"FILE = {lua_string(str(listing))}\nTHREADS = {threads}\n"
+            f"FINITE = {'true' if finite else 'false'}\n" + STREAM_LUA
+        )
         done = subprocess.run(
             [
                 executable(),

@@ -80,6 +80,17 @@ def test_a_run_that_ran_out_of_requests_is_not_a_figure() -> None:
     assert "every item asked" in table
 
 
+def test_a_crawl_asked_to_the_end_of_its_share_is_a_figure_and_says_so() -> None:
+    data = results(1600, 900, 600, 500, 990)
+    crawl = data["scales"]["1e5"]["streams"]["peers"]["ictkg"]["crawl"]
+    crawl["32"] = run(700, note="its share of the list, 2023 items, asked to the end")
+    found = verdicts(data)
+    assert found["crawl (every resource once, 303 + document), 1e5, lowest over c"] == "**met**"
+    table = "\n".join(report.stream_table(data))
+    assert "| 1e5 | crawl | ictkg | 32 | 700.0 | 0.70 |" in table
+    assert "its share of the list, 2023 items, asked to the end" in table
+
+
 def test_streams_section_written_beside_the_fixed_one(tmp_path: Path) -> None:
     markdown = tmp_path / "BENCHMARKS.md"
     markdown.write_text(f"# B\n\n{report.START}\nOLD FIXED\n{report.END}\n\nprose\n")

@@ -162,7 +162,7 @@ def fake_wrk(rates: list[tuple[int, int]]):
     times, so the harness's bookkeeping is checked without load."""
     calls: list[int] = []
 
-    def run_stream(root, lines, connections, seconds):
+    def run_stream(root, lines, connections, seconds, *, finite=False):
         issued, wrapped = rates[len(calls)]
         calls.append(len(lines))
         return {
@@ -173,8 +173,9 @@ def fake_wrk(rates: list[tuple[int, int]]):
             "p50_us": 1,
             "p99_us": 2,
             "issued": [issued // 2, issued // 2],
-            "wrapped": wrapped,
+            "wrapped": 0 if finite else wrapped,
             "consumed": min(len(lines), issued),
+            "finished": finite and issued >= len(lines),
         }
 
     return run_stream, calls
@@ -216,3 +217,18 @@ def test_a_cache_peer_that_exhausts_a_finite_list_has_no_figure(monkeypatch) -> 
     stream = Stream([Item("a", ("/1",)), Item("a", ("/2",))])
     figures = streams.measure_stream("http://x", stream, 4, 1)
     assert figures["error"] == "every item asked: the list is shorter than the run"
+
+
+def test_a_crawl_run_asks_its_share_of_the_list_to_the_end(monkeypatch) -> None:
+    from bench import streams, wrk
+
+    run_stream, calls = fake_wrk([(10**6, 0)])
+    monkeypatch.setattr(wrk, "run_stream", run_stream)
+    stream = Stream([Item("a", (f"/{n}",)) for n in range(100)])
+    assert stream.remaining() == 100
+    figures = streams.measure_stream("http://x", stream, 4, 1, share=30)
+    assert calls == [30]
+    assert "error" not in figures
+    assert figures["note"] == "its share of the list, 30 items, asked to the end"
+    assert stream.position == 30
+    assert stream.remaining() == 70
