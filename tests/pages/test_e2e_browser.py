@@ -200,6 +200,19 @@ def test_the_editor_completes_our_classes(server, page):
     option = page.locator(".cm-tooltip-autocomplete li", has_text="ictkg:Summit")
     option.first.wait_for()
     page.snap("completion")
+    # CodeMirror lets keys choose from a list only once it has been open for its
+    # interactionDelay (75 ms), so that a key typed before the list shows goes to the text (an
+    # Enter then breaks the line): wait until the page's clock says the list has been open that
+    # long, counted from when the page was first seen with it.
+    page.wait_for_function(
+        """() => {
+            const list = document.querySelector('.cm-tooltip-autocomplete');
+            if (!list) return false;
+            window.listSeenAt ??= new WeakMap();
+            if (!window.listSeenAt.has(list)) window.listSeenAt.set(list, Date.now());
+            return Date.now() - window.listSeenAt.get(list) > 100;
+        }"""
+    )
     page.keyboard.press("Enter")
     assert "?e a ictkg:Summit" in page.locator("#query-text").input_value()
     page.keyboard.type(" } LIMIT 5")
