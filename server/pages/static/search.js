@@ -2,6 +2,7 @@
 // The box works without this file: it is a plain GET form to /search. With it, each pause in
 // typing asks /search/suggest (JSON: names that begin with what is typed, in any script) and
 // lists them under the box; arrow keys move through them, Enter opens one, Escape closes.
+// The list is aria-busy from a keystroke until the answer for what was typed last is shown.
 (function () {
   "use strict";
   var input = document.getElementById("site-search");
@@ -25,6 +26,7 @@
   var active = -1;
 
   function close() {
+    list.setAttribute("aria-busy", "false");
     list.hidden = true;
     list.textContent = "";
     active = -1;
@@ -33,6 +35,7 @@
   }
 
   function show(suggestions) {
+    list.setAttribute("aria-busy", "false");
     list.textContent = "";
     active = -1;
     suggestions.forEach(function (s, i) {
@@ -83,6 +86,7 @@
   }
 
   input.addEventListener("input", function () {
+    list.setAttribute("aria-busy", "true");
     clearTimeout(timer);
     timer = setTimeout(ask, 150);
   });
