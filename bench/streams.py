@@ -91,9 +91,8 @@ def measure_stream(
     ``seconds``: the figure is then the rate of asking them to the end (``finished``)."""
     figures: dict[str, Any] = {}
     for attempt in range(RETRIES + 1):
-        size = min(MAX_WINDOW, max(MIN_WINDOW, math.ceil(estimate * seconds * 3)))
-        if share is not None:
-            size = min(MAX_WINDOW, share)
+        wanted = share if share is not None else max(MIN_WINDOW, math.ceil(estimate * seconds * 3))
+        size = min(MAX_WINDOW, wanted)
         window = stream.window(size)
         if not window:
             return {"error": "the stream is exhausted"}
@@ -210,9 +209,9 @@ def measure_peer_streams(
             estimate = 1000.0
             # One stream through every run (never replayed), except the crawl of a peer that
             # keeps no response cache: for it a new crawl is the same work, and the list of
-            # resources is shorter than its runs at small scales.
-            # A crawl of a peer with a cache gives every run an equal share of what is left, so
-            # that each is asked resources nobody asked before, however fast the peer.
+            # resources is shorter than its runs at small scales. The crawl of a peer with a
+            # cache gives every run an equal share of what is left, so that each is asked
+            # resources nobody asked before, however fast the peer.
             stream = makers[name]()
             runs_left = len(args.connections) * args.rounds
             for connections in args.connections:

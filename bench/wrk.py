@@ -180,17 +180,17 @@ request = function()
     return r
   end
   pos = pos + 1
-  if pos > #items and FINITE then
-    if stopped_us == 0 then
-      stopped_us = now_us()
-      wrk.thread:stop()
-    end
-    pos = #items
-    -- The loop stops before this request's answer can be read; an empty list asks for "/".
-    if #items == 0 then return wrk.format("GET", "/") end
-    return items[pos][1]
-  end
   if pos > #items then
+    if FINITE then
+      if stopped_us == 0 then
+        stopped_us = now_us()
+        wrk.thread:stop()
+      end
+      pos = #items
+      -- The loop stops before this request's answer can be read; an empty list asks for "/".
+      if #items == 0 then return wrk.format("GET", "/") end
+      return items[pos][1]
+    end
     pos = 1
     wrapped = wrapped + 1
   end

@@ -86,5 +86,6 @@ def test_an_endless_run_on_a_short_list_says_it_wrapped(server) -> None:
     figures = wrk.run_stream(root, items(5), 2, 1)
     assert figures["finished"] is False
     assert figures["wrapped"] > 0
-    assert figures["seconds"] == pytest.approx(1, abs=0.2)
+    # wrk's own duration: the whole second it was given, however early the list ran out.
+    assert figures["seconds"] >= 1
     assert max(asked.values()) > 1
