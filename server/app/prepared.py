@@ -2,8 +2,8 @@
 
 A crawler asks for each resource once: nothing is repeated, so each worker's response cache
 (:mod:`server.http.cache`) never helps it, and every first answer costs a description (three
-queries) and its writing. So the web workers, each in a background thread at a low CPU
-priority, ask the app itself for what a crawler of Turtle asks, for every resource
+queries) and its writing. So each web worker forks a preparer (:class:`Preparer`), which at a
+low CPU priority asks the app itself for what a crawler of Turtle asks, for every resource
 (:func:`server.describe.resources.things`): ``/id/…`` with ``Accept: text/turtle`` (the 303)
 and ``/doc/….ttl`` (the document), as the client at ``PREPARE_ROOT`` would (the IRIs of an
 answer depend on the host it was asked at), and keeps the responses the cache's own rules
@@ -12,8 +12,14 @@ allow (:meth:`~server.http.cache.ResponseCache.storable`) in the version's share
 there: the same bytes and headers the app would have sent.
 
 The resources are split into :data:`SHARDS` parts, and each part is prepared by the first
-worker to lock its file (``flock``): the workers share the work, and a later start on the same
-version and root finds it done. The file's ``prepared`` table says how far each part got;
+preparer to lock its file (``flock``): a preparer whose worker stops leaves its parts to the
+others, and a later start on the same version and root finds the work done. One preparer works
+at a time (the lock of :func:`lock_path` for ``"all"``), and it is a process of its own, not a
+thread of the worker, for memory: describing every resource reads the whole store, and
+pyoxigraph's in-memory store writes to what it reads (reference counts and locks), so a worker
+that read it all would turn its share of the store loaded before the fork
+(:func:`server.store.load_before_fork`) into a copy of its own; the preparer's copy goes when
+it exits. The file's ``prepared`` table says how far each part got;
 ``/health`` reports the sum (:func:`progress`), so a benchmark or an operator can wait for it
 and see its cost. Only ``ictkg serve`` turns this on (``PREPARE``; the directory is its own and
 is removed when it stops): the app alone (tests, ``--dev``) prepares nothing, nor does a server
@@ -39,6 +45,12 @@ from werkzeug.test import EnvironBuilder
 from server.describe.resources import things
 from server.http.cache import ResponseCache, SharedResponses
 from server.rdf.scheme import document_path, things_prefix
+from server.workers.orphans import (
+    die_with_parent,
+    name_this_process,
+    quiet_signals,
+    release_descriptors,
+)
 
 #: Resources prepared per transaction: readers see the work as it goes.
 BATCH = 200
@@ -53,41 +65,79 @@ def init_app(app: Flask) -> None:
     root = app.config.get("PREPARE_ROOT")
     if cache is None or cache.shared is None or not root:
         return
-    thread = threading.Thread(
-        target=prepare, args=(app, cache, root), name="ictkg-prepare", daemon=True
-    )
-    app.extensions["ictkg.prepare"] = thread
-    thread.start()
+    app.extensions["ictkg.prepare"] = Preparer(app, cache, root)
 
 
-#: The resources are prepared in this many parts, each by the first worker to lock it: all the
-#: workers prepare at once, and one that stops leaves its parts to the others.
+#: The process name (``/proc/<pid>/comm``) of a preparer.
+PREPARER_NAME = "ictkg-prepare"
+
+
+class Preparer:
+    """The process that prepares the documents for one web worker, and exits when done.
+
+    Forked when the app is made, beside the query workers' spawner and like it
+    (:class:`server.workers.query.Spawner`): before the HTTP server starts its threads, with
+    the default signal dispositions, no inherited socket, and killed by the kernel when its
+    worker dies. A thread of the worker waits for it; :meth:`join` and :meth:`is_alive` are a
+    thread's.
+    """
+
+    def __init__(self, app: Flask, cache: ResponseCache, root: str) -> None:
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the preparer: never returns into the caller's code
+            status = 0
+            try:
+                quiet_signals()
+                name_this_process(PREPARER_NAME)
+                die_with_parent(parent)
+                release_descriptors()
+                prepare(app, cache, root)
+            except BaseException:
+                status = 1
+            finally:
+                os._exit(status)
+        self.pid = pid
+        self._waiter = threading.Thread(target=self._wait, name="ictkg-prepare", daemon=True)
+        self._waiter.start()
+
+    def _wait(self) -> None:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+    def join(self, timeout: float | None = None) -> None:
+        self._waiter.join(timeout)
+
+    def is_alive(self) -> bool:
+        return self._waiter.is_alive()
+
+
+#: The resources are prepared in this many parts, each by the first preparer to lock it: one
+#: that stops (its worker was stopped) leaves the parts it had not done to the next.
 SHARDS = 8
 
 
-def lock_path(shared: SharedResponses, version: str, root: str, shard: int) -> str:
+def lock_path(shared: SharedResponses, version: str, root: str, shard: int | str) -> str:
     digest = hashlib.sha256(root.encode()).hexdigest()[:16]
     return f"{shared.path(version)}.{digest}.{shard}.lock"
 
 
 def prepare(app: Flask, cache: ResponseCache, root: str) -> None:
-    """Prepare every resource's responses for ``root``: each part no other worker has taken."""
+    """Prepare every resource's responses for ``root``: each part not prepared yet."""
     log = logging.getLogger("ictkg")
-    # Linux: this thread's own priority, as low as the query workers' (QUERY_WORKER_NICE), not
-    # the lowest: it holds the worker's GIL while it runs, and a thread starved of the CPU
-    # while holding it would stall the worker's requests (a measured 53 ms per resource at
-    # 1e6 triples at nice 19 on a busy machine, against 6 ms unniced).
+    # As low a priority as a long query's (QUERY_WORKER_NICE): requests get the CPU first.
     with contextlib.suppress(OSError):
-        os.setpriority(
-            os.PRIO_PROCESS, threading.get_native_id(), int(app.config["QUERY_WORKER_NICE"])
-        )
+        os.setpriority(os.PRIO_PROCESS, 0, int(app.config["QUERY_WORKER_NICE"]))
     shared = cache.shared
     assert shared is not None
     try:
         version = app.extensions["ictkg"].version
         shared.directory.mkdir(parents=True, exist_ok=True)
         connection = _open(shared, version)
+        # One preparer at a time (see the module docstring); the next finds the work done.
+        whole = open(lock_path(shared, version, root, "all"), "w")  # noqa: SIM115
         try:
+            fcntl.flock(whole, fcntl.LOCK_EX)
             resources: list[str] | None = None
             first = os.getpid() % SHARDS  # workers start on different parts
             for shard in [(first + i) % SHARDS for i in range(SHARDS)]:
@@ -103,6 +153,7 @@ def prepare(app: Flask, cache: ResponseCache, root: str) -> None:
                         resources = things(app.extensions["ictkg"], app.config["BASE_IRI"])
                     _prepare_shard(app, cache, connection, root, shard, resources[shard::SHARDS])
         finally:
+            whole.close()
             connection.close()
     except Exception:  # never take the worker down: serving works without it
         log.exception("preparing the documents for %s failed", root)

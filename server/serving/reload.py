@@ -232,6 +232,19 @@ class Snapshots:
         self.log.info("reload: switching to dataset version %s", snapshot.version[:12])
         return snapshot
 
+    def refuse(self, snapshot: Snapshot, reason: str) -> None:
+        """Forget ``snapshot``, checked but not to be served after all (its store could not be
+        loaded): the next reload compares with the data still served."""
+        self.log.error("reload refused: %s", reason)
+        if snapshot in self.taken:
+            self.taken.remove(snapshot)
+        shutil.rmtree(snapshot.root, ignore_errors=True)
+        served = self.current
+        self.log.error(
+            "reload refused: still serving dataset version %s",
+            served.version[:12] if served else "(none)",
+        )
+
     def close(self) -> None:
         shutil.rmtree(self.home, ignore_errors=True)
 

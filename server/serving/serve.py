@@ -6,9 +6,10 @@ the same command publishes any knowledge graph laid out like this one. The HTTP 
 by measurement (BENCHMARKS.md): once answers come from memory, parsing HTTP in Python is the
 bottleneck, and granian (Rust HTTP in front of the same WSGI app) answers three to six times as
 many requests per second as gunicorn here. Either way the server is embedded: each worker process
-builds its own app after the fork, so each has its own store handle and its own query workers,
-forked before the worker starts its threads. An on-disk store (``--store``) is bulk-loaded once
-here, in the master, before any worker opens it read-only.
+builds its own app after the fork, with its own query workers, forked before the worker starts
+its threads. The store is loaded once, in the master, before any worker is forked: in memory,
+the workers share that one copy (copy-on-write); on disk (``--store``), it is bulk-loaded here
+and each worker opens it read-only.
 
 With the embedded store, the master serves a checked snapshot of the data and reloads it on
 ``SIGHUP`` or, with ``--watch``, when the files change (:mod:`server.serving.reload`).
@@ -69,19 +70,47 @@ class Serving:
     workers, and keeps the ones before as ``previous``. ``generation`` counts the switches in
     memory shared with every worker: a worker whose data is no longer the current one answers
     with ``Connection: close`` (:func:`closing_when`) until the HTTP server stops it.
+
+    With ``shared_store`` (the in-memory store), the store itself is loaded here, in the
+    master, before any worker that serves it is forked (:func:`server.store.load_before_fork`):
+    the workers share one copy instead of loading one each.
     """
 
-    def __init__(self, overrides: Mapping[str, Any]) -> None:
+    def __init__(self, overrides: Mapping[str, Any], shared_store: bool = False) -> None:
         import multiprocessing
 
+        self.shared_store = shared_store
         self.overrides = dict(overrides)
         self.previous: dict[str, Any] | None = None
         self.generation = multiprocessing.get_context("fork").RawValue("i", 0)
+        self._load(self.overrides)
 
     def switch(self, overrides: Mapping[str, Any]) -> None:
+        """Serve ``overrides`` from now on; raises, with nothing switched, when their store
+        cannot be loaded."""
+        wanted = {**self.overrides, **overrides}
+        self._load(wanted)
         self.previous = dict(self.overrides)
-        self.overrides = {**self.overrides, **overrides}
+        self.overrides = wanted
         self.generation.value += 1
+
+    def _load(self, overrides: Mapping[str, Any]) -> None:
+        if self.shared_store:
+            from server.store import load_before_fork
+
+            load_before_fork(settings(dict(overrides)))
+
+
+def serving(overrides: Mapping[str, Any], snapshots: Any) -> Serving:
+    """The master's :class:`Serving`: with snapshots (the in-memory store), the store loaded;
+    the data was checked, so only a want of memory stops it here."""
+    try:
+        return Serving(overrides, shared_store=snapshots is not None)
+    except (MemoryError, OSError) as error:
+        if snapshots is not None:
+            snapshots.close()
+        reason = "not enough memory" if isinstance(error, MemoryError) else str(error)
+        raise StartupError(f"the data cannot be loaded: {reason}") from None
 
 
 #: The state of this server, set by :func:`serve_command` in the master before any worker is
@@ -92,10 +121,10 @@ SERVING: Serving | None = None
 def worker_app() -> Any:
     """The WSGI app of one web worker: the factory both HTTP servers call after the fork.
 
-    The data was checked in the master before the workers were told to reload, so loading it
-    fails only for a want of resources; a new worker that cannot load the new data then loads
-    the data being served before (still on disk) rather than leave the server short of a
-    worker that did not load (the error is logged).
+    The data was checked in the master, and its in-memory store loaded there, before the
+    workers were told to reload, so building the app fails only for a want of resources; a new
+    worker that cannot build it for the new data then builds it for the data served before
+    (still on disk) rather than leave the server short of a worker (the error is logged).
     """
     import logging
 
@@ -149,10 +178,15 @@ class Reloader:
             if self._stopping:
                 return
             snapshot = self.snapshots.reload()
-            if snapshot is not None and not self._stopping:
+            if snapshot is None or self._stopping:
+                continue
+            try:
                 self.serving.switch(snapshot.overrides())
-                if callable(self.forward):
-                    self.forward(signal.SIGHUP, None)
+            except Exception as error:  # MemoryError above all: the data checked, not loaded
+                self.snapshots.refuse(snapshot, f"the data cannot be loaded: {error!r}")
+                continue
+            if callable(self.forward):
+                self.forward(signal.SIGHUP, None)
 
     def stop(self) -> None:
         self._stopping = True
@@ -190,7 +224,7 @@ def run_granian(
 
     global SERVING
     multiprocessing.set_start_method("fork", force=True)  # workers inherit SERVING
-    SERVING = Serving(overrides)
+    SERVING = serving(overrides, snapshots)
     reloader = Reloader(snapshots, SERVING) if snapshots is not None else None
     watcher = Watcher(list(snapshots.sources.values()), watch) if watch and snapshots else None
     reaper = OrphanReaper()
@@ -319,7 +353,7 @@ def run_gunicorn(
     from gunicorn.app.wsgiapp import run
 
     global SERVING, GUNICORN
-    SERVING = Serving(overrides)
+    SERVING = serving(overrides, snapshots)
     GUNICORN = {
         "options": options,
         "reloader": Reloader(snapshots, SERVING) if snapshots is not None else None,

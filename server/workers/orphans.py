@@ -57,6 +57,20 @@ def die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
+def quiet_signals() -> None:
+    """Signal dispositions of a freshly forked helper (spawner, query worker, preparer).
+
+    The web worker's handlers (gunicorn's for TERM, QUIT, USR1…, and its wake-up descriptor)
+    would run its code here: the defaults instead; SIGINT (a terminal's Ctrl-C reaches the whole
+    process group) is ignored, the web worker decides when its query workers stop.
+    """
+    with contextlib.suppress(ValueError):
+        signal.set_wakeup_fd(-1)
+    for name in ("SIGTERM", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGABRT"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def release_descriptors(keep: Collection[int] = ()) -> None:
     """Let go of every inherited descriptor this process has no use for, except ``keep``.
 

@@ -55,6 +55,7 @@ from server.workers.orphans import (
     QUERY_WORKER_NAME,
     die_with_parent,
     name_this_process,
+    quiet_signals,
     release_descriptors,
 )
 
@@ -282,20 +283,6 @@ def _serve(store: Any, conn: Connection, parent: int) -> None:
         conn.send(_answer(store, job))
 
 
-def _quiet_signals() -> None:
-    """Signal dispositions of a freshly forked spawner or query worker.
-
-    The web worker's handlers (gunicorn's for TERM, QUIT, USR1…, and its wake-up descriptor)
-    would run its code here: the defaults instead; SIGINT (a terminal's Ctrl-C reaches the whole
-    process group) is ignored, the web worker decides when its query workers stop.
-    """
-    with contextlib.suppress(ValueError):
-        signal.set_wakeup_fd(-1)
-    for name in ("SIGTERM", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGABRT"):
-        signal.signal(getattr(signal, name), signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 class Spawner:
     """The process that forks every query worker of one web worker.
 
@@ -322,7 +309,7 @@ class Spawner:
         if pid == 0:  # the spawner: never returns into the caller's code
             status = 0
             try:
-                _quiet_signals()
+                quiet_signals()
                 name_this_process(QUERY_WORKER_NAME)
                 die_with_parent(parent)
                 release_descriptors(keep={theirs.fileno()})
@@ -442,7 +429,7 @@ class QueryPool:
 
     def _start_worker(self, conn: Connection, parent: int) -> None:
         """In a query worker just forked by the spawner: set it up, then serve jobs."""
-        _quiet_signals()
+        quiet_signals()
         name_this_process(QUERY_WORKER_NAME)  # how the master knows an orphan
         die_with_parent(parent)
         release_descriptors(keep={conn.fileno()})

@@ -314,7 +314,9 @@ def test_killing_the_master_mid_query_frees_the_port(tmp_path, http_server) -> N
     dataset = copy_faults_dataset(tmp_path / "kg")
     options = ("--workers", "2", "--threads", "2", "--query-timeout", "60")
     options += ("--server", http_server)
-    with served(*options, dataset=dataset, log=tmp_path / "log") as server:
+    # Killed, the master cannot remove its copy of the data: it goes with tmp_path.
+    env = {"TMPDIR": str(tmp_path)}
+    with served(*options, dataset=dataset, env=env, log=tmp_path / "log") as server:
         port = int(server.root.rsplit(":", 1)[1].strip("/"))
         # Per web worker: its spawner and two query workers, once both workers are up (the
         # server answers as soon as one of them is).
@@ -441,5 +443,38 @@ def test_an_accepted_snapshot_changes_the_version_and_unchanged_data_does_not(tm
         assert (Path(second.overrides()["DATA_DIR"]) / "a.ttl").read_text() == (
             FAULTS / "v2" / "a.ttl"
         ).read_text()
+    finally:
+        snapshots.close()
+
+
+def test_a_snapshot_whose_store_cannot_be_loaded_is_forgotten(tmp_path) -> None:
+    """Checked, but its store could not be loaded in the master (no memory): the copy is
+    removed, the reason logged, and the next reload compares with the data still served."""
+    from server.serving.reload import Snapshots
+
+    dataset = copy_faults_dataset(tmp_path / "kg")
+    config = {
+        "BASE_IRI": FAULTS_BASE,
+        "VALIDATE_ON_START": False,
+        **{f"{n.upper()}_DIR": str(dataset / n) for n in ("ontology", "data", "shapes")},
+    }
+    log = Lines()
+    snapshots = Snapshots(config, log)
+    try:
+        served = snapshots.take()
+        for name in ("a.ttl", "b.ttl"):
+            shutil.copy(FAULTS / "v2" / name, dataset / "data" / name)
+        unloadable = snapshots.reload()
+        assert unloadable is not None
+        snapshots.refuse(unloadable, "the data cannot be loaded: MemoryError()")
+        assert not unloadable.root.exists()
+        assert snapshots.current == served
+        assert log.lines[-2:] == [
+            "reload refused: the data cannot be loaded: MemoryError()",
+            f"reload refused: still serving dataset version {served.version[:12]}",
+        ]
+        again = snapshots.reload()  # the same new data, tried again: not "unchanged"
+        assert again is not None
+        assert again.version == unloadable.version
     finally:
         snapshots.close()

@@ -1,0 +1,99 @@
+"""One copy of the in-memory store for every process of a server (BENCHMARKS.md, issue 5's
+memory target).
+
+``ictkg serve``'s master loads the store before it forks its web workers, which share it
+copy-on-write with it and with their query workers; a reload loads the new store there too.
+pyoxigraph's in-memory store writes to what it reads, so what a worker reads becomes its own
+copy: the count ``/health`` shows is taken once, at load, and the documents are prepared by a
+process that exits when it is done. Measured on 2e5 generated triples (about 160 MB of store),
+from ``/proc``: the master holds the store, the workers hold little of their own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import pytest
+import requests
+from fault_support import alive, children, descendants, served
+from support import wait_for
+
+from bench.generate import generate
+from server.app.prepared import PREPARER_NAME
+from server.config import BASE_IRI
+from server.workers.orphans import process_name
+
+
+def rollup(pid: int) -> dict[str, int]:
+    """``/proc/<pid>/smaps_rollup`` in MiB: Anonymous, Private_Dirty, Pss…"""
+    values = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        key, value = line.split(":", 1)
+        values[key] = int(value.split()[0]) // 1024
+    return values
+
+
+def assert_one_copy(master: int, workers: list[int]) -> None:
+    held = rollup(master)["Anonymous"]
+    assert held > 100, f"the master holds {held} MiB: the store was not loaded there"
+    for worker in workers:
+        own = rollup(worker)["Private_Dirty"]
+        assert own < held / 3, f"worker {worker} holds {own} MiB of its own (master: {held})"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("data-2e5")
+    generate(2e5, directory)
+    return directory
+
+
+@pytest.mark.parametrize("http_server", ["granian", "gunicorn"])
+def test_the_workers_share_the_store_the_master_loaded(tmp_path, generated, http_server) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(generated, data)
+    options = ("--workers", "2", "--data", str(data), "--server", http_server)
+    env = {"ICTKG_VALIDATE_ON_START": "false", "TMPDIR": str(tmp_path)}
+    with served(*options, base=BASE_IRI, env=env, log=tmp_path / "log") as server:
+        wait_for(lambda: len(server.workers()) == 2, what="both workers")
+        for _ in range(20):  # the count, asked of both workers: never counted again
+            assert requests.get(server.root + "health", timeout=10).json()["triples"] > 2e5
+        assert_one_copy(server.pid, server.workers())
+
+        # A reload loads the new store in the master; the new workers share it.
+        before = set(server.workers())
+        (data / "extra.nt").write_text(
+            f'<{BASE_IRI}id/city/extra> <http://www.w3.org/2000/01/rdf-schema#label> "Extra"@en .\n'
+        )
+        os.kill(server.pid, signal.SIGHUP)
+        wait_for(
+            lambda: len(server.workers()) == 2 and not before & set(server.workers()),
+            seconds=60,
+            what="two new workers",
+        )
+        wait_for(
+            lambda: requests.get(server.root + "id/city/extra", timeout=10).status_code != 404,
+            what="the new data served",
+        )
+        assert_one_copy(server.pid, server.workers())
+
+
+def test_the_preparer_exits_when_the_documents_are_prepared(tmp_path) -> None:
+    from fault_support import copy_faults_dataset
+
+    dataset = copy_faults_dataset(tmp_path / "kg")
+    env = {"ICTKG_PREPARE": "true", "TMPDIR": str(tmp_path)}
+    with served("--workers", "2", dataset=dataset, env=env, log=tmp_path / "log") as server:
+
+        def preparers() -> list[int]:
+            return [p for p in descendants(server.pid) if process_name(p) == PREPARER_NAME]
+
+        wait_for(
+            lambda: requests.get(server.root + "health", timeout=5).json()["prepared"]["done"],
+            what="the documents prepared",
+        )
+        wait_for(lambda: not preparers(), what="no preparer left")
+        assert all(alive(w) for w in children(server.pid))
