@@ -199,6 +199,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QUERY_WORKERS", 2, "int", "query processes per web worker (`--query-workers`)", 1, 64),
     # Added to the query workers' nice value: queries yield the CPU to the web workers.
     Setting("QUERY_WORKER_NICE", 10, "int", "CPU niceness added to a query past 0.1 s", 0, 19),
+    # A query worker shares the store with its web worker, but what a query reads of an
+    # in-memory store becomes the worker's own (server/workers/query.py): past this, it is
+    # replaced by a fresh one after its answer.
+    Setting(
+        "QUERY_WORKER_MEMORY",
+        64,
+        "int",
+        "memory a query process may make its own, then it is replaced",
+        1,
+        1024 * 1024,
+        "MiB",
+    ),
     # A remote store's requests time out after REMOTE_TIMEOUT (the server's own pages: a frozen
     # engine gives a 503 that soon; user queries may take up to QUERY_TIMEOUT). Its graph names,
     # sizes and version are re-read every REMOTE_REFRESH seconds in the background.

@@ -11,8 +11,9 @@ reloading:
    worker that the server replaces (it died, it was killed) loads the same data as its siblings.
 2. **Check.** Every RDF file is parsed by pyoxigraph (the engine that will load it) and, when
    ``VALIDATE_ON_START`` is on, the whole snapshot is validated with the shapes
-   (:func:`server.validation.shacl.validation_report`; its cache is inherited by the forked
-   workers, so they do not validate again). Each problem is one log line,
+   (:func:`server.validation.shacl.validation_report`, in a process of its own so that the
+   validator's memory is not kept; the report is, and is inherited by the forked workers, so
+   they do not validate again). Each problem is one log line,
    ``file:line[:column]: message``, naming the original file, not the copy.
 3. **Switch.** A snapshot that passes, and differs from the one served, becomes the workers'
    ``ONTOLOGY_DIR`` / ``DATA_DIR`` / ``SHAPES_DIR``, and only then is the HTTP server told to
@@ -117,12 +118,16 @@ def parse_problems(files: list[Path], display: Callable[[str], str]) -> list[str
 def validation_problems(config: Mapping[str, Any], display: Callable[[str], str]) -> list[str]:
     """The findings that stop the data from being served, one line each, as ``ictkg validate
     --format junit`` words them (``validation.formats.finding_line``), causes first."""
+    from concurrent.futures.process import BrokenProcessPool
     from dataclasses import replace
 
     from server.validation.formats import error_line, finding_line
     from server.validation.shacl import validation_report
 
-    report = validation_report(config)
+    try:
+        report = validation_report(config, apart=True)
+    except BrokenProcessPool:
+        return ["the validation stopped: its process died (out of memory?)"]
     if report.passes():
         return []
     problems = [error_line(replace(e, file=display(e.file))) for e in report.errors]

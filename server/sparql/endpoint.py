@@ -106,6 +106,7 @@ def init_app(app: Flask) -> None:
         app.extensions["ictkg"],
         int(app.config["QUERY_WORKERS"]),
         nice=int(app.config.get("QUERY_WORKER_NICE", 0)),
+        memory=int(app.config.get("QUERY_WORKER_MEMORY", 0)) * 1024 * 1024,
     )
     app.extensions["ictkg.queries"] = pool
 

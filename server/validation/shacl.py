@@ -637,11 +637,17 @@ def _named_shape(shapes: Graph, shape: Node | None) -> str | None:
 # --- the report of a configuration, once per content ----------------------------------------
 
 
-def validation_report(config: Any) -> Report:
+def validation_report(config: Any, *, apart: bool = False) -> Report:
     """The validation report of the configured directories (``ONTOLOGY_DIR``, ``DATA_DIR``,
     ``SHAPES_DIR``, for ``BASE_IRI``), computed once per content in a process: the server's
     start and reloads, and ``ictkg validate``. Inputs that cannot even be read for the key (a
     file without read permission) are validated every time: :func:`validate` says what is wrong.
+
+    ``apart``: validated in a forked process that exits after, and only the report kept here.
+    ``ictkg serve``'s master does so: rdflib and pyshacl hold several times the data's size
+    while they work (2.8 GB at 1e6 triples) and a process does not give such memory back, so
+    the master, and every worker forked from it, would keep it for as long as the server runs.
+    Raises :class:`concurrent.futures.process.BrokenProcessPool` when that process dies.
     """
     directories = tuple(str(config[k]) for k in ("ONTOLOGY_DIR", "DATA_DIR", "SHAPES_DIR"))
     namespace = ontology_namespace(config["BASE_IRI"])
@@ -650,13 +656,27 @@ def validation_report(config: Any) -> Report:
         content = dataset_hash(files)
     except OSError:
         return validate(*directories, project_ns=namespace)
-    return _report_of(namespace, directories, tuple(map(str, files)), content)
+    key = (namespace, directories, tuple(map(str, files)), content)
+    report = _REPORTS.get(key)
+    if report is None:
+        report = (
+            _validate_apart(directories, namespace)
+            if apart
+            else validate(*directories, project_ns=namespace)
+        )
+        _REPORTS[key] = report
+        while len(_REPORTS) > 8:  # the last few, not every one a long-running server saw
+            _REPORTS.pop(next(iter(_REPORTS)))
+    return report
 
 
-@functools.lru_cache(maxsize=8)
-def _report_of(
-    namespace: str, directories: tuple[str, ...], files: tuple[str, ...], content: str
-) -> Report:
-    """The report of one content: ``files`` and ``content`` (their hash) are only the cache's
-    key. The last few are kept, not every one a server reloaded many times or a fuzz run saw."""
-    return validate(*directories, project_ns=namespace)
+#: validation_report's memory: (namespace, directories, files, content hash) -> report.
+_REPORTS: dict[tuple[str, tuple[str, ...], tuple[str, ...], str], Report] = {}
+
+
+def _validate_apart(directories: tuple[str, ...], namespace: str) -> Report:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        return pool.submit(validate, *directories, project_ns=namespace).result()

@@ -7,7 +7,11 @@ handed to an idle worker through a pipe; the worker runs it, serializes the resu
 sends back bytes. When the answer does not come within the time limit the worker is killed
 (``SIGKILL``) and replaced by a fresh one, and the client gets 503: one runaway query never
 stalls the others. Workers kept ready matter for speed: a fork costs milliseconds, a pipe round
-trip tens of microseconds (``make bench`` reports both, ``bench/figures.py``).
+trip tens of microseconds (``make bench`` reports both, ``bench/figures.py``). A worker is also
+replaced, after its answer, once it has made more than ``QUERY_WORKER_MEMORY`` its own: what a
+query reads of an in-memory store becomes the worker's own copy (pyoxigraph writes reference
+counts and locks as it reads), so without a bound each worker would in time hold a whole copy
+of the store it was forked to share (see :func:`_serve`).
 
 Each web worker has its own pool, made when the app is created (before the worker starts its
 threads); every query worker, the first ones and their replacements, is forked by the pool's
@@ -34,6 +38,7 @@ import contextlib
 import itertools
 import os
 import queue
+import resource
 import select
 import signal
 import socket
@@ -269,8 +274,18 @@ def _answer(store: Any, job: Job) -> tuple[str, Any]:
         return "failed", f"{type(error).__name__}: {error}"
 
 
-def _serve(store: Any, conn: Connection, parent: int) -> None:
-    """The worker's loop: answer jobs until the pipe closes or the parent is gone."""
+def _serve(store: Any, conn: Connection, parent: int, memory: int = 0) -> None:
+    """The worker's loop: answer jobs until the pipe closes or the parent is gone.
+
+    Each reply says, last, whether this worker has made more than ``memory`` bytes its own
+    (0: no bound), counted in the page faults since it started (``ru_minflt``, a system call,
+    where reading ``/proc/self/smaps_rollup`` takes milliseconds): a page of the shared store
+    that a query writes to (pyoxigraph's in-memory store does, to what it reads) is copied at
+    its first write, one fault, as is every new page of memory the worker takes. Faults
+    overcount memory given back and taken again, so a worker is replaced early, never late.
+    """
+    page = os.sysconf("SC_PAGE_SIZE")
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     while True:
         if not conn.poll(1.0):
             if os.getppid() != parent:
@@ -280,7 +295,9 @@ def _serve(store: Any, conn: Connection, parent: int) -> None:
             job = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(_answer(store, job))
+        kind, value = _answer(store, job)
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) * page
+        conn.send((kind, value, bool(memory) and grown > memory))
 
 
 class Spawner:
@@ -413,10 +430,11 @@ class QueryPool:
     """A few query workers ready to run a job each, within ``timeout`` seconds (see
     :class:`Spawner` for where they come from)."""
 
-    def __init__(self, store: Any, size: int = 2, nice: int = 0) -> None:
+    def __init__(self, store: Any, size: int = 2, nice: int = 0, memory: int = 0) -> None:
         self.store = store
         self.size = max(1, size)
         self.nice = nice
+        self.memory = memory  # bytes a worker may make its own, then it is replaced; 0: no bound
         self._priority = os.getpriority(os.PRIO_PROCESS, 0)  # the workers' when forked
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self._all: dict[int, _Worker] = {}
@@ -434,7 +452,7 @@ class QueryPool:
         die_with_parent(parent)
         release_descriptors(keep={conn.fileno()})
         self.store.after_fork()
-        _serve(self.store, conn, parent)
+        _serve(self.store, conn, parent, self.memory)
 
     def _spawn(self) -> _Worker:
         worker = self._spawner.spawn()
@@ -470,9 +488,11 @@ class QueryPool:
             if ready:
                 reply = worker.conn.recv()
         except (EOFError, OSError):
-            reply = ("failed", "the query worker died")
+            reply = ("failed", "the query worker died", True)
         finally:
-            if reply is None or reply[0] == "failed" or not self._restore(worker):
+            # Replaced: a worker that ran over, failed, has grown past its memory, or would
+            # keep a lower priority.
+            if reply is None or reply[0] == "failed" or reply[2] or not self._restore(worker):
                 self._retire(worker)
                 if not self._closed:
                     self._idle.put(self._spawn())
@@ -483,7 +503,7 @@ class QueryPool:
             # rather than ask the client to narrow a query that never ran.
             self.store.check()
             raise QueryTimeout(f"the query ran over the time limit of {timeout:g} s")
-        kind, value = reply
+        kind, value, _ = reply
         if kind == "ok":
             return value
         raise {

@@ -37,11 +37,14 @@ def rollup(pid: int) -> dict[str, int]:
 
 
 def assert_one_copy(master: int, workers: list[int]) -> None:
+    """Where the store is, not how large anything is (no memory threshold: README, Tests):
+    the workers' memory is mostly the master's, and little of it their own. Had each worker
+    loaded its own store, the master would hold a fraction of a worker's memory."""
     held = rollup(master)["Anonymous"]
-    assert held > 100, f"the master holds {held} MiB: the store was not loaded there"
     for worker in workers:
-        own = rollup(worker)["Private_Dirty"]
-        assert own < held / 3, f"worker {worker} holds {own} MiB of its own (master: {held})"
+        memory = rollup(worker)
+        assert held > 0.8 * memory["Anonymous"], f"master {held} MiB, worker {memory}"
+        assert memory["Private_Dirty"] < held / 3, f"master {held} MiB, worker {memory}"
 
 
 @pytest.fixture(scope="module")

@@ -89,6 +89,10 @@ ELSEWHERE = {
     "QUERY_WORKER_NICE": (
         "tests/workers/test_sparql_safety.py::test_one_runaway_query_does_not_stall_other_clients"
     ),
+    "QUERY_WORKER_MEMORY": (
+        "tests/workers/test_sparql_safety.py::"
+        "test_a_worker_that_made_the_store_its_own_is_replaced_after_its_answer"
+    ),
     "REMOTE_TIMEOUT": (
         "tests/serving/test_faults.py::test_the_remote_store_going_down_and_coming_back"
     ),

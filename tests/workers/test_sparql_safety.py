@@ -327,3 +327,27 @@ LIMITS = {
 @pytest.mark.parametrize(("method", "kwargs", "status"), LIMITS.values(), ids=LIMITS.keys())
 def test_request_sizes_are_bounded(client, method, kwargs, status) -> None:
     assert client.open("/sparql", method=method, **kwargs).status_code == status
+
+
+def test_a_worker_that_made_the_store_its_own_is_replaced_after_its_answer() -> None:
+    """A query that reads the whole in-memory store makes its pages the worker's own: past
+    ``memory`` bytes the worker is replaced after the answer, which the client gets whole;
+    under the bound, the same worker takes the next query."""
+    store = Store("https://example.org/sq/", [SPARQL_FIXTURES / "data"])
+    scan = Job(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?a ?b ?c }",
+        results_type="application/sparql-results+json",
+    )
+    bounded = QueryPool(store, 1, memory=1)
+    roomy = QueryPool(store, 1, memory=1024 * 1024 * 1024)
+    try:
+        for pool, replaced in ((bounded, True), (roomy, False)):
+            [before] = pool.pids
+            answer = pool.run(scan, 10.0)
+            assert b'"n"' in answer.body
+            [after] = pool.pids
+            assert (after != before) is replaced
+            assert pool.run(ASK, 5.0).body == b'{"head":{},"boolean":true}'
+    finally:
+        bounded.close()
+        roomy.close()
