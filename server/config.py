@@ -204,9 +204,9 @@ SETTINGS: tuple[Setting, ...] = (
     # replaced by a fresh one after its answer.
     Setting(
         "QUERY_WORKER_MEMORY",
-        64,
+        512,
         "int",
-        "memory a query process may make its own, then it is replaced",
+        "memory a query process may hold of its own, then it is replaced",
         1,
         1024 * 1024,
         "MiB",

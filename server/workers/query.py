@@ -8,10 +8,12 @@ sends back bytes. When the answer does not come within the time limit the worker
 (``SIGKILL``) and replaced by a fresh one, and the client gets 503: one runaway query never
 stalls the others. Workers kept ready matter for speed: a fork costs milliseconds, a pipe round
 trip tens of microseconds (``make bench`` reports both, ``bench/figures.py``). A worker is also
-replaced, after its answer, once it has made more than ``QUERY_WORKER_MEMORY`` its own: what a
+replaced, after its answer, once it holds more than ``QUERY_WORKER_MEMORY`` of its own: what a
 query reads of an in-memory store becomes the worker's own copy (pyoxigraph writes reference
-counts and locks as it reads), so without a bound each worker would in time hold a whole copy
-of the store it was forked to share (see :func:`_serve`).
+counts and locks as it reads), so without a bound each worker could in time hold a whole copy
+of the store it was forked to share (see :func:`_serve`). The bound is high (512 MiB) because
+a replacement copies again what its queries read: at 1e6 triples, with 64 MiB, every
+scanning query was followed by a replacement, and the mix answered a third as many queries.
 
 Each web worker has its own pool, made when the app is created (before the worker starts its
 threads); every query worker, the first ones and their replacements, is forked by the pool's
@@ -48,6 +50,7 @@ import weakref
 from dataclasses import dataclass
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -277,12 +280,13 @@ def _answer(store: Any, job: Job) -> tuple[str, Any]:
 def _serve(store: Any, conn: Connection, parent: int, memory: int = 0) -> None:
     """The worker's loop: answer jobs until the pipe closes or the parent is gone.
 
-    Each reply says, last, whether this worker has made more than ``memory`` bytes its own
-    (0: no bound), counted in the page faults since it started (``ru_minflt``, a system call,
-    where reading ``/proc/self/smaps_rollup`` takes milliseconds): a page of the shared store
-    that a query writes to (pyoxigraph's in-memory store does, to what it reads) is copied at
-    its first write, one fault, as is every new page of memory the worker takes. Faults
-    overcount memory given back and taken again, so a worker is replaced early, never late.
+    Each reply says, last, whether this worker holds more than ``memory`` bytes of its own (0:
+    no bound; :func:`own_memory`). Reading that takes milliseconds, so it is read only once
+    the page faults since the last reading (``ru_minflt``, a system call) could have added
+    ``memory``: a page of the shared store that a query writes to (pyoxigraph's in-memory
+    store does, to what it reads) is copied at its first write, one fault, as is every new
+    page the worker takes (faults also count memory given back and taken again, hence the
+    reading before a verdict).
     """
     page = os.sysconf("SC_PAGE_SIZE")
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
@@ -296,8 +300,26 @@ def _serve(store: Any, conn: Connection, parent: int, memory: int = 0) -> None:
         except (EOFError, OSError):
             return
         kind, value = _answer(store, job)
-        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) * page
-        conn.send((kind, value, bool(memory) and grown > memory))
+        over = False
+        now = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        if memory and (now - faults) * page > memory:
+            faults = now
+            over = own_memory() > memory
+        conn.send((kind, value, over))
+
+
+def own_memory() -> int:
+    """Bytes of memory this process holds that no other process shares (Linux: the private
+    pages of ``/proc/self/smaps_rollup``; 0 where it cannot be read)."""
+    try:
+        rollup = Path("/proc/self/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    private = 0
+    for line in rollup.splitlines():
+        if line.startswith(("Private_Clean:", "Private_Dirty:")):
+            private += int(line.split()[1]) * 1024
+    return private
 
 
 class Spawner:
