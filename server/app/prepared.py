@@ -11,11 +11,10 @@ allow (:meth:`~server.http.cache.ResponseCache.storable`) in the version's share
 (:class:`~server.http.cache.SharedResponses`). Every worker's cache then answers them from
 there: the same bytes and headers the app would have sent.
 
-The resources are split into :data:`SHARDS` parts, and each part is prepared by the first
-preparer to lock its file (``flock``): a preparer whose worker stops leaves its parts to the
-others, and a later start on the same version and root finds the work done. One preparer works
-at a time (the lock of :func:`lock_path` for ``"all"``), and it is a process of its own, not a
-thread of the worker, for memory: describing every resource reads the whole store, and
+One preparer works at a time (it locks :func:`lock_path`), in :data:`SHARDS` parts: one
+whose worker stops leaves the parts it had not finished to the next, and a later start on the
+same version and root finds the work done. It is a process of its own, not a thread of the
+worker, for memory: describing every resource reads the whole store, and
 pyoxigraph's in-memory store writes to what it reads (reference counts and locks), so a worker
 that read it all would turn its share of the store loaded before the fork
 (:func:`server.store.load_before_fork`) into a copy of its own; the preparer's copy goes when
@@ -112,14 +111,14 @@ class Preparer:
         return self._waiter.is_alive()
 
 
-#: The resources are prepared in this many parts, each by the first preparer to lock it: one
-#: that stops (its worker was stopped) leaves the parts it had not done to the next.
+#: The resources are prepared in this many parts, each recorded when done (``prepared``).
 SHARDS = 8
 
 
-def lock_path(shared: SharedResponses, version: str, root: str, shard: int | str) -> str:
+def lock_path(shared: SharedResponses, version: str, root: str) -> str:
+    """The file a preparer locks (``flock``) while it prepares ``version`` for ``root``."""
     digest = hashlib.sha256(root.encode()).hexdigest()[:16]
-    return f"{shared.path(version)}.{digest}.{shard}.lock"
+    return f"{shared.path(version)}.{digest}.lock"
 
 
 def prepare(app: Flask, cache: ResponseCache, root: str) -> None:
@@ -134,26 +133,20 @@ def prepare(app: Flask, cache: ResponseCache, root: str) -> None:
         version = app.extensions["ictkg"].version
         shared.directory.mkdir(parents=True, exist_ok=True)
         connection = _open(shared, version)
-        # One preparer at a time (see the module docstring); the next finds the work done.
-        whole = open(lock_path(shared, version, root, "all"), "w")  # noqa: SIM115
+        # One preparer at a time (see the module docstring): the next finds the work done.
+        lock = open(lock_path(shared, version, root), "w")  # noqa: SIM115
         try:
-            fcntl.flock(whole, fcntl.LOCK_EX)
+            fcntl.flock(lock, fcntl.LOCK_EX)
             resources: list[str] | None = None
-            first = os.getpid() % SHARDS  # workers start on different parts
-            for shard in [(first + i) % SHARDS for i in range(SHARDS)]:
-                with open(lock_path(shared, version, root, shard), "w") as lock:
-                    try:
-                        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    except BlockingIOError:
-                        continue  # another worker prepares it
-                    state = _state(connection, root, shard)
-                    if state is not None and state.get("done"):
-                        continue
-                    if resources is None:
-                        resources = things(app.extensions["ictkg"], app.config["BASE_IRI"])
-                    _prepare_shard(app, cache, connection, root, shard, resources[shard::SHARDS])
+            for shard in range(SHARDS):
+                state = _state(connection, root, shard)
+                if state is not None and state.get("done"):
+                    continue
+                if resources is None:
+                    resources = things(app.extensions["ictkg"], app.config["BASE_IRI"])
+                _prepare_shard(app, cache, connection, root, shard, resources[shard::SHARDS])
         finally:
-            whole.close()
+            lock.close()
             connection.close()
     except Exception:  # never take the worker down: serving works without it
         log.exception("preparing the documents for %s failed", root)
