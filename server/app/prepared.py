@@ -44,12 +44,7 @@ from werkzeug.test import EnvironBuilder
 from server.describe.resources import things
 from server.http.cache import ResponseCache, SharedResponses
 from server.rdf.scheme import document_path, things_prefix
-from server.workers.orphans import (
-    die_with_parent,
-    name_this_process,
-    quiet_signals,
-    release_descriptors,
-)
+from server.workers.orphans import fork_helper
 
 #: Resources prepared per transaction: readers see the work as it goes.
 BATCH = 200
@@ -74,29 +69,13 @@ PREPARER_NAME = "ictkg-prepare"
 class Preparer:
     """The process that prepares the documents for one web worker, and exits when done.
 
-    Forked when the app is made, beside the query workers' spawner and like it
-    (:class:`server.workers.query.Spawner`): before the HTTP server starts its threads, with
-    the default signal dispositions, no inherited socket, and killed by the kernel when its
-    worker dies. A thread of the worker waits for it; :meth:`join` and :meth:`is_alive` are a
-    thread's.
+    Forked when the app is made, as the query workers' spawner is
+    (:func:`server.workers.orphans.fork_helper`). A thread of the worker waits for it;
+    :meth:`join` and :meth:`is_alive` are a thread's.
     """
 
     def __init__(self, app: Flask, cache: ResponseCache, root: str) -> None:
-        parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:  # the preparer: never returns into the caller's code
-            status = 0
-            try:
-                quiet_signals()
-                name_this_process(PREPARER_NAME)
-                die_with_parent(parent)
-                release_descriptors()
-                prepare(app, cache, root)
-            except BaseException:
-                status = 1
-            finally:
-                os._exit(status)
-        self.pid = pid
+        self.pid = fork_helper(PREPARER_NAME, lambda: prepare(app, cache, root))
         self._waiter = threading.Thread(target=self._wait, name="ictkg-prepare", daemon=True)
         self._waiter.start()
 

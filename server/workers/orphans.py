@@ -19,7 +19,7 @@ import ctypes
 import os
 import signal
 import stat
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from server.workers.periodic import Periodic
@@ -69,6 +69,33 @@ def quiet_signals() -> None:
     for name in ("SIGTERM", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGABRT"):
         signal.signal(getattr(signal, name), signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def fork_helper(name: str, run: Callable[[], object], keep: Collection[int] = ()) -> int:
+    """Fork a helper process that runs ``run`` and exits; its pid, in the parent.
+
+    The child never returns into the caller's code. It is set up as every helper of a web worker
+    must be (the query workers' spawner, a preparer): the default signal dispositions
+    (:func:`quiet_signals`), named ``name`` (at most 15 bytes), killed when its parent dies
+    (:func:`die_with_parent`), and holding no inherited descriptor but ``keep``
+    (:func:`release_descriptors`). Fork only where no other thread runs yet (while the app
+    is made): a fork copies the locks other threads hold into a child that never frees them.
+    """
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        status = 0
+        try:
+            quiet_signals()
+            name_this_process(name)
+            die_with_parent(parent)
+            release_descriptors(keep)
+            run()
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+    return pid
 
 
 def release_descriptors(keep: Collection[int] = ()) -> None:

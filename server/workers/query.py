@@ -62,6 +62,7 @@ from server.store.safety import QueryRefused, check_query
 from server.workers.orphans import (
     QUERY_WORKER_NAME,
     die_with_parent,
+    fork_helper,
     name_this_process,
     quiet_signals,
     release_descriptors,
@@ -343,23 +344,13 @@ class Spawner:
 
     def __init__(self, start_worker: Any) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        parent = os.getpid()
-        pid = os.fork()
-        if pid == 0:  # the spawner: never returns into the caller's code
-            status = 0
-            try:
-                quiet_signals()
-                name_this_process(QUERY_WORKER_NAME)
-                die_with_parent(parent)
-                release_descriptors(keep={theirs.fileno()})
-                signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps its children
-                _spawn_on_request(theirs, start_worker)
-            except BaseException:
-                status = 1
-            finally:
-                os._exit(status)
+
+        def spawner() -> None:
+            signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps its children
+            _spawn_on_request(theirs, start_worker)
+
+        self.pid = fork_helper(QUERY_WORKER_NAME, spawner, keep={theirs.fileno()})
         theirs.close()
-        self.pid = pid
         self.socket = ours
         self._lock = threading.Lock()
 
