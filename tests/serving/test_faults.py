@@ -346,6 +346,15 @@ def test_no_snapshot_outlives_the_server(tmp_path) -> None:
     assert not copy.exists()
 
 
+def snapshot_config(dataset: Path, validate: bool) -> dict[str, object]:
+    """The settings :class:`~server.serving.reload.Snapshots` reads, for a copied dataset."""
+    return {
+        "BASE_IRI": FAULTS_BASE,
+        "VALIDATE_ON_START": validate,
+        **{f"{n.upper()}_DIR": str(dataset / n) for n in ("ontology", "data", "shapes")},
+    }
+
+
 class Lines:
     """A log that keeps its lines (the master logs through the HTTP server's logger)."""
 
@@ -397,11 +406,7 @@ def test_a_snapshot_is_refused_with_file_and_line(tmp_path, change, words) -> No
     from server.serving.reload import Snapshots
 
     dataset = copy_faults_dataset(tmp_path / "kg")
-    config = {
-        "BASE_IRI": FAULTS_BASE,
-        "VALIDATE_ON_START": True,
-        **{f"{n.upper()}_DIR": str(dataset / n) for n in ("ontology", "data", "shapes")},
-    }
+    config = snapshot_config(dataset, validate=True)
     log = Lines()
     snapshots = Snapshots(config, log)
     try:
@@ -425,11 +430,7 @@ def test_an_accepted_snapshot_changes_the_version_and_unchanged_data_does_not(tm
     from server.serving.reload import Snapshots
 
     dataset = copy_faults_dataset(tmp_path / "kg")
-    config = {
-        "BASE_IRI": FAULTS_BASE,
-        "VALIDATE_ON_START": True,
-        **{f"{n.upper()}_DIR": str(dataset / n) for n in ("ontology", "data", "shapes")},
-    }
+    config = snapshot_config(dataset, validate=True)
     snapshots = Snapshots(config, Lines())
     try:
         first = snapshots.take()
@@ -453,11 +454,7 @@ def test_a_snapshot_whose_store_cannot_be_loaded_is_forgotten(tmp_path) -> None:
     from server.serving.reload import Snapshots
 
     dataset = copy_faults_dataset(tmp_path / "kg")
-    config = {
-        "BASE_IRI": FAULTS_BASE,
-        "VALIDATE_ON_START": False,
-        **{f"{n.upper()}_DIR": str(dataset / n) for n in ("ontology", "data", "shapes")},
-    }
+    config = snapshot_config(dataset, validate=False)
     log = Lines()
     snapshots = Snapshots(config, log)
     try:
