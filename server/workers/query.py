@@ -283,14 +283,15 @@ def _serve(store: Any, conn: Connection, parent: int, memory: int = 0) -> None:
 
     Each reply says, last, whether this worker holds more than ``memory`` bytes of its own (0:
     no bound; :func:`own_memory`). Reading that takes milliseconds, so it is read only once
-    the page faults since the last reading (``ru_minflt``, a system call) could have added
-    ``memory``: a page of the shared store that a query writes to (pyoxigraph's in-memory
-    store does, to what it reads) is copied at its first write, one fault, as is every new
-    page the worker takes (faults also count memory given back and taken again, hence the
-    reading before a verdict).
+    the page faults since the last reading (``ru_minflt``, a system call) could have taken it
+    past ``memory``: a page of the shared store that a query writes to (pyoxigraph's
+    in-memory store does, to what it reads) is copied at its first write, one fault, as is
+    every new page the worker takes (faults also count memory given back and taken again,
+    hence the reading before a verdict).
     """
     page = os.sysconf("SC_PAGE_SIZE")
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    room = memory  # bytes the worker may still make its own, as last read
     while True:
         if not conn.poll(1.0):
             if os.getppid() != parent:
@@ -303,9 +304,9 @@ def _serve(store: Any, conn: Connection, parent: int, memory: int = 0) -> None:
         kind, value = _answer(store, job)
         over = False
         now = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        if memory and (now - faults) * page > memory:
-            faults = now
-            over = own_memory() > memory
+        if memory and (now - faults) * page > room:
+            faults, own = now, own_memory()
+            over, room = own > memory, max(page, memory - own)
         conn.send((kind, value, over))
 
 
