@@ -24,7 +24,7 @@ from support import wait_for
 from bench.generate import generate
 from server.app.prepared import PREPARER_NAME
 from server.config import BASE_IRI
-from server.workers.orphans import process_name
+from server.workers.orphans import QUERY_WORKER_NAME, process_name
 
 
 def rollup(pid: int) -> dict[str, int]:
@@ -47,9 +47,16 @@ def assert_one_copy(master: int, workers: list[int]) -> None:
         assert memory["Private_Dirty"] < held / 3, f"master {held} MiB, worker {memory}"
 
 
+def web_workers(server) -> list[int]:
+    """The master's children that are web workers: a worker that stops leaves its query
+    workers and preparer to the master (a subreaper) for as long as they take to die."""
+    helpers = (QUERY_WORKER_NAME, PREPARER_NAME)
+    return [p for p in server.workers() if process_name(p) not in helpers]
+
+
 def preparing(server) -> bool:
     """Whether a worker of ``server`` has a preparer at work now."""
-    return any(process_name(p) == PREPARER_NAME for w in server.workers() for p in children(w))
+    return any(process_name(p) == PREPARER_NAME for w in web_workers(server) for p in children(w))
 
 
 @pytest.fixture(scope="module")
@@ -68,20 +75,20 @@ def test_the_workers_share_the_store_the_master_loaded(tmp_path, generated, http
     # memory is read), by a process of their own: the workers do not read the store for it.
     env = {"ICTKG_VALIDATE_ON_START": "false", "ICTKG_PREPARE": "true", "TMPDIR": str(tmp_path)}
     with served(*options, base=BASE_IRI, env=env, log=tmp_path / "log") as server:
-        wait_for(lambda: len(server.workers()) == 2, what="both workers")
+        wait_for(lambda: len(web_workers(server)) == 2, what="both workers")
         for _ in range(20):  # the count, asked of both workers: never counted again
             assert requests.get(server.root + "health", timeout=10).json()["triples"] > 2e5
         wait_for(lambda: preparing(server), what="a preparer at work")
-        assert_one_copy(server.pid, server.workers())
+        assert_one_copy(server.pid, web_workers(server))
 
         # A reload loads the new store in the master; the new workers share it.
-        before = set(server.workers())
+        before = set(web_workers(server))
         (data / "extra.nt").write_text(
             f'<{BASE_IRI}id/city/extra> <http://www.w3.org/2000/01/rdf-schema#label> "Extra"@en .\n'
         )
         os.kill(server.pid, signal.SIGHUP)
         wait_for(
-            lambda: len(server.workers()) == 2 and not before & set(server.workers()),
+            lambda: len(web_workers(server)) == 2 and not before & set(web_workers(server)),
             seconds=60,
             what="two new workers",
         )
@@ -89,7 +96,7 @@ def test_the_workers_share_the_store_the_master_loaded(tmp_path, generated, http
             lambda: requests.get(server.root + "id/city/extra", timeout=10).status_code != 404,
             what="the new data served",
         )
-        assert_one_copy(server.pid, server.workers())
+        assert_one_copy(server.pid, web_workers(server))
 
 
 def test_the_preparer_exits_when_the_documents_are_prepared(tmp_path) -> None:
