@@ -128,32 +128,64 @@ def query_engine(
     return engine.query(sparql, **kwargs)
 
 
-def prepare_disk_store(path: str | Path, graphs: Mapping[str, Path], base_iri: str) -> str:
-    """Make the store at ``path`` hold exactly ``graphs``: bulk-load them unless already there;
-    the dataset version it holds.
+@dataclass(frozen=True)
+class DiskState:
+    """What an on-disk store holds, as recorded beside it in :data:`VERSION_FILE` (one value a
+    line): the dataset version, the signature of the files it was loaded from, and the number
+    of quads (``None`` in a record written before the count was kept)."""
 
-    The store records the dataset version it was loaded from and the files' signature; while
-    the signature is the same, no file is read again (a restart on unchanged data takes as long
-    as opening the store), and while the version is the same, nothing is loaded again.
-    Otherwise the store is cleared and reloaded with pyoxigraph's bulk loader, and the entailed
-    graph of :mod:`server.rdf.alignments` is computed into it (the rules' version is part of the
-    signature and of the dataset version, so new rules reload the store). Run it once,
-    before web workers open the store read-only (``ictkg serve`` does it in the master process).
+    version: str
+    signature: str
+    quads: int | None = None
+
+    @classmethod
+    def read(cls, directory: Path) -> DiskState | None:
+        """The record in ``directory``, or ``None`` when there is none or it is not ours."""
+        marker = directory / VERSION_FILE
+        fields = marker.read_text().split() if marker.is_file() else []
+        if len(fields) == 2:
+            return cls(fields[0], fields[1])
+        if len(fields) == 3 and fields[2].isdigit():
+            return cls(fields[0], fields[1], int(fields[2]))
+        return None
+
+    def write(self, directory: Path) -> None:
+        lines = [self.version, self.signature, *([] if self.quads is None else [str(self.quads)])]
+        (directory / VERSION_FILE).write_text("".join(f"{line}\n" for line in lines))
+
+
+def prepare_disk_store(path: str | Path, graphs: Mapping[str, Path], base_iri: str) -> DiskState:
+    """Make the store at ``path`` hold exactly ``graphs``: bulk-load them unless already there;
+    what it then holds.
+
+    The store records the dataset version it was loaded from, the files' signature and its
+    number of quads; while the signature is the same, no file is read again (a restart on
+    unchanged data takes as long as opening the store), and while the version is the same,
+    nothing is loaded again. The count is recorded because RocksDB counts by visiting every
+    quad: seconds at 1e7 triples, in every worker that answered ``/health``. Otherwise the
+    store is cleared and reloaded with pyoxigraph's bulk loader, and the entailed graph of
+    :mod:`server.rdf.alignments` is computed into it (the rules' version is part of the
+    signature and of the dataset version, so new rules reload the store). Run it once, before
+    web workers open the store read-only (``ictkg serve`` does it in the master process).
     """
     directory = Path(path)
-    marker = directory / VERSION_FILE
     files = list(graphs.values())
     signature = file_signature(files)
-    recorded = marker.read_text().split() if marker.is_file() else []
-    if len(recorded) == 2 and recorded[1] == signature:
-        _HASHES[signature] = recorded[0]
+    recorded = DiskState.read(directory)
+    if recorded is not None and recorded.signature == signature:
+        _HASHES[signature] = recorded.version
     version = dataset_hash(files)
-    if recorded and recorded[0] == version:
-        if recorded[1:] != [signature]:  # same data, files touched: remember the new signature
-            marker.write_text(f"{version}\n{signature}\n")
-        return version
+    if recorded is not None and recorded.version == version:
+        state = recorded
+        if recorded.quads is None:  # recorded before the count was kept: count it once
+            state = DiskState(version, signature, len(ox.Store.read_only(str(directory))))
+        elif recorded.signature != signature:  # same data, files touched
+            state = DiskState(version, signature, recorded.quads)
+        if state != recorded:
+            state.write(directory)
+        return state
     directory.mkdir(parents=True, exist_ok=True)
-    marker.unlink(missing_ok=True)
+    (directory / VERSION_FILE).unlink(missing_ok=True)
     engine = ox.Store(str(directory))
     try:
         engine.clear()
@@ -164,10 +196,11 @@ def prepare_disk_store(path: str | Path, graphs: Mapping[str, Path], base_iri: s
         sources = {name: (file, RDF_SUFFIXES[file.suffix]) for name, file in graphs.items()}
         alignments.materialize(engine, base_iri, sources=sources)
         engine.flush()
+        state = DiskState(version, signature, len(engine))
     finally:
         del engine  # closes RocksDB, releasing its lock for the read-only openers
-    marker.write_text(f"{version}\n{signature}\n")
-    return version
+    state.write(directory)
+    return state
 
 
 @dataclass
@@ -190,7 +223,8 @@ class Store(QueryStore):
         self.graphs = graph_files(self.base_iri, self.directories)
         self.files = list(self.graphs.values())
         if self.path:
-            self.version = prepare_disk_store(self.path, self.graphs, self.base_iri)
+            state = prepare_disk_store(self.path, self.graphs, self.base_iri)
+            self.version, self._size = state.version, state.quads
             self.engine = ox.Store.read_only(str(self.path))
         else:
             self.version = dataset_hash(self.files)
@@ -235,7 +269,8 @@ class Store(QueryStore):
     def __len__(self) -> int:
         """Counted once: the store never changes once loaded, and pyoxigraph counts by visiting
         every quad (60 ms at 1e6 triples in memory, seconds on disk at 1e7), which in a forked
-        worker also turns every page of a store shared copy-on-write into a copy of its own."""
+        worker also turns every page of a store shared copy-on-write into a copy of its own. An
+        on-disk store's count is the one recorded when it was loaded (:class:`DiskState`)."""
         if self._size is None:
             self._size = len(self.engine)
         return self._size
