@@ -4,6 +4,8 @@ The namespace is a hash namespace (Cool URIs for the Semantic Web, section 4.1 "
 a term ``{base}ontology#Country`` is fetched by fetching ``{base}ontology``, so there is no 303;
 the document negotiates between HTML documentation (one anchor per term, ``#Country``) and the
 ontology in every RDF format, and has per-format URLs (``/ontology.ttl`` …) like every document.
+The ontology's ``owl:versionIRI`` (``{base}ontology/0.1.0``) dereferences too: to the same
+document while that is the version published, to a 404 that names the published one otherwise.
 
 The RDF is the ontology exactly as loaded: the union of the named graphs of the files in
 ``ONTOLOGY_DIR`` (``{base}graph/{dir name}/…``, see :mod:`server.store.embedded`), fetched by one
@@ -144,6 +146,43 @@ def render(graph: Graph, rw: Rewriter) -> str:
 @bp.get("/ontology.<extension>")
 def ontology(extension: str | None = None):
     """The ontology document: HTML documentation or RDF, negotiated or per format."""
+    return document("ontology", extension)
+
+
+@bp.get("/ontology/<path:name>")
+def ontology_version(name: str):
+    """The document of the version IRI the ontology states (``/ontology/0.1.0``, and per format
+    ``/ontology/0.1.0.ttl``): the ontology itself, which is that version. One route, because the
+    version's own dots would make ``<version>.<extension>`` ambiguous."""
+    published = published_version()
+    if published is not None and name == published:
+        return document(f"ontology/{published}", None)
+    if published is not None and name.startswith(published + "."):
+        return document(f"ontology/{published}", name[len(published) + 1 :])
+    raise HttpError(
+        404,
+        f"version {name} of the ontology is not published here: "
+        + (
+            f"this server publishes version {published}, at /ontology/{published} and /ontology."
+            if published
+            else "the ontology states no owl:versionIRI."
+        ),
+    )
+
+
+def document(path: str, extension: str | None) -> Any:
     if extension is not None and by_name(DOC_OFFERS, extension) is None:
-        raise HttpError(404, f"no format .{extension} of /ontology")
-    return represent("ontology", DOC_OFFERS, ontology_graph, html=render, extension=extension)
+        raise HttpError(404, f"no format .{extension} of /{path}")
+    return represent(path, DOC_OFFERS, ontology_graph, html=render, extension=extension)
+
+
+def published_version() -> str | None:
+    """The last path segment of the ontology's ``owl:versionIRI`` under ``{base}ontology/``
+    (``0.1.0``), or ``None`` when it states none there."""
+    namespace = ontology_namespace(current_app.config["BASE_IRI"])
+    versions = namespace[:-1] + "/"
+    ontology = URIRef(namespace[:-1])
+    for version in ontology_graph().objects(ontology, OWL.versionIRI):
+        if str(version).startswith(versions) and "/" not in str(version)[len(versions) :]:
+            return str(version)[len(versions) :]
+    return None

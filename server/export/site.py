@@ -47,6 +47,16 @@ EXTENSIONS = (*RDF_EXTENSIONS, "html")
 #: Negotiated documents besides the resources: (URL path without extension).
 DOCUMENTS = ("ontology", ".well-known/void")
 
+
+def documents(app: Any) -> tuple[str, ...]:
+    """:data:`DOCUMENTS`, and the document of the ontology's version IRI when it states one."""
+    from server.describe.ontology import published_version
+
+    with app.app_context():
+        version = published_version()
+    return DOCUMENTS if version is None else (*DOCUMENTS, f"ontology/{version}")
+
+
 #: A kind or a slug, as the nginx locations match it (the scheme's own expression).
 SLUG = SEGMENT.pattern
 
@@ -87,7 +97,7 @@ def resource_paths(app: Any, iri: str) -> Iterator[tuple[str, str]]:
 def other_paths(app: Any) -> Iterator[tuple[str, str]]:
     from server.rdf.formats import DUMPS
 
-    for document in DOCUMENTS:
+    for document in documents(app):
         for extension in EXTENSIONS:
             yield f"/{document}.{extension}", f"{document}.{extension}"
     yield "/context.jsonld", "context.jsonld"
@@ -196,7 +206,7 @@ def export_site(
     static = Path(app.static_folder or "")
     if static.is_dir():
         shutil.copytree(static, directory / "static", dirs_exist_ok=True)
-    (directory / "nginx.conf").write_text(nginx_config())
+    (directory / "nginx.conf").write_text(nginx_config(documents(app)))
     export.seconds = time.perf_counter() - started
     return export
 
@@ -236,8 +246,9 @@ CORS = (
 )
 
 
-def nginx_config() -> str:
-    """The server-block snippet (see the module docstring)."""
+def nginx_config(negotiated: tuple[str, ...] = DOCUMENTS) -> str:
+    """The server-block snippet (see the module docstring); ``negotiated``: the documents
+    besides the resources (:func:`documents`)."""
     types = " ".join(f"{media} {ext};" for ext, media in MEDIA_TYPES.items())
     negotiate = ["set $ext none;", 'if ($http_accept = "") { set $ext ttl; }']
     negotiate += [
@@ -253,7 +264,7 @@ def nginx_config() -> str:
     add_header Content-Location /{doc}.$ext always;
     try_files /{doc}.$ext =404;
 }}"""
-        for doc in DOCUMENTS
+        for doc in negotiated
     )
     return f"""# Made by `ictkg export-site`: include it in a server block rooted at this directory:
 #   server {{ listen 80; root /srv/site; include /srv/site/nginx.conf; }}

@@ -110,3 +110,29 @@ def test_term_links_resolve_to_anchors_on_this_server(client):
     html = client.get("/doc/state/belarus.html").get_data(as_text=True)
     assert f'href="{NS}Country"' in html
     assert '<section id="Country">' in client.get("/ontology.html").get_data(as_text=True)
+
+
+def test_the_version_iri_the_ontology_states_dereferences_to_the_ontology(client):
+    """``owl:versionIRI`` is an IRI the pages link: it answers with this version, the ontology."""
+    graph = Graph().parse(data=client.get("/ontology.ttl").data, format="turtle")
+    version = graph.value(URIRef(ROOT + "ontology"), OWL.versionIRI)
+    assert version == URIRef(ROOT + "ontology/0.1.0")
+    response = client.get("/ontology/0.1.0", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    assert response.mimetype == "text/turtle"
+    assert_isomorphic(fixture_ontology(), Graph().parse(data=response.data, format="turtle"))
+    per_format = client.get("/ontology/0.1.0.rdf")
+    assert per_format.mimetype == "application/rdf+xml"
+    assert_isomorphic(fixture_ontology(), Graph().parse(data=per_format.data, format="xml"))
+    html = client.get("/ontology/0.1.0", headers={"Accept": "text/html"})
+    assert html.status_code == 200
+    assert '<section id="Country">' in html.get_data(as_text=True)
+    assert f'href="{ROOT}ontology/0.1.0"' in client.get("/ontology.html").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/ontology/0.2.0", "/ontology/0.1", "/ontology/0.1.0.png"])
+def test_a_version_not_published_here_is_404_naming_the_one_that_is(client, path):
+    response = client.get(path, headers={"Accept": "text/plain"})
+    assert response.status_code == 404
+    text = response.get_data(as_text=True)
+    assert "0.1.0" in text

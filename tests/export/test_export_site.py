@@ -196,6 +196,8 @@ OTHER = [
     ("void-negotiated", "/.well-known/void", 200, "text/turtle; charset=utf-8"),
     ("ontology-negotiated", "/ontology", 200, "text/turtle; charset=utf-8"),
     ("ontology-json-ld", "/ontology.jsonld", 200, "application/ld+json; charset=utf-8"),
+    ("ontology-version-iri", "/ontology/0.1.0", 200, "text/turtle; charset=utf-8"),
+    ("ontology-version-html", "/ontology/0.1.0.html", 200, "text/html; charset=utf-8"),
     ("context", "/context.jsonld", 200, "application/ld+json; charset=utf-8"),
     ("dump-turtle", "/dumps/dataset.ttl", 200, "text/turtle; charset=utf-8"),
     ("dump-gzip", "/dumps/dataset.nt.gz", 200, "application/gzip"),
