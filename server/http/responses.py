@@ -24,6 +24,7 @@ a bounded LRU with their ETag: the data only changes when the server reloads.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -99,6 +100,31 @@ def init_app(app: Flask) -> None:
         contexts=LRU(8),
     )
     app.add_url_rule("/context.jsonld", "jsonld_context", context_view)
+    app.before_request(require_host)
+
+
+#: ``Host`` as RFC 9110 §7.2 defines it: ``uri-host [ ":" port ]`` (RFC 3986 §3.2.2), an IP
+#: literal in brackets or a registered name (IPv4 included), percent-encoding allowed.
+HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(:[0-9]*)?")
+
+
+def require_host() -> None:
+    """Refuse a request whose ``Host`` cannot name this server: 400 (RFC 9112 §3.2).
+
+    Every IRI an answer carries is named after the host the request came to (``REWRITE_IRIS``);
+    werkzeug reads a missing or malformed ``Host`` (``a b``) as the empty host, or passes one
+    with two ports, and the answer would carry IRIs such as ``http:///doc/…`` that work nowhere.
+    """
+    sent = request.headers.get("Host", "")  # granian passes an absent Host as empty
+    if request.host and (not sent or HOST.fullmatch(sent)):
+        return
+    if not sent:
+        raise HttpError(
+            400,
+            "The request has no Host header: this server names the IRIs of its answers after "
+            "the host it is reached on (RFC 9112 §3.2).",
+        )
+    raise HttpError(400, f"The Host header {sent!r} is not a host[:port] (RFC 9112 §3.2).")
 
 
 def dataset_mtime(store: Any) -> datetime:

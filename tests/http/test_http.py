@@ -238,6 +238,19 @@ def test_iris_are_rewritten_to_the_request_host(app, root):
     assert redirect.headers["Location"] == root + "doc/state/belarus.ttl"
 
 
+@pytest.mark.parametrize(
+    "host", ["a b", "kg.example:port", "kg.example:80:80", "exé.org", "kg.example/x"]
+)
+@pytest.mark.parametrize("path", ["/id/state/belarus", "/sparql?query=ASK%7B%7D", "/"])
+def test_a_host_that_names_no_server_is_400_not_iris_without_a_host(app, host, path):
+    """RFC 9112 §3.2: 400 for an invalid Host; werkzeug reads one as the empty host, and the
+    answer would carry IRIs such as ``http:///doc/…``."""
+    response = app.test_client().get(path, headers={"Host": host, "Accept": "text/turtle"})
+    assert response.status_code == 400
+    assert "RFC 9112 §3.2" in response.get_data(as_text=True)
+    assert "Location" not in response.headers
+
+
 def test_rewrite_can_be_turned_off_behind_the_canonical_host():
     client = make_app(REWRITE_IRIS=False).test_client()
     graph = Graph().parse(data=client.get("/doc/state/belarus.nt").data, format="nt")

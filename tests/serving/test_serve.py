@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import threading
 from urllib.parse import quote
@@ -245,3 +246,32 @@ def test_a_retired_worker_closes_each_connection_after_its_answer() -> None:
     assert wrapped({}, lambda status, headers, exc_info=None: seen.append(headers)) == [b"ok"]
     assert ("Connection", "close") not in seen[0]
     assert ("Connection", "close") in seen[1]
+
+
+def raw_request(root: str, lines: list[str]) -> tuple[str, str]:
+    """Send request lines as they are (no client fills in a Host): the status line and the
+    whole answer."""
+    host, port = root.split("//")[1].strip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    text = answer.decode("utf-8", "replace")
+    return text.split("\r\n", 1)[0], text
+
+
+@pytest.mark.parametrize(
+    ("lines", "reason"),
+    [
+        (["GET /id/state/belarus HTTP/1.1", "Host: a b", "Connection: close"], "'a b'"),
+        (["GET /id/state/belarus HTTP/1.0", "Accept: text/turtle"], "no Host header"),
+    ],
+    ids=["rfc9112-3.2-invalid-host", "http-1.0-without-host"],
+)
+def test_a_request_whose_host_names_no_server_is_400(ictkg_server, lines, reason) -> None:
+    """Every IRI of an answer is named after the Host: without one, it would be ``http:///…``."""
+    status, answer = raw_request(ictkg_server, lines)
+    assert status.split()[1] == "400", answer
+    assert reason in answer
+    assert "http:///" not in answer
