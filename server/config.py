@@ -51,6 +51,13 @@ def ontology_namespace(base_iri: str) -> str:
     return base_iri + "ontology#"
 
 
+def graph_namespace(base_iri: str) -> str:
+    """Where the named graphs are named: ``{base}graph/`` (a file's graph, the entailed graph,
+    the metadata graph of a remote store). Graph names are names for SPARQL, not documents (a
+    GET of one is 404, README "URIs"), so pages show them as text, not as links."""
+    return base_iri + "graph/"
+
+
 #: The ontology namespace under the canonical base.
 ONTOLOGY_NS = ontology_namespace(BASE_IRI)
 

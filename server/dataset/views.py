@@ -33,6 +33,7 @@ from flask import Blueprint, Flask, current_app, render_template
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, SH, VOID
 
+from server.config import graph_namespace
 from server.http.errors import HttpError
 from server.http.responses import (
     LRU,
@@ -258,7 +259,7 @@ def void_graph(rw: Rewriter) -> Graph:
         PREFIX prov: <http://www.w3.org/ns/prov#>
         SELECT DISTINCT ?src WHERE {{
           ?s dcterms:source|prov:wasDerivedFrom|prov:hadPrimarySource ?src
-          FILTER(isIRI(?src) && !STRSTARTS(STR(?src), "{base}graph/"))
+          FILTER(isIRI(?src) && !STRSTARTS(STR(?src), "{graph_namespace(base)}"))
         }} ORDER BY ?src"""
     for row in source.query(sources):
         graph.add((dataset, DCTERMS.source, to_rdflib(row["src"])))

@@ -34,6 +34,7 @@ import pyoxigraph as ox
 from babel.dates import get_month_names
 from rdflib import RDF, XSD, Literal, URIRef
 
+from server.config import graph_namespace
 from server.i18n import vocabulary
 from server.i18n.language import FORMAT_LOCALES, LANGUAGES
 from server.i18n.transliteration import latin, variants
@@ -121,7 +122,9 @@ class Hit:
 class SearchIndex:
     """The FTS5 table of one dataset version, with the names and kinds of its resources."""
 
-    def __init__(self, rows: Any) -> None:
+    def __init__(self, rows: Any, unlisted: str | None = None) -> None:
+        """The index of ``rows`` (:func:`build_query`'s solutions); subjects under ``unlisted``
+        (the graph names: not documents, a GET of one is 404) are never results."""
         entries: dict[str, Entry] = {}
         ranks = {p: i for i, p in enumerate((*labels.LABEL_PREDICATES, *labels.ALT_PREDICATES))}
         descriptions = set(labels.DESCRIPTION_PREDICATES)
@@ -131,6 +134,8 @@ class SearchIndex:
         kind = str(RDF.type)
         for row in rows:
             subject = row["s"].value
+            if unlisted and subject.startswith(unlisted):
+                continue
             predicate = row["p"].value
             value = row["o"]
             entry = entries.setdefault(subject, Entry(subject))
@@ -270,6 +275,8 @@ class SearchIndexes:
         version = source.version
         with self.lock:
             if self.index is None or self.version != version:
-                self.index = SearchIndex(source.query(build_query()))
+                self.index = SearchIndex(
+                    source.query(build_query()), graph_namespace(source.base_iri)
+                )
                 self.version = version
             return self.index

@@ -19,6 +19,7 @@ from babel import dates, numbers
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from server.config import graph_namespace
 from server.i18n import vocabulary
 from server.i18n.language import FORMAT_LOCALES, Choice, current, with_lang
 from server.rdf import labels
@@ -128,9 +129,11 @@ def literal_view(node: Literal, choice: Choice) -> dict[str, Any]:
 
 
 def iri_view(graph: Graph, node: Node, rw: Rewriter, choice: Choice) -> dict[str, Any]:
+    """A link, or the IRI as text when it is not http(s) or names a graph (not a document)."""
     text = str(node)
     href = None
-    if is_link(node):
+    graphs = (graph_namespace(rw.root), graph_namespace(rw.base))
+    if is_link(node) and not text.startswith(graphs):
         href = with_lang(text, choice) if text.startswith(rw.root) else text
     found = labels.label(graph, node, choice.chain)
     return {

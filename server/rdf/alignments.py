@@ -52,7 +52,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import namespace
 
-from server.config import ontology_namespace
+from server.config import graph_namespace, ontology_namespace
 from server.rdf.namespaces import namespace_of
 
 # The namespaces as strings (this module speaks pyoxigraph, not rdflib).
@@ -105,7 +105,7 @@ TYPE = ox.NamedNode(RDF + "type")
 
 def graph_iri(base_iri: str) -> str:
     """The named graph that holds the entailed triples."""
-    return f"{base_iri}graph/entailed/alignments"
+    return f"{graph_namespace(base_iri)}entailed/alignments"
 
 
 def date_policy(target: str) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from server.config import graph_namespace
 from server.rdf import alignments
 from server.rdf.formats import SOURCE_FORMATS
 from server.store.base import QueryResult, QueryStore
@@ -50,7 +51,7 @@ def rdf_files(directories: Iterable[str | Path]) -> list[Path]:
 def graph_iri(base_iri: str, root: Path, file: Path) -> str:
     """The named graph a file is loaded into: ``{base}graph/{root name}/{path without suffix}``."""
     relative = file.relative_to(root.parent).with_suffix("")
-    return f"{base_iri}graph/{relative.as_posix()}"
+    return f"{graph_namespace(base_iri)}{relative.as_posix()}"
 
 
 def graph_files(base_iri: str, directories: Iterable[str | Path]) -> dict[str, Path]:

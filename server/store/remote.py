@@ -58,6 +58,7 @@ import h11
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, VOID
 
+from server.config import graph_namespace
 from server.rdf.formats import reader_for
 from server.store.base import QueryResult, QueryStore, StoreUnavailable
 from server.store.safety import declares_dataset, query_form
@@ -110,7 +111,7 @@ KEEP_IDLE_SECONDS = 4.0
 
 def meta_graph(base_iri: str) -> str:
     """The graph where ``ictkg load`` records what it loaded (never part of the dataset)."""
-    return f"{base_iri}graph/meta"
+    return f"{graph_namespace(base_iri)}meta"
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,7 @@ class RemoteStore(QueryStore):
             stamps = [row["m"].value for row in rows if row["m"] is not None]
             modified = max((timestamp(m) for m in stamps), default=None)
         else:
-            prefix = f"{self.base_iri}graph/"
+            prefix = graph_namespace(self.base_iri)
             sizes_query = SIZES_QUERY.format(prefix=prefix.replace('"', '\\"'))
             rows = self._send(sizes_query, [], [], quiet=quiet)
             sizes = {

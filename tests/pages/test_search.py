@@ -113,6 +113,7 @@ class Versioned:
 
     def __init__(self, inner, version):
         self.inner, self.version = inner, version
+        self.base_iri = inner.base_iri
 
     def query(self, text):
         return self.inner.query(text)
