@@ -38,7 +38,7 @@ from rdflib.namespace import DCTERMS, FOAF
 from rdflib.term import Node
 
 from server.http.conneg import negotiate
-from server.http.errors import HttpError
+from server.http.errors import HttpError, page_number
 from server.http.responses import LRU, not_acceptable, represent, rewriter, store, url
 from server.rdf import alignments, scheme
 from server.rdf.formats import HTML, RDF_OFFERS, Offer, by_name
@@ -363,9 +363,7 @@ def document(kind: str, name: str):
         slug, extension = name, None
     iri = thing_iri(kind, slug)
     raw_page = request.args.get("page")
-    if raw_page is not None and not (raw_page.isdigit() and int(raw_page) >= 1):
-        raise HttpError(400, "page must be a positive integer")
-    page = int(raw_page or 1)
+    page = page_number(raw_page)
     description = cached_description(iri, page) if iri else None
     if description is None:
         raise not_found(f"no resource /id/{kind}/{slug}")

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
@@ -101,6 +102,29 @@ class HttpError(HTTPException):
 
     def get_response(self, environ: Any = None, scope: Any = None) -> Response:
         return render(self)
+
+
+#: The last page a ``page=`` may name. A page's OFFSET is (page - 1) * its size, and sizes go up
+#: to 1,000,000 (``QUERY_PAGE_ROWS``): under this bound it always fits the engines' 64-bit
+#: integers (pyoxigraph refuses a larger OFFSET as a syntax error: a 500).
+LAST_PAGE = 1_000_000_000
+#: ``page=``: ASCII digits only (``str.isdigit`` also takes '²', which ``int`` refuses), and no
+#: more of them than a page up to :data:`LAST_PAGE` has (``int`` refuses over 4,300 digits).
+PAGE = re.compile(r"0*([1-9][0-9]{0,9})")
+
+
+def page_number(raw: str | None) -> int:
+    """The page ``page=`` names (1 when absent), else the 400 that says what a page may be.
+
+    One rule for every paged view (lists, descriptions, the query page); a page past the last
+    one is the view's own 404, since only the view knows how many there are.
+    """
+    match = PAGE.fullmatch("1" if raw is None else raw)
+    if match is None or int(match[1]) > LAST_PAGE:
+        raise HttpError(
+            400, gettext("page must be a whole number from 1 to %(last)s", last=LAST_PAGE)
+        )
+    return int(match[1])
 
 
 def init_app(app: Flask) -> None:
@@ -233,7 +257,8 @@ def render(error: HTTPException) -> Response:
             body = problem_xml(problem)
         response = Response(body, code, content_type=f"{form}; charset=utf-8")
     else:
-        response = Response(own_text or plain(code, detail, alternatives), code)
+        text = printable(own_text, keep="\t\n") if own_text else plain(code, detail, alternatives)
+        response = Response(text, code)
         response.content_type = "text/plain; charset=utf-8"
     for name, value in error.get_headers():
         if name.lower() != "content-type":
@@ -243,13 +268,31 @@ def render(error: HTTPException) -> Response:
 
 
 def plain(code: int, detail: str | None, alternatives: Iterable[tuple[str, str]]) -> str:
-    """``404 Not Found``, then the details and what is available, one item a line."""
-    lines = [f"{code} {HTTP_STATUS_CODES.get(code, 'Error')}" + (f": {detail}" if detail else "")]
+    """``404 Not Found``, then the details and what is available, one item a line.
+
+    The details and the alternatives are one line each and may quote the request (its path):
+    their control characters, line breaks included, are written escaped (:func:`printable`).
+    """
+    status = f"{code} {HTTP_STATUS_CODES.get(code, 'Error')}"
+    lines = [status + (f": {printable(detail)}" if detail else "")]
     available = list(alternatives)
     if available:
         lines.append("Available:")
-        lines += [f"  {media_type}  {where}" for media_type, where in available]
+        lines += [f"  {printable(kind)}  {printable(where)}" for kind, where in available]
     return "\n".join(lines) + "\n"
+
+
+#: C0 controls, DEL and C1 controls: what a text body never carries raw.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str, keep: str = "") -> str:
+    """``text`` with each control character but those in ``keep`` written as Python does
+    (``\\x1b``, ``\\x00``, ``\\n``): a path like ``/id/state/%1b[31m`` would otherwise put a
+    terminal escape (or a NUL, a line of its own) into what curl prints. Only text needs it (a
+    browser shows the page's, JSON escapes them); ``keep`` spares an error's own layout (its
+    lines, the tabs a caret lines up with)."""
+    return CONTROL.sub(lambda m: m[0] if m[0] in keep else repr(m[0])[1:-1], text)
 
 
 def alternatives_json(alternatives: Iterable[tuple[str, str]]) -> list[dict[str, str]]:

@@ -35,7 +35,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
 from server.config import N_, ontology_namespace
 from server.http.conneg import negotiate
-from server.http.errors import HttpError
+from server.http.errors import HttpError, page_number
 from server.http.responses import query_base, query_prefixes, rewriter, state, store
 from server.i18n import language
 from server.pages import examples, query_page, search_index, timeline
@@ -337,10 +337,7 @@ def instances():
     sort = request.args.get("sort", "label")
     if sort not in ("label", "date"):
         raise HttpError(400, _("sort must be label or date"))
-    raw_page = request.args.get("page", "1")
-    if not raw_page.isdigit() or int(raw_page) < 1:
-        raise HttpError(400, _("page must be a positive integer"))
-    page, size = int(raw_page), int(config["LIST_PAGE_SIZE"])
+    page, size = page_number(request.args.get("page")), int(config["LIST_PAGE_SIZE"])
     source = store()
     rows = list(source.query(list_query(cls, config["BASE_IRI"], choice.chain, sort, size, page)))
     total = int(rows[0]["n"].value) if rows else 0
@@ -512,10 +509,7 @@ def query_page_response() -> Response:
         text = next((e.text for e in known if e.slug == chosen), None)
     answer, error, status = None, None, 200
     prefixes = query_prefixes()
-    raw_page = request.args.get("page", "1")
-    if not raw_page.isdigit() or int(raw_page) < 1:
-        raise HttpError(400, _("page must be a positive integer"))
-    page = int(raw_page)
+    page = page_number(request.args.get("page"))
     if text and len(text) > int(config["MAX_QUERY_LENGTH"]):
         error = _("The query is over %(limit)s characters.", limit=config["MAX_QUERY_LENGTH"])
         status = 414

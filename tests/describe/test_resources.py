@@ -42,6 +42,19 @@ SEE_OTHER = [
     pytest.param(
         "text/html;q=0.5, text/turtle;q=0.9", "doc/state/belarus.ttl", id="rfc9110-12.4.2-qvalues"
     ),
+    # RFC 9110 §12.5.1: parameters other than q do not stop a match (our own Content-Type; a
+    # JSON-LD profile we do not write is ignored); q=0 still refuses.
+    pytest.param(
+        "text/turtle; charset=utf-8", "doc/state/belarus.ttl", id="rfc9110-12.5.1-charset"
+    ),
+    pytest.param(
+        'application/ld+json;profile="http://www.w3.org/ns/json-ld#expanded"',
+        "doc/state/belarus.jsonld",
+        id="jsonld-profile-ignored",
+    ),
+    pytest.param(
+        "text/turtle;q=0, */*", "doc/state/belarus.jsonld", id="rfc9110-12.4.2-q0-refuses"
+    ),
 ]
 
 
@@ -71,6 +84,32 @@ STATUS = [
 @pytest.mark.parametrize(("path", "headers", "status"), STATUS)
 def test_status(client, path, headers, status):
     assert client.get(path, headers=headers).status_code == status
+
+
+#: ``page=`` of a description (three pages of incoming links): what is no page number is 400
+#: with what a page may be (a page whose OFFSET overflowed the engine's integer, and '²', which
+#: ``str.isdigit`` takes, were 500s); a page past the last is 404 with how many there are.
+BAD_PAGE = "400 Bad Request: page must be a whole number from 1 to 1000000000\n"
+BAD_PAGES = [
+    pytest.param("belarus?page=99999999999999999999", BAD_PAGE, id="overflow"),
+    pytest.param("belarus.ttl?page=99999999999999999999", BAD_PAGE, id="overflow-ttl"),
+    pytest.param("belarus?page=1000000001", BAD_PAGE, id="past-the-bound"),
+    pytest.param("belarus?page=%C2%B2", BAD_PAGE, id="superscript-two"),
+    pytest.param("belarus.ttl?page=%C2%B2", BAD_PAGE, id="superscript-two-ttl"),
+    pytest.param("belarus?page=", BAD_PAGE, id="empty"),
+    pytest.param("belarus?page=0", BAD_PAGE, id="zero"),
+    pytest.param("belarus?page=4", "404 Not Found: page 4 of 3\n", id="past-the-end"),
+    pytest.param(
+        "belarus.ttl?page=1000000000", "404 Not Found: page 1000000000 of 3\n", id="last-bound"
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "body"), BAD_PAGES)
+def test_a_bad_page_says_what_a_page_may_be(client, name, body):
+    response = client.get(f"/doc/state/{name}", headers={"Accept": "text/plain"})
+    assert response.status_code == int(body[:3])
+    assert response.get_data(as_text=True) == body
 
 
 def test_406_lists_what_is_available(client):

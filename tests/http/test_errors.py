@@ -15,6 +15,7 @@ import pytest
 from support import ROOT
 from web_support import make_app
 
+from server.config import BY_NAME
 from server.http import errors
 from server.http.errors import HttpError
 from server.i18n import catalogue, language
@@ -253,3 +254,49 @@ def test_every_status_has_its_page(app, raising, status) -> None:
         with app.test_request_context():
             assert f"<title>{errors.title(status, choice)} ·" in body
         assert "what went wrong" in body
+
+
+#: A path that quotes control characters: what the 404's text body says of it (C0, DEL and C1
+#: written as Python writes them; the rest of the message as it was).
+CONTROLS = [
+    pytest.param("%1b%5b31mRED", "\\x1b[31mRED", id="terminal-escape"),
+    pytest.param("a%00b", "a\\x00b", id="nul"),
+    pytest.param("a%0d%0aSet-Cookie:x", "a\\r\\nSet-Cookie:x", id="line-break"),
+    pytest.param("a%09b%7fc", "a\\tb\\x7fc", id="tab-and-del"),
+    pytest.param("a%c2%9b31m", "a\\x9b31m", id="c1-csi"),
+    pytest.param("bela%C3%A9", "belaé", id="letters-untouched"),
+]
+
+
+@pytest.mark.parametrize(("slug", "shown"), CONTROLS)
+def test_a_text_body_escapes_the_control_characters_it_quotes(client, slug, shown) -> None:
+    response = client.get(f"/id/thing/{slug}", headers={"Accept": "text/plain"})
+    assert response.status_code == 404
+    assert response.get_data(as_text=True) == f"404 Not Found: no resource /id/thing/{shown}\n"
+
+
+def test_problem_details_keep_the_control_characters_json_escapes(client) -> None:
+    response = client.get("/id/thing/%1b%00", headers={"Accept": "application/problem+json"})
+    assert response.status_code == 404
+    assert b"\\u001b\\u0000" in response.get_data()
+    assert response.get_json()["detail"] == "no resource /id/thing/\x1b\x00"
+
+
+def test_an_errors_own_text_keeps_its_lines_and_tabs_but_escapes_the_rest(client) -> None:
+    """A SPARQL syntax error's layout: the message, the query's line, the caret under it."""
+    response = client.get("/sparql?query=SELECT%09%1b%7B", headers={"Accept": "text/plain"})
+    assert response.status_code == 400
+    lines = response.get_data(as_text=True).split("\n")
+    assert lines[0].startswith("Malformed query: syntax error at line 1, column ")
+    assert lines[1] == "SELECT\t\\x1b{"
+    assert "\t" in lines[2]  # the caret lines up with the tab
+    assert lines[2].endswith("^")
+    assert lines[3:] == [""]
+
+
+def test_the_last_page_keeps_every_offset_in_the_engines_integers() -> None:
+    """``page=`` up to LAST_PAGE at the largest page size a setting allows: an OFFSET that fits
+    a signed 64-bit integer (pyoxigraph refused a larger one as a syntax error: a 500)."""
+    sizes = ("LIST_PAGE_SIZE", "BACKLINKS_PAGE_SIZE", "QUERY_PAGE_ROWS")
+    largest = max(int(BY_NAME[name].most or 0) for name in sizes)
+    assert (errors.LAST_PAGE - 1) * largest < 2**63

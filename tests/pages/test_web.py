@@ -211,6 +211,47 @@ def test_bad_list_requests(client, path, status):
     assert client.get(path).status_code == status
 
 
+#: ``page=`` of the paged pages: 400 with what a page may be for what is no page number (a
+#: superscript two passes ``str.isdigit``; a page whose OFFSET overflows the engine's integer
+#: was a 500), the page's own 404 for a page past the last.
+PAGE_WORDS = "page must be a whole number from 1 to 1000000000"
+LIST = f"/list?class={THING.replace('#', '%23')}"
+BAD_PAGES = [
+    pytest.param(f"{LIST}&page=0", 400, PAGE_WORDS, id="list-page-0"),
+    pytest.param(f"{LIST}&page=", 400, PAGE_WORDS, id="list-page-empty"),
+    pytest.param(f"{LIST}&page=%C2%B2", 400, PAGE_WORDS, id="list-superscript-two"),
+    pytest.param(f"{LIST}&page=%D9%A3", 400, PAGE_WORDS, id="list-arabic-indic-three"),
+    pytest.param(f"{LIST}&page=-1", 400, PAGE_WORDS, id="list-negative"),
+    pytest.param(f"{LIST}&page=1000000001", 400, PAGE_WORDS, id="list-past-the-bound"),
+    pytest.param(f"{LIST}&page=1000000000000000000", 400, PAGE_WORDS, id="list-offset-overflow"),
+    pytest.param(f"{LIST}&page={'9' * 5000}", 400, PAGE_WORDS, id="list-over-int-digits"),
+    pytest.param(f"{LIST}&page=1000000000", 404, "page 1000000000 of 1", id="list-last-bound"),
+    pytest.param(f"{LIST}&page=2", 404, "page 2 of 1", id="list-past-the-end"),
+    pytest.param("/query?query=ASK%7B%7D&page=%C2%B2", 400, PAGE_WORDS, id="query-superscript"),
+    pytest.param(
+        "/query?query=ASK%7B%7D&page=99999999999999999999", 400, PAGE_WORDS, id="query-overflow"
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "status", "words"), BAD_PAGES)
+def test_a_bad_page_says_what_a_page_may_be(client, path, status, words):
+    response = client.get(path)
+    assert response.status_code == status
+    reason = {400: "Bad Request", 404: "Not Found"}[status]
+    assert response.get_data(as_text=True) == f"{status} {reason}: {words}\n"
+
+
+def test_the_page_rule_speaks_the_readers_language(client):
+    response = client.get(f"{LIST}&page=%C2%B2&lang=ru")
+    assert response.status_code == 400
+    assert "номер страницы должен быть целым числом от 1 до 1000000000" in response.text
+
+
+def test_a_page_with_leading_zeros_is_that_page(client):
+    assert client.get(f"{LIST}&page=0001").status_code == 200
+
+
 def test_search_finds_russian_labels_in_any_case(client):
     html = page_text(client.get("/search?q=ПРОСТАЯ"))
     assert ">Plain thing</a>" in html
