@@ -73,3 +73,12 @@ def test_tests_mirror_the_packages():
     folders = {p.name for p in (ROOT / "tests").iterdir() if any(p.glob("test_*.py"))}
     assert packages - folders == set(), f"packages without tests: {sorted(packages - folders)}"
     assert sorted(p.name for p in (ROOT / "tests").glob("test_*.py")) == []
+
+
+def test_the_kinds_listed_are_the_kinds_the_data_has() -> None:
+    """README, "URIs": every ``/id/{kind}/…`` of the data is a kind the list names, and back."""
+    listed = set(re.findall(r"`([a-z]+)`", README.split("\nKinds: ", 1)[1].split(". Slugs", 1)[0]))
+    used = set()
+    for path in (ROOT / "data").rglob("*.ttl"):
+        used |= set(re.findall(r"belarus-ict/id/([a-z-]+)/", path.read_text(encoding="utf-8")))
+    assert listed == used
