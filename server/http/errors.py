@@ -302,20 +302,26 @@ def alternatives_json(alternatives: Iterable[tuple[str, str]]) -> list[dict[str,
 def problem_xml(problem: Mapping[str, Any]) -> str:
     """Problem Details in XML (RFC 9457 appendix B): one element per member, in its namespace.
 
-    Lists (a 406's ``available``) become ``<i>`` items; a caret keeps its spaces.
+    Lists (a 406's ``available``) become ``<i>`` items; a caret keeps its spaces. XML 1.0 has no
+    way to write most control characters, not even as references, so they are written escaped
+    as in text (:func:`printable`): a path with ``%00`` still gets a document that parses. Only
+    the tabs of the query's line and of its caret are kept, so the caret still lines up.
     """
+
+    def text(value: Any, name: str = "") -> str:
+        return escape(printable(str(value), keep="\t" if name in ("text", "caret") else ""))
 
     def element(name: str, value: Any) -> str:
         if isinstance(value, list):
             items = "".join(
                 "<i>" + "".join(element(k, v) for k, v in item.items()) + "</i>"
                 if isinstance(item, dict)
-                else f"<i>{escape(str(item))}</i>"
+                else f"<i>{text(item)}</i>"
                 for item in value
             )
             return f"<{name}>{items}</{name}>"
         space = ' xml:space="preserve"' if name == "caret" else ""
-        return f"<{name}{space}>{escape(str(value))}</{name}>"
+        return f"<{name}{space}>{text(value, name)}</{name}>"
 
     body = "".join(element(name, value) for name, value in problem.items())
     return (

@@ -282,6 +282,17 @@ def test_problem_details_keep_the_control_characters_json_escapes(client) -> Non
     assert response.get_json()["detail"] == "no resource /id/thing/\x1b\x00"
 
 
+@pytest.mark.parametrize(("slug", "shown"), CONTROLS)
+def test_problem_xml_that_quotes_control_characters_is_well_formed(client, slug, shown) -> None:
+    """XML 1.0 cannot carry most control characters, not even as references: escaped as text."""
+    from xml.etree import ElementTree
+
+    response = client.get(f"/id/thing/{slug}", headers={"Accept": "application/problem+xml"})
+    assert response.status_code == 404
+    detail = ElementTree.fromstring(response.get_data()).find("{urn:ietf:rfc:7807}detail")
+    assert detail.text == f"no resource /id/thing/{shown}"
+
+
 def test_an_errors_own_text_keeps_its_lines_and_tabs_but_escapes_the_rest(client) -> None:
     """A SPARQL syntax error's layout: the message, the query's line, the caret under it."""
     response = client.get("/sparql?query=SELECT%09%1b%7B", headers={"Accept": "text/plain"})
