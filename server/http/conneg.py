@@ -42,9 +42,13 @@ def _best_for_header(header: str, media_types: tuple[str, ...]) -> int | None:
 
 
 def _best(accept: MIMEAccept, media_types: tuple[str, ...]) -> int | None:
-    """The index of the best of ``media_types`` (their aliases count as them), or ``None``."""
+    """The index of the best of ``media_types`` (their aliases count as them), or ``None``.
+
+    Media ranges are weighed by type and subtype alone (:func:`_ranges`).
+    """
     if not accept:
         return 0
+    accept = _ranges(accept)
     by_type = {media_type: i for i, media_type in enumerate(media_types)}
     for alias, targets in ALIASES.items():
         target = next((t for t in targets if t in by_type), None)
@@ -52,3 +56,23 @@ def _best(accept: MIMEAccept, media_types: tuple[str, ...]) -> int | None:
             by_type.setdefault(alias, by_type[target])
     best = accept.best_match(list(by_type))
     return None if best is None else by_type[best]
+
+
+def _ranges(accept: MIMEAccept) -> MIMEAccept:
+    """``accept`` with each media range reduced to its type and subtype (lower case).
+
+    werkzeug matches a range's parameters exactly, so ``text/turtle; charset=utf-8`` — the very
+    Content-Type we answer with — or ``text/csv;header=present`` would match nothing (406).
+    RFC 9110 §12.5.1 leaves parameters to the media type: our offers take none that changes
+    the body (always UTF-8; CSV with its header line), and a JSON-LD ``profile`` we do not
+    write (expanded, flattened…) is no reason to refuse: the ``application/ld+json``
+    registration (JSON-LD 1.1, IANA Considerations) says a profile does not change what the
+    document means, and a server ignores the ones it does not honour. Only ``q`` counts: a
+    range given twice keeps its highest, and ``q=0`` still refuses (``text/turtle;q=0, */*``
+    never gives Turtle).
+    """
+    qualities: dict[str, float] = {}
+    for value, quality in accept:
+        media_range = value.split(";", 1)[0].strip().lower()
+        qualities[media_range] = max(quality, qualities.get(media_range, quality))
+    return MIMEAccept(qualities.items())

@@ -6,8 +6,9 @@ through here on its way out, so no view can forget these headers:
 - **CORS** (Fetch standard §3.2.3, §3.2.5): the data is public and read-only, so
   ``Access-Control-Allow-Origin: *``, and the headers a linked-data client needs are exposed
   (validators, ``Link``, ``Content-Location``, a redirect's ``Location``, our result-cut
-  headers). A preflight (``OPTIONS`` with ``Access-Control-Request-Method``) gets the methods
-  and the request headers it asked for.
+  headers). A preflight (``OPTIONS`` with ``Access-Control-Request-Method``) gets the request
+  headers it asked for and the methods the resource allows: its own ``Allow`` (``POST`` only
+  where a view takes it, as ``/sparql``), else :data:`READ_METHODS`.
 - **No sniffing** (Fetch standard §3.5): a browser that sniffed a Turtle or CSV body holding
   data-controlled text could run it as HTML; ``nosniff`` forbids it for every response.
 - **HTML policy**: HTML responses carry a Content-Security-Policy that allows only this server's
@@ -25,6 +26,9 @@ from typing import Any
 
 #: Response headers a cross-origin script may read beyond the CORS-safelisted ones.
 CORS_EXPOSE_HEADERS = ("ETag", "Link", "Content-Location", "Location", "Vary")
+
+#: The methods of a preflight's answer that states no ``Allow`` (every resource takes these).
+READ_METHODS = "GET, HEAD, OPTIONS"
 
 #: The Content-Security-Policy of every HTML response.
 CSP = (
@@ -46,6 +50,11 @@ def _set(headers: Headers, name: str, value: str) -> None:
     lowered = name.lower()
     headers[:] = [(k, v) for k, v in headers if k.lower() != lowered]
     headers.append((name, value))
+
+
+def _get(headers: Headers, name: str) -> str | None:
+    lowered = name.lower()
+    return next((value for key, value in headers if key.lower() == lowered), None)
 
 
 def _add_vary(headers: Headers, field: str) -> None:
@@ -76,14 +85,16 @@ class HeadersMiddleware:
             _set(headers, "Access-Control-Allow-Origin", "*")
             _set(headers, "Access-Control-Expose-Headers", self.expose)
             if preflight:
-                _set(headers, "Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
+                # The resource's methods (Flask's OPTIONS answer, or the view's, says them).
+                methods = _get(headers, "Allow") or READ_METHODS
+                _set(headers, "Access-Control-Allow-Methods", methods)
                 asked = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
                 if asked:
                     _set(headers, "Access-Control-Allow-Headers", asked)
                 _set(headers, "Access-Control-Max-Age", "86400")
                 _add_vary(headers, "Access-Control-Request-Headers")
             _set(headers, "X-Content-Type-Options", "nosniff")
-            media_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+            media_type = _get(headers, "Content-Type") or ""
             if media_type.split(";")[0].strip().lower() == "text/html":
                 if not _has(headers, "Content-Security-Policy"):
                     headers.append(("Content-Security-Policy", CSP))

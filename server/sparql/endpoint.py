@@ -9,12 +9,14 @@ the query page). What is refused, and how:
   does not implement the Update operation; an update inside ``query=`` is not a query, so it
   fails to parse — 400 saying so;
 - a malformed query — 400 (§2.1.1, "Query Request" failure) with the line, the column, the line
-  of the query with a caret and what was expected, in words (:mod:`server.workers.errors`);
+  of the query with a caret and what was expected, in words (:mod:`server.workers.errors`),
+  also when no format it accepts is offered (the 406 comes only for a query that parses);
   two ``query`` parameters — 400; no query in a POST — 400; ``SERVICE`` — 400
   (:mod:`server.store.safety`);
-- another method — 405 with ``Allow``; another request media type — 415; a direct POST in
-  another encoding than UTF-8 (§2.1.3: "encoded in UTF-8") — 415 when its ``charset`` says so,
-  400 when its bytes are not UTF-8;
+- another method — 405 with ``Allow``; another request media type — 415; a query in another
+  encoding than UTF-8 (§2.1.3: "encoded in UTF-8"; percent-encoded UTF-8 in a URL, §2.1.1, or
+  a form, §2.1.2) — 415 when a POST's ``charset`` says so, 400 when its bytes (percent-decoded
+  from the URL or form) are not UTF-8;
 - a body over ``MAX_CONTENT_LENGTH`` — 413 (Flask); a query over ``MAX_QUERY_LENGTH`` — 414 in
   a GET URI, 413 in a POST body;
 - a query over ``QUERY_TIMEOUT`` — 503 (:mod:`server.workers.query`); a store that is down —
@@ -53,6 +55,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
@@ -144,6 +147,7 @@ def sparql() -> Response:
 def read_operation() -> tuple[str, list[str], list[str]] | None:
     """The query and dataset of the request (§2.1), or ``None`` for a GET without a query."""
     config = current_app.config
+    require_utf8_queries(request.query_string, "§2.1.1")  # a query in the URL, in any method
     if request.method in ("GET", "HEAD"):
         if "update" in request.args:
             raise Refusal(403, "This endpoint is read-only: SPARQL Update is not accepted.")
@@ -158,33 +162,23 @@ def read_operation() -> tuple[str, list[str], list[str]] | None:
         if media_type == UPDATE_TYPE:
             raise Refusal(403, "This endpoint is read-only: SPARQL Update is not accepted.")
         if media_type == FORM:
+            body = request.get_data()  # the raw body, kept for request.form to parse
             if "update" in request.form:
                 raise Refusal(403, "This endpoint is read-only: SPARQL Update is not accepted.")
+            require_utf8_charset(FORM, "is percent-encoded UTF-8", "§2.1.2")
+            require_utf8_queries(body, "§2.1.2")
             queries = request.args.getlist("query") + request.form.getlist("query")
             dataset = request.values
         elif media_type == QUERY_TYPE:
-            charset = request.mimetype_params.get("charset", "utf-8")
-            if charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
-                raise Refusal(
-                    415,
-                    f"A query sent as {QUERY_TYPE} is encoded in UTF-8 (SPARQL 1.1 Protocol "
-                    f"§2.1.3), not {charset}.",
-                    {"Accept-Post": f"{QUERY_TYPE}; charset=utf-8, {FORM}"},
-                )
-            try:
-                queries = [*request.args.getlist("query"), request.get_data().decode("utf-8")]
-            except UnicodeDecodeError as error:
-                raise Refusal(
-                    400,
-                    f"The query is not UTF-8 (SPARQL 1.1 Protocol §2.1.3): byte {error.start} "
-                    f"is not valid ({error.reason}).",
-                ) from None
+            require_utf8_charset(QUERY_TYPE, "is encoded in UTF-8", "§2.1.3")
+            queries = [*request.args.getlist("query"), utf8(request.get_data(), "§2.1.3")]
             dataset = request.args
         else:
+            sent = f"not {media_type}" if media_type else "and this request has no media type"
             raise Refusal(
                 415,
                 f"Send a query as {QUERY_TYPE} or {FORM} (SPARQL 1.1 Protocol §2.1.2, §2.1.3), "
-                f"not {media_type or 'no media type'}.",
+                f"{sent}.",
                 {"Accept-Post": f"{QUERY_TYPE}, {FORM}"},
             )
         if not queries:
@@ -202,6 +196,45 @@ def read_operation() -> tuple[str, list[str], list[str]] | None:
                 # Protocol §2.1.4: the parameters are IRIs; anything else is a malformed request.
                 raise Refusal(400, f"{name} {iri!r} is not an absolute IRI: {error}") from None
     return queries[0], graphs["default-graph-uri"], graphs["named-graph-uri"]
+
+
+def utf8(data: bytes, section: str) -> str:
+    """The query's bytes as text; 400 when they are not UTF-8 (SPARQL 1.1 Protocol ``section``:
+    §2.1.1 and §2.1.2 percent-encode the query's UTF-8 bytes, §2.1.3 sends them as they are)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Refusal(
+            400,
+            f"The query is not UTF-8 (SPARQL 1.1 Protocol {section}): byte {error.start} "
+            f"is not valid ({error.reason}).",
+        ) from None
+
+
+def require_utf8_queries(encoded: bytes, section: str) -> None:
+    """400 (:func:`utf8`) for a ``query`` parameter of URL-encoded ``encoded`` (a query string
+    or a form body) whose percent-decoded bytes are not UTF-8. werkzeug keeps an escape it
+    cannot decode as text (``%FF`` stays the three characters), which would run another query
+    than the one sent; so the raw parameters are decoded here, strictly."""
+    if not encoded:
+        return
+    for field in encoded.split(b"&"):
+        name, _, value = field.partition(b"=")
+        if unquote_to_bytes(name.replace(b"+", b" ")) == b"query":
+            utf8(unquote_to_bytes(value.replace(b"+", b" ")), section)
+
+
+def require_utf8_charset(media_type: str, encoded: str, section: str) -> None:
+    """415 for a request body of ``media_type`` whose ``charset`` parameter names another
+    encoding than UTF-8, the only one SPARQL 1.1 Protocol ``section`` has for it."""
+    charset = request.mimetype_params.get("charset", "utf-8")
+    if charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise Refusal(
+            415,
+            f"A query sent as {media_type} {encoded} (SPARQL 1.1 Protocol {section}), "
+            f"not {charset}.",
+            {"Accept-Post": f"{QUERY_TYPE}; charset=utf-8, {FORM}"},
+        )
 
 
 def requested_format() -> str | None:
@@ -235,8 +268,10 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
     name = requested_format()
     results_offer = choose(RESULTS_OFFERS, name, ALIASES)
     graph_offer = choose(GRAPH_OFFERS, name, GRAPH_ALIASES)
-    if results_offer is None and graph_offer is None:
-        return not_acceptable(RESULTS_OFFERS + GRAPH_OFFERS, "query results")
+    # Nothing acceptable is answered 406 only once the query has parsed: a syntax error (400)
+    # comes first, so a client learns that its query is broken. The worker parses it (and
+    # writes no results: it has no format to write them in).
+    acceptable = results_offer is not None or graph_offer is not None
     row_limit = int(config["RESULT_ROW_LIMIT"])
     base_url = request.base_url  # werkzeug computes it anew on each use
     job = Job(
@@ -252,9 +287,10 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
         rewriter=rewriter(),
     )
     tag = None
-    if request.method in ("GET", "HEAD"):
+    if request.method in ("GET", "HEAD") and acceptable:
         tag = results_etag(sparql, default_graphs, named_graphs, job, base_url)
-        if request.if_none_match.contains(tag):
+        # RFC 9110 §13.1.2: If-None-Match compares weakly (W/"tag" matches "tag").
+        if request.if_none_match.contains_weak(tag):
             return not_modified(tag)
     pool: QueryPool = current_app.extensions["ictkg.queries"]
     timeout = float(config["QUERY_TIMEOUT"])
@@ -265,6 +301,8 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
         if failure is None:
             raise
         return render(as_http(*failure))
+    if not acceptable:
+        return not_acceptable(RESULTS_OFFERS + GRAPH_OFFERS, "query results")
     if result.media_type is None:
         if result.form == "graph":
             return not_acceptable(GRAPH_OFFERS, "graphs (CONSTRUCT, DESCRIBE)")

@@ -6,7 +6,7 @@ import pytest
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from server.http.conneg import negotiate
+from server.http.conneg import _best_for_header, negotiate, negotiate_header
 from server.rdf.formats import HTML, RDF_OFFERS, RESULTS_OFFERS
 
 DOC = (*RDF_OFFERS, HTML)
@@ -53,6 +53,43 @@ ROWS = [
         "application/sparql-results+xml",
     ),
     ("alias without a target on offer: 406", RESULTS_OFFERS, "text/plain", None),
+    # RFC 9110 §12.5.1: a media range's parameters (other than q) do not stop a match; the
+    # ones below are what we answer with, or a JSON-LD profile we do not write (ignored).
+    ("our own Content-Type (charset)", DOC, "text/turtle; charset=utf-8", "text/turtle"),
+    ("charset in other case", DOC, "Text/Turtle;Charset=UTF-8", "text/turtle"),
+    (
+        "JSON-LD with a profile we do not write",
+        DOC,
+        'application/ld+json;profile="http://www.w3.org/ns/json-ld#expanded"',
+        "application/ld+json",
+    ),
+    (
+        "SPARQL JSON with a charset",
+        RESULTS_OFFERS,
+        "application/sparql-results+json; charset=utf-8",
+        "application/sparql-results+json",
+    ),
+    ("CSV with header=present", RESULTS_OFFERS, "text/csv;header=present", "text/csv"),
+    (
+        "parameters do not outrank q",
+        RESULTS_OFFERS,
+        "text/csv;header=present;q=0.5, application/sparql-results+xml",
+        "application/sparql-results+xml",
+    ),
+    ("q=0 beside */* refuses a type", DOC, "text/turtle;q=0, */*", "application/ld+json"),
+    (
+        "q=0 with parameters refuses a type",
+        DOC,
+        "text/turtle;charset=utf-8;q=0, */*",
+        "application/ld+json",
+    ),
+    ("q=0 on the only type: 406", DOC, "text/turtle;charset=utf-8;q=0", None),
+    (
+        "a type given twice keeps its highest q",
+        DOC,
+        "text/turtle;q=0.1, application/ld+json;q=0.5, text/turtle;charset=utf-8;q=0.9",
+        "text/turtle",
+    ),
 ]
 
 
@@ -62,3 +99,14 @@ ROWS = [
 def test_negotiate(offers, header, expected):
     chosen = negotiate(accept(header), offers)
     assert (chosen.media_type if chosen else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("offers", "header", "expected"), [r[1:] for r in ROWS], ids=[r[0] for r in ROWS]
+)
+def test_negotiate_header_agrees_and_is_remembered(offers, header, expected):
+    """The endpoint's path (the header's text, weighed once) chooses as :func:`negotiate`."""
+    for _ in range(2):
+        chosen = negotiate_header(header, offers)
+        assert (chosen.media_type if chosen else None) == expected
+    assert _best_for_header.cache_info().hits >= 1

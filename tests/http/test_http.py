@@ -48,6 +48,15 @@ CONNEG = [
     pytest.param(
         "text/turtle;q=0.2, application/rdf+xml", "application/rdf+xml", id="rfc9110-12.4.2-q"
     ),
+    # Parameters other than q do not stop a match: our own Content-Type, a JSON-LD profile we
+    # do not write (ignored); q=0 still refuses a type.
+    pytest.param("text/turtle; charset=utf-8", "text/turtle", id="rfc9110-12.5.1-charset"),
+    pytest.param(
+        'application/ld+json;profile="http://www.w3.org/ns/json-ld#expanded"',
+        "application/ld+json",
+        id="jsonld-profile-ignored",
+    ),
+    pytest.param("text/turtle;q=0, */*", "application/ld+json", id="rfc9110-12.4.2-q0"),
 ]
 
 
@@ -56,7 +65,7 @@ CONNEG = [
 def test_negotiated_response_headers(client, path, accept, media_type):
     response = client.get(path, headers={"Accept": accept})
     assert response.status_code == 200
-    assert parse_options_header(response.headers["Content-Type"])[0] == media_type
+    assert response.headers["Content-Type"] == f"{media_type}; charset=utf-8"
     offer = next(o for o in DOC_OFFERS if o.media_type == media_type)
     # RFC 9110 §12.5.5: the response depends on Accept.
     assert "Accept" in response.headers["Vary"]
@@ -170,8 +179,21 @@ def test_cors_on_every_response(client, method, path, headers, status):
     assert {"ETag", "Link", "Content-Location", "Location"} <= exposed
 
 
+def methods(value: str) -> set[str]:
+    return {m.strip() for m in value.split(",")}
+
+
 @pytest.mark.parametrize(
-    "path", ["/id/state/belarus", "/doc/state/belarus", "/.well-known/void", "/context.jsonld"]
+    "path",
+    [
+        "/id/state/belarus",
+        "/doc/state/belarus",
+        "/doc/state/belarus.ttl",
+        "/.well-known/void",
+        "/context.jsonld",
+        "/ontology",
+        "/search",
+    ],
 )
 def test_preflight(client, path):
     """Fetch §3.2.2-3.2.3: a preflight gets an ok status, never a redirect, and the grants."""
@@ -185,9 +207,20 @@ def test_preflight(client, path):
     )
     assert 200 <= response.status_code < 300
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    assert "GET" in response.headers["Access-Control-Allow-Methods"]
+    # The methods the resource allows (its Allow), never POST on a GET-only resource.
+    allowed = methods(response.headers["Access-Control-Allow-Methods"])
+    assert allowed == methods(response.headers["Allow"]) == {"GET", "HEAD", "OPTIONS"}
+    assert client.post(path).status_code == 405
     assert response.headers["Access-Control-Allow-Headers"] == "accept, if-none-match"
     assert "Location" not in response.headers
+
+
+def test_preflight_of_an_unknown_path_grants_only_reading(client):
+    response = client.options(
+        "/nowhere", headers={"Origin": "https://x.test", "Access-Control-Request-Method": "POST"}
+    )
+    assert response.status_code == 404
+    assert response.headers["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
 
 
 def test_jsonld_is_compact_against_the_published_context(client):

@@ -62,6 +62,37 @@ def test_if_none_match_gets_304(client, query) -> None:
     assert stale.status_code == 200
 
 
+CONDITIONS = {
+    # RFC 9110 §13.1.2: If-None-Match uses the weak comparison (W/"x" matches "x"), and "*"
+    # matches any current representation.
+    "weak form of the tag": (lambda tag: f'W/"{tag}"', 304),
+    "weak form among others": (lambda tag: f'W/"other", W/"{tag}"', 304),
+    "any (*)": (lambda tag: "*", 304),
+    "another weak tag": (lambda tag: 'W/"other"', 200),
+}
+
+
+@pytest.mark.parametrize(
+    "query", [SELECT, CONSTRUCT, "ASK {}", None], ids=["select", "construct", "ask", "sd"]
+)
+@pytest.mark.parametrize(("condition", "status"), CONDITIONS.values(), ids=CONDITIONS)
+def test_if_none_match_compares_weakly(client, query, condition, status) -> None:
+    accept = "text/turtle" if query is None else "*/*"
+    first = get(client, query, accept)
+    tag = first.get_etag()[0]
+    params = {"query": query} if query is not None else {}
+    response = client.get(
+        "/sparql", query_string=params, headers={"Accept": accept, "If-None-Match": condition(tag)}
+    )
+    assert response.status_code == status
+    assert response.get_etag() == (tag, False)
+    assert response.headers["Cache-Control"] == CACHE_CONTROL
+    if status == 304:
+        assert response.data == b""
+    else:
+        assert response.data == first.data
+
+
 def test_the_etag_varies_with_everything_that_changes_the_body(client) -> None:
     tags = {
         "select json": get(client, SELECT).get_etag()[0],

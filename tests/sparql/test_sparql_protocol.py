@@ -146,6 +146,13 @@ def csv_cities(response) -> None:
     assert sorted(lines[1:]) == [f"{ROOT}id/city/{c}" for c in ("geneva", "minsk", "tunis")]
 
 
+def content_type(value: str):
+    def check(response) -> None:
+        assert response.headers["Content-Type"] == value
+
+    return check
+
+
 def text_message(*words: str):
     def check(response) -> None:
         body = response.data.decode()
@@ -227,6 +234,28 @@ PROTOCOL = {
         media_type="text/plain",
         check=text_message("malformed", "error"),
     ),
+    # A syntax error wins over "not acceptable": the client must learn its query is broken.
+    "2.1.1 malformed query, Accept text/html: 400 page, not 406": Row(
+        args={"query": "SELECT ?x WHERE {"},
+        headers={"Accept": "text/html"},
+        status=400,
+        media_type="text/html",
+        check=text_message("Bad request", "syntax error at line 1, column 18"),
+    ),
+    "2.1.1 malformed query, nothing acceptable: 400, not 406": Row(
+        args={"query": "SELECT ?x WHERE {"},
+        headers={"Accept": "image/png"},
+        status=400,
+        media_type="text/plain",
+        check=text_message("syntax error at line 1, column 18", "SELECT ?x WHERE {\n"),
+    ),
+    "2.1.2 malformed query in a form, unknown format=: 400, not 406": Row(
+        method="POST",
+        form={"query": "ASK {", "format": "pdf"},
+        status=400,
+        media_type="text/plain",
+        check=text_message("syntax error at line 1, column 6"),
+    ),
     "2.1.1 two query parameters: 400": Row(
         args={"query": [CITIES, ASK]}, status=400, media_type="text/plain"
     ),
@@ -297,6 +326,24 @@ RESULTS = {
         headers={"Accept": "application/sparql-results+json;q=0.5, text/csv;q=0.9"},
         media_type="text/csv",
     ),
+    # RFC 9110 12.5.1: parameters other than q do not stop a match (these are what we send).
+    "RFC 9110 12.5.1 SPARQL JSON with a charset": Row(
+        args={"query": CITIES},
+        headers={"Accept": "application/sparql-results+json; charset=utf-8"},
+        media_type="application/sparql-results+json",
+        check=content_type("application/sparql-results+json; charset=utf-8"),
+    ),
+    "RFC 9110 12.5.1 CSV with header=present": Row(
+        args={"query": CITIES},
+        headers={"Accept": "text/csv;header=present"},
+        media_type="text/csv",
+        check=content_type("text/csv; charset=utf-8"),
+    ),
+    "RFC 9110 12.5.1 q=0 beside */* refuses a type": Row(
+        args={"query": CITIES},
+        headers={"Accept": "application/sparql-results+json;q=0, */*"},
+        media_type="application/sparql-results+xml",
+    ),
     "format=tsv overrides Accept": Row(
         args={"query": CITIES, "format": "tsv"},
         headers={"Accept": "application/sparql-results+xml"},
@@ -331,6 +378,13 @@ RESULTS = {
     "RFC 9110 15.5.7 an unknown format: 406": Row(
         args={"query": CITIES, "format": "pdf"}, status=406, check=text_message("text/turtle")
     ),
+    "RFC 9110 15.5.7 a well-formed query, Accept text/html: 406 page": Row(
+        args={"query": CITIES},
+        headers={"Accept": "text/html"},
+        status=406,
+        media_type="text/html",
+        check=text_message("application/sparql-results+json", "format=csv"),
+    ),
     "CONSTRUCT, no Accept: Turtle": Row(
         args={"query": CONSTRUCT}, media_type="text/turtle", check=rdf("turtle", 3)
     ),
@@ -362,6 +416,23 @@ RESULTS = {
         headers={"Accept": "application/n-quads"},
         media_type="application/n-quads",
         check=rdf("nquads", 3),
+    ),
+    "CONSTRUCT as Turtle with a charset": Row(
+        args={"query": CONSTRUCT},
+        headers={"Accept": "text/turtle; charset=utf-8"},
+        media_type="text/turtle",
+        check=content_type("text/turtle; charset=utf-8"),
+    ),
+    "CONSTRUCT as JSON-LD with a profile we do not write": Row(
+        args={"query": CONSTRUCT},
+        headers={"Accept": 'application/ld+json;profile="http://www.w3.org/ns/json-ld#expanded"'},
+        media_type="application/ld+json",
+        check=rdf("json-ld", 3),
+    ),
+    "CONSTRUCT, Turtle refused by q=0": Row(
+        args={"query": CONSTRUCT},
+        headers={"Accept": "text/turtle;q=0, */*"},
+        media_type="application/ld+json",
     ),
     "CONSTRUCT format=turtle (SPARQLWrapper's name)": Row(
         args={"query": CONSTRUCT, "format": "turtle"}, media_type="text/turtle"
@@ -540,9 +611,10 @@ def test_cors_preflight(client) -> None:
     assert response.status_code == 204
     assert response.data == b""
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    allowed = {m.strip() for m in response.headers["Access-Control-Allow-Methods"].split(",")}
+    assert allowed == {"GET", "HEAD", "POST", "OPTIONS"}
+    assert allowed == {m.strip() for m in response.headers["Allow"].split(",")}
     assert response.headers["Access-Control-Allow-Headers"] == "content-type"
-    assert "GET" in response.headers["Allow"]
 
 
 def test_health(client, sparql_app) -> None:

@@ -149,6 +149,12 @@ def says(*words: str):
 
 INT = "^^<http://www.w3.org/2001/XMLSchema#integer>"
 
+#: ``SELECT ?x WHERE { BIND("a\xffb" AS ?x) }`` percent-encoded: byte 25 (0xFF) is not UTF-8.
+NOT_UTF8 = "query=SELECT%20%3Fx%20WHERE%20%7B%20BIND(%22a%FFb%22%20AS%20%3Fx)%20%7D"
+#: The same query holding the text "a%FFb" (%25 is '%'), and one holding "é" in UTF-8.
+PERCENT_TEXT = NOT_UTF8.replace("%FF", "%25FF")
+NON_ASCII = NOT_UTF8.replace("%FF", "%C3%A9")
+
 CASES = {
     # Positive tests: a query operation, with and without a dataset.
     "query_post_form": Case(method="POST", form={"query": "ASK {}"}, media_types=RESULTS),
@@ -256,6 +262,38 @@ CASES = {
         status=400,
         check=says("not UTF-8", "byte 0"),
     ),
+    # Percent-encoded bytes that are not UTF-8 are refused as a direct POST's are (400), never
+    # kept as text ("a%FFb", werkzeug's reading); a form's charset other than UTF-8 is 415.
+    "bad_query_non_utf8 (GET: percent-encoded bytes that are not UTF-8)": Case(
+        args=NOT_UTF8, status=400, check=says("not UTF-8", "§2.1.1", "byte 25")
+    ),
+    "bad_query_non_utf8 (URL-encoded POST: the same bytes)": Case(
+        method="POST",
+        body=NOT_UTF8.encode(),
+        content_type=FORM,
+        status=400,
+        check=says("not UTF-8", "§2.1.2", "byte 25"),
+    ),
+    "bad_query_non_utf8 (URL-encoded POST declaring ISO-8859-1)": Case(
+        method="POST",
+        body=b"query=ASK%20%7B%7D",
+        content_type=FORM + "; charset=ISO-8859-1",
+        status=415,
+        check=says("UTF-8", "ISO-8859-1"),
+    ),
+    "query_get (a percent sign in the query is text)": Case(
+        args=PERCENT_TEXT, media_types=TABLES, check=rows("x", "a%FFb")
+    ),
+    "query_get (non-ASCII, percent-encoded UTF-8)": Case(
+        args=NON_ASCII, media_types=TABLES, check=rows("x", "a\u00e9b")
+    ),
+    "query_post_form (declaring charset=UTF-8)": Case(
+        method="POST",
+        body=NON_ASCII.encode(),
+        content_type=FORM + "; charset=UTF-8",
+        media_types=TABLES,
+        check=rows("x", "a\u00e9b"),
+    ),
     "bad_query_syntax": Case(
         args={"query": "ASK {"}, status=400, check=says("line 1, column 6", "ASK {\n     ^")
     ),
@@ -312,6 +350,89 @@ def test_w3c_protocol_over_http(live, case: Case) -> None:
         assert response.mimetype in case.media_types
     if case.check:
         case.check(response)
+
+
+ACCEPT_POST_UTF8 = f"{QUERY}; charset=utf-8, {FORM}"
+
+ENCODINGS = {
+    # (request, status, the whole message, Accept-Post): one rule and one wording per refusal.
+    "GET, not UTF-8": (
+        {"query_string": NOT_UTF8},
+        400,
+        "The query is not UTF-8 (SPARQL 1.1 Protocol §2.1.1): byte 25 is not valid "
+        "(invalid start byte).",
+        None,
+    ),
+    "URL-encoded POST, not UTF-8": (
+        {"method": "POST", "data": NOT_UTF8.encode(), "content_type": FORM},
+        400,
+        "The query is not UTF-8 (SPARQL 1.1 Protocol §2.1.2): byte 25 is not valid "
+        "(invalid start byte).",
+        None,
+    ),
+    "URL-encoded POST, not UTF-8 in the URL": (
+        {
+            "method": "POST",
+            "query_string": NOT_UTF8,
+            "data": b"default-graph-uri=" + PLACES.encode(),
+            "content_type": FORM,
+        },
+        400,
+        "The query is not UTF-8 (SPARQL 1.1 Protocol §2.1.1): byte 25 is not valid "
+        "(invalid start byte).",
+        None,
+    ),
+    "direct POST, not UTF-8": (
+        {"method": "POST", "data": b'ASK { FILTER("a\xffb") }', "content_type": QUERY},
+        400,
+        "The query is not UTF-8 (SPARQL 1.1 Protocol §2.1.3): byte 15 is not valid "
+        "(invalid start byte).",
+        None,
+    ),
+    "URL-encoded POST declaring ISO-8859-1": (
+        {
+            "method": "POST",
+            "data": b"query=ASK%7B%7D",
+            "content_type": FORM + "; charset=iso-8859-1",
+        },
+        415,
+        f"A query sent as {FORM} is percent-encoded UTF-8 (SPARQL 1.1 Protocol §2.1.2), "
+        "not iso-8859-1.",
+        ACCEPT_POST_UTF8,
+    ),
+    "direct POST declaring UTF-16": (
+        {"method": "POST", "data": b"ASK {}", "content_type": QUERY + "; charset=UTF-16"},
+        415,
+        f"A query sent as {QUERY} is encoded in UTF-8 (SPARQL 1.1 Protocol §2.1.3), not UTF-16.",
+        ACCEPT_POST_UTF8,
+    ),
+    "POST without a media type": (
+        {"method": "POST", "data": b"ASK {}"},
+        415,
+        f"Send a query as {QUERY} or {FORM} (SPARQL 1.1 Protocol §2.1.2, §2.1.3), and this "
+        "request has no media type.",
+        f"{QUERY}, {FORM}",
+    ),
+    "POST of another media type": (
+        {"method": "POST", "data": b"ASK {}", "content_type": "text/plain"},
+        415,
+        f"Send a query as {QUERY} or {FORM} (SPARQL 1.1 Protocol §2.1.2, §2.1.3), not text/plain.",
+        f"{QUERY}, {FORM}",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("request_", "status", "message", "accept_post"), ENCODINGS.values(), ids=ENCODINGS
+)
+def test_encodings_and_media_types_refused(client, request_, status, message, accept_post):
+    """SPARQL 1.1 Protocol §2.1.1-§2.1.3 (UTF-8, percent-encoded or not); RFC 9110 §15.5.16
+    (415) with ``Accept-Post`` (RFC 9110 §15.5.16 / Linked Data Platform 1.0 §7.1)."""
+    response = client.open("/sparql", **request_)
+    assert response.status_code == status
+    assert response.mimetype == "text/plain"
+    assert response.text.rstrip("\n").endswith(": " + message)
+    assert response.headers.get("Accept-Post") == accept_post
 
 
 @pytest.mark.parametrize(
