@@ -155,18 +155,15 @@ def ontology_version(name: str):
     ``/ontology/0.1.0.ttl``): the ontology itself, which is that version. One route, because the
     version's own dots would make ``<version>.<extension>`` ambiguous."""
     published = published_version()
-    if published is not None and name == published:
+    missing = f"version {name} of the ontology is not published here"
+    if published is None:
+        raise HttpError(404, f"{missing}: the ontology states no owl:versionIRI.")
+    if name == published:
         return document(f"ontology/{published}", None)
-    if published is not None and name.startswith(published + "."):
+    if name.startswith(published + "."):
         return document(f"ontology/{published}", name[len(published) + 1 :])
     raise HttpError(
-        404,
-        f"version {name} of the ontology is not published here: "
-        + (
-            f"this server publishes version {published}, at /ontology/{published} and /ontology."
-            if published
-            else "the ontology states no owl:versionIRI."
-        ),
+        404, f"{missing}: this server publishes version {published}, at /ontology/{published}."
     )
 
 

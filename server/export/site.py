@@ -94,10 +94,12 @@ def resource_paths(app: Any, iri: str) -> Iterator[tuple[str, str]]:
             yield f"/{doc}.{extension}?page={page}", f"{doc}/page-{page}.{extension}"
 
 
-def other_paths(app: Any) -> Iterator[tuple[str, str]]:
+def other_paths(negotiated: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """(URL path, file path) of every document besides the resources: ``negotiated`` (see
+    :func:`documents`) in every format, the JSON-LD context and the dumps."""
     from server.rdf.formats import DUMPS
 
-    for document in documents(app):
+    for document in negotiated:
         for extension in EXTENSIONS:
             yield f"/{document}.{extension}", f"{document}.{extension}"
     yield "/context.jsonld", "context.jsonld"
@@ -175,7 +177,8 @@ def export_site(
     export = Export(directory)
     write = _writer(app, directory, export, site_url)
     export.resources = things(app)
-    for url, relative in other_paths(app):
+    negotiated = documents(app)
+    for url, relative in other_paths(negotiated):
         write(url, relative)
     chunk = 200
     chunks = [export.resources[i : i + chunk] for i in range(0, len(export.resources), chunk)]
@@ -206,7 +209,7 @@ def export_site(
     static = Path(app.static_folder or "")
     if static.is_dir():
         shutil.copytree(static, directory / "static", dirs_exist_ok=True)
-    (directory / "nginx.conf").write_text(nginx_config(documents(app)))
+    (directory / "nginx.conf").write_text(nginx_config(negotiated))
     export.seconds = time.perf_counter() - started
     return export
 

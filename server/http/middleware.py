@@ -42,8 +42,7 @@ Headers = list[tuple[str, str]]
 
 
 def _has(headers: Headers, name: str) -> bool:
-    lowered = name.lower()
-    return any(key.lower() == lowered for key, _ in headers)
+    return _get(headers, name) is not None
 
 
 def _set(headers: Headers, name: str, value: str) -> None:
