@@ -13,8 +13,9 @@ For each scale (``bench.run`` calls :func:`measure_scale`):
 - **overhead of the front**: ``ictkg serve --sparql-endpoint`` in front of ``oxigraph serve``
   and of Virtuoso (``--engines``) against the engine direct, the same unique queries (no
   repeat), response cache off, each round from the beginning of the same stream;
-- **beyond one machine** (at ``--fronts-scales``): two fronts behind nginx over one engine, and
-  the static export (``ictkg export-site``) on nginx, crawled and revisited.
+- **beyond one machine**: two fronts behind nginx over one engine (at ``--fronts-scales``), and
+  the static export (``ictkg export-site``) on nginx, crawled and revisited (at
+  ``--static-scales``).
 """
 
 from __future__ import annotations
@@ -521,6 +522,7 @@ def measure_scale(
         result["overhead"] = front_overhead(data_dir, resources, args, work)
     if scale_key in args.fronts_scales.split():
         result["two_fronts"] = two_fronts(data_dir, resources, args, work / "balancer")
+    if scale_key in args.static_scales.split():
         result["static"] = static_export(site_dir, data_dir, resources, args, work)
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result

@@ -41,6 +41,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from server.config import N_
 from server.i18n import language
+from server.text import caret, printable
 
 #: The forms an error body takes, in the order a tie is broken (text first: ``*/*`` is a tool).
 TEXT = "text/plain"
@@ -282,19 +283,6 @@ def plain(code: int, detail: str | None, alternatives: Iterable[tuple[str, str]]
     return "\n".join(lines) + "\n"
 
 
-#: C0 controls, DEL and C1 controls: what a text body never carries raw.
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def printable(text: str, keep: str = "") -> str:
-    """``text`` with each control character but those in ``keep`` written as Python does
-    (``\\x1b``, ``\\x00``, ``\\n``): a path like ``/id/state/%1b[31m`` would otherwise put a
-    terminal escape (or a NUL, a line of its own) into what curl prints. Only text needs it (a
-    browser shows the page's, JSON escapes them); ``keep`` spares an error's own layout (its
-    lines, the tabs a caret lines up with)."""
-    return CONTROL.sub(lambda m: m[0] if m[0] in keep else repr(m[0])[1:-1], text)
-
-
 def alternatives_json(alternatives: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
     return [{"type": media_type, "href": where} for media_type, where in alternatives]
 
@@ -310,6 +298,10 @@ def problem_xml(problem: Mapping[str, Any]) -> str:
 
     def text(value: Any, name: str = "") -> str:
         return escape(printable(str(value), keep="\t" if name in ("text", "caret") else ""))
+
+    if "caret" in problem and "text" in problem and "column" in problem:
+        # Under the line as written here, where a control character takes its escape's width.
+        problem = {**problem, "caret": caret(problem["text"], problem["column"], escaped=True)}
 
     def element(name: str, value: Any) -> str:
         if isinstance(value, list):

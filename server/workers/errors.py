@@ -35,6 +35,7 @@ from http import HTTPStatus
 
 from server.store.base import StoreUnavailable
 from server.store.safety import QueryRefused, keywords_text
+from server.text import caret, printable
 from server.workers.query import PoolBusy, QueryFailed, QueryTimeout
 
 #: ``type`` of a syntax error: the grammar the query broke. Other errors: ``about:blank``
@@ -116,8 +117,7 @@ class QueryError:
         """Spaces (tabs where the line has tabs) up to the column, then ``^``."""
         if self.column is None or self.text is None:
             return None
-        pad = "".join("\t" if c == "\t" else " " for c in self.text[: self.column - 1])
-        return pad + " " * max(0, self.column - 1 - len(self.text)) + "^"
+        return caret(self.text, self.column)
 
     @property
     def title(self) -> str:
@@ -126,8 +126,8 @@ class QueryError:
     def plain(self) -> str:
         """The text body: the message, and under it the line of the query with the caret."""
         lines = [self.message]
-        if self.caret is not None:
-            lines += [self.text or "", self.caret]
+        if self.column is not None and self.text is not None:
+            lines += [printable(self.text, keep="\t"), caret(self.text, self.column, escaped=True)]
         return "\n".join(lines) + "\n"
 
     def problem(self) -> dict[str, object]:

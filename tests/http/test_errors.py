@@ -305,6 +305,40 @@ def test_an_errors_own_text_keeps_its_lines_and_tabs_but_escapes_the_rest(client
     assert lines[3:] == [""]
 
 
+#: A query whose line holds an escape character (in a string, where SPARQL allows it) before
+#: the undeclared prefix the parser stops at.
+ESCAPED_LINE = 'SELECT * { ?s ?p "a\x1bb" . ?s foo:bar ?o }'
+
+
+def test_the_caret_lines_up_under_the_escaped_line_of_a_text_body(client) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": ESCAPED_LINE}, headers={"Accept": "text/plain"}
+    )
+    assert response.status_code == 400
+    _, line, caret, _ = response.get_data(as_text=True).split("\n")
+    assert line == 'SELECT * { ?s ?p "a\\x1bb" . ?s foo:bar ?o }'
+    assert caret.strip() == "^"
+    assert line[len(caret) - 1 :].startswith(" ?o")  # just after foo:bar, as pyoxigraph says
+
+
+def test_the_caret_lines_up_in_problem_xml_and_counts_characters_in_json(client) -> None:
+    from xml.etree import ElementTree
+
+    def ask(accept: str):
+        return client.get(
+            "/sparql", query_string={"query": ESCAPED_LINE}, headers={"Accept": accept}
+        )
+
+    as_json = ask("application/problem+json").get_json()
+    assert as_json["text"] == ESCAPED_LINE  # JSON escapes the character itself
+    assert len(as_json["caret"]) == as_json["column"]
+    found = ElementTree.fromstring(ask("application/problem+xml").get_data())
+    line = found.find("{urn:ietf:rfc:7807}text").text
+    caret = found.find("{urn:ietf:rfc:7807}caret").text
+    assert "\\x1b" in line
+    assert line[len(caret) - 1 :] == ESCAPED_LINE[as_json["column"] - 1 :]
+
+
 def test_the_last_page_keeps_every_offset_in_the_engines_integers() -> None:
     """``page=`` up to LAST_PAGE at the largest page size a setting allows: an OFFSET that fits
     a signed 64-bit integer (pyoxigraph refused a larger one as a syntax error: a 500)."""

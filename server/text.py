@@ -1,0 +1,38 @@
+"""Text as a terminal or an XML parser receives it: control characters written escaped, and a
+caret that lines up under the escaped line.
+
+The lowest layer of the package: the HTTP layer writes every text and XML body with
+:func:`printable`, and the query worker's errors (:mod:`server.workers.errors`) put a caret
+under a column of the query, which must count an escaped character as the characters written.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: C0 controls, DEL and C1 controls: what a text body never carries raw.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str, keep: str = "") -> str:
+    """``text`` with each control character but those in ``keep`` written as Python does
+    (``\\x1b``, ``\\x00``, ``\\n``): a path like ``/id/state/%1b[31m`` would otherwise put a
+    terminal escape (or a NUL, a line of its own) into what curl prints. Only text needs it (a
+    browser shows the page's, JSON escapes them); ``keep`` spares an error's own layout (its
+    lines, the tabs a caret lines up with)."""
+    return CONTROL.sub(lambda m: m[0] if m[0] in keep else repr(m[0])[1:-1], text)
+
+
+def caret(line: str, column: int, escaped: bool = False) -> str:
+    """Spaces (tabs where ``line`` has tabs) up to ``column`` (1-based, in characters of
+    ``line``), then ``^``. ``escaped``: under ``printable(line, keep="\\t")``, where a control
+    character takes the width of its escape (``\\x1b``: four columns)."""
+    pad = []
+    for character in line[: column - 1]:
+        if character == "\t":
+            pad.append("\t")
+        elif escaped and CONTROL.fullmatch(character):
+            pad.append(" " * len(printable(character)))
+        else:
+            pad.append(" ")
+    return "".join(pad) + " " * max(0, column - 1 - len(line)) + "^"
