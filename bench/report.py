@@ -273,15 +273,20 @@ def replace_section(markdown: Path, start: str, end: str, section: str) -> None:
 
 
 def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Several runs as one: the scales of each (a later run's scale replaces an earlier one's),
-    the settings and machine of the first, and every run's command in ``runs``."""
+    """Several runs as one: the scales of each (what a later run measured at a scale replaces
+    an earlier one's, what it left empty, such as the fixed peers of a run of the streams
+    alone, is kept), the settings and machine of the first, and every run's command in
+    ``runs``."""
     merged = {**runs[0], "scales": {}, "runs": []}
     for run in runs:
         for scale, entry in run["scales"].items():
-            earlier = merged["scales"].get(scale, {}).get("streams")
-            merged["scales"][scale] = dict(entry)
-            if earlier is not None:
-                merged["scales"][scale]["streams"] = merge_streams(earlier, entry.get("streams"))
+            before = merged["scales"].get(scale, {})
+            kept = {key: value for key, value in entry.items() if value not in ({}, None)}
+            merged["scales"][scale] = {**before, **kept}
+            if before.get("streams") is not None:
+                merged["scales"][scale]["streams"] = merge_streams(
+                    before["streams"], entry.get("streams")
+                )
         merged["runs"] += run.get("runs", [run])
     return merged
 

@@ -113,3 +113,13 @@ def test_runs_merged_keep_what_a_later_run_did_not_measure() -> None:
     assert "direct" in streams["overhead"]["oxigraph"]
     assert streams["peers"]["ictkg"]["zipf-mix"]["4"]["items_per_s"] == 5
     assert "oxigraph" in streams["peers"]
+
+
+def test_a_run_of_the_streams_alone_keeps_the_fixed_peers_of_an_earlier_run() -> None:
+    first = results(1600, 900, 600, 500, 990)
+    first["scales"]["1e5"]["peers"] = {"oxigraph": {"startup_s": 1.0}}
+    second = results(1700, 900, 600, 500, 990)
+    second["scales"]["1e5"]["peers"] = {}
+    scale = report.merge([first, second])["scales"]["1e5"]
+    assert scale["peers"] == {"oxigraph": {"startup_s": 1.0}}
+    assert scale["streams"]["peers"] == second["scales"]["1e5"]["streams"]["peers"]
