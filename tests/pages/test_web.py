@@ -49,6 +49,23 @@ def test_no_page_needs_more_than_three_queries(path):
     assert len(counting.queries) <= 3, counting.queries
 
 
+def test_the_home_page_reads_the_store_once_per_version_and_language():
+    """Its parts read the whole store (seconds at 1e5 triples): kept per dataset version, root
+    and language, so a second visitor costs no query."""
+    app = make_app()
+    counting = CountingStore(app.extensions["ictkg"])
+    app.extensions["ictkg"] = counting
+    client = app.test_client()
+    first = client.get("/")
+    asked = len(counting.queries)
+    assert asked > 0
+    again = client.get("/")
+    assert len(counting.queries) == asked
+    assert again.get_data() == first.get_data()
+    client.get("/?lang=ru")
+    assert len(counting.queries) > asked
+
+
 def test_the_resource_page_gets_labels_in_one_batched_query():
     """Issue 4: "a page never issues one query per link"."""
     app = make_app()

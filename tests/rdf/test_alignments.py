@@ -440,3 +440,17 @@ def test_a_real_remote_store_loaded_with_the_quad_dump_serves_the_entailed_tripl
     finally:
         app.extensions["ictkg.queries"].close()
         remote.kill()
+
+
+def test_the_home_page_counts_stated_outside_classes_but_not_entailed_ones(client):
+    """skos:Concept is stated by the data: a kind of the home page; schema.org's classes are
+    only entailed by the alignments (:mod:`server.rdf.alignments`): not kinds of their own."""
+    import re
+    from urllib.parse import unquote
+
+    html = client.get("/").get_data(as_text=True)
+    listed = {unquote(c) for c in re.findall(r"/list\?class=([^\"&]+)", html)}
+    assert "http://www.w3.org/2004/02/skos/core#Concept" in listed
+    assert not [c for c in listed if c.startswith(("https://schema.org/", "http://schema.org/"))]
+    ours_or_skos = ("http://localhost/", "http://www.w3.org/2004/02/skos/")
+    assert all(c.startswith(ours_or_skos) for c in listed), listed
