@@ -281,7 +281,7 @@ def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
     for run in runs:
         for scale, entry in run["scales"].items():
             before = merged["scales"].get(scale, {})
-            kept = {key: value for key, value in entry.items() if value not in ({}, None)}
+            kept = {k: v for k, v in entry.items() if v not in ({}, None) or k not in before}
             merged["scales"][scale] = {**before, **kept}
             if before.get("streams") is not None:
                 merged["scales"][scale]["streams"] = merge_streams(
