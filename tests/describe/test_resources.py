@@ -231,6 +231,8 @@ def test_pages_past_the_first_are_cut_from_one_read_of_the_links():
     paging = [q for q in counting.queries if "OFFSET" in q]
     assert len(paging) == 1
     assert f"LIMIT {resources.READ_WHOLE} OFFSET 0" in paging[0]
+    assert resources.READ_WHOLE == 250_000  # README, "Pages"
+    assert app.extensions["ictkg.incoming"].size == 2  # the last two resources paged
 
 
 def test_links_beyond_what_is_read_whole_are_paged_by_the_store(monkeypatch):
