@@ -142,14 +142,28 @@ SELECT ?c ?n ?lp ?l ?sup WHERE {{
 }}"""
 
 
-def dates_query(config: Any) -> str:
+def dates_query(config: Any, latest: int) -> str:
+    """The ``latest`` dated entries (by their earliest start, then IRI) with their dates and
+    labels, and in one more row (``?total`` bound, the rest not) how many there are.
+
+    The latest are chosen in the query: at 1e6 triples there are 30 000, and reading them all
+    took 19 s. The sort is outside the grouping sub-query (Virtuoso does not order by an
+    aggregate's name where it is computed, see :func:`list_query`)."""
     ns = ontology_namespace(config["BASE_IRI"])
+    starts = f"<{ns}startDate> <https://schema.org/startDate>"
     return f"""
-SELECT ?e ?start ?end ?lp ?l WHERE {{
-  VALUES ?sp {{ <{ns}startDate> <https://schema.org/startDate> }}
-  ?e ?sp ?start . FILTER(isIRI(?e))
-  OPTIONAL {{ VALUES ?ep {{ <{ns}endDate> <https://schema.org/endDate> }} ?e ?ep ?end }}
-  OPTIONAL {{ VALUES ?lp {{ {LABEL_VALUES} }} ?e ?lp ?l }}
+SELECT ?e ?start ?end ?lp ?l ?total WHERE {{
+  {{ SELECT (COUNT(DISTINCT ?d) AS ?total) WHERE {{
+      VALUES ?dp {{ {starts} }} ?d ?dp ?ds . FILTER(isIRI(?d)) }} }}
+  UNION
+  {{ {{ SELECT ?e WHERE {{
+        {{ SELECT ?e (MIN(STR(?fs)) AS ?first) WHERE {{
+            VALUES ?fp {{ {starts} }} ?e ?fp ?fs . FILTER(isIRI(?e)) }} GROUP BY ?e }}
+      }} ORDER BY DESC(?first) DESC(STR(?e)) LIMIT {latest} }}
+    VALUES ?sp {{ {starts} }} ?e ?sp ?start .
+    OPTIONAL {{ VALUES ?ep {{ <{ns}endDate> <https://schema.org/endDate> }} ?e ?ep ?end }}
+    OPTIONAL {{ VALUES ?lp {{ {LABEL_VALUES} }} ?e ?lp ?l }}
+  }}
 }}"""
 
 
@@ -211,8 +225,14 @@ def list_url(rw: Any, cls: str, **params: Any) -> str:
     return f"{rw.root}list?" + urlencode({"class": rw.local(cls), **params})
 
 
-def events(source: Any, config: Any, rw: Any, choice: language.Choice) -> list[dict[str, Any]]:
-    graph = rows_graph(source.query(dates_query(config)), "e", ("start", START), ("end", END))
+def events(
+    source: Any, config: Any, rw: Any, choice: language.Choice, latest: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The ``latest`` dated entries in the order of their dates, and how many there are."""
+    rows = list(source.query(dates_query(config, latest)))
+    total = next((int(row["total"].value) for row in rows if row["total"] is not None), 0)
+    dated = [row for row in rows if row["e"] is not None]
+    graph = rows_graph(dated, "e", ("start", START), ("end", END))
     found = []
     for node in set(graph.subjects(URIRef(START), None)):
         start = min(str(v) for v in graph.objects(node, URIRef(START)))
@@ -230,7 +250,7 @@ def events(source: Any, config: Any, rw: Any, choice: language.Choice) -> list[d
                 "end_text": literal_view(end_literal, choice)["text"] if end_literal else None,
             }
         )
-    return sorted(found, key=lambda e: (e["start"], e["label"], e["href"]))
+    return sorted(found, key=lambda e: (e["start"], e["label"], e["href"])), total
 
 
 #: The most dated entries the home page's timeline shows: the latest ones. The real data has
@@ -245,8 +265,7 @@ def home_parts(source: Any, config: Any, rw: Any, choice: language.Choice) -> di
     (``ictkg.home``): at 1e5 triples the events alone take seconds to gather, and a home page
     is the most visited page of a site. The timeline shows the latest :data:`HOME_EVENTS`
     dated entries, saying how many there are and linking every event by date."""
-    every = events(source, config, rw, choice)
-    dated = every[-HOME_EVENTS:]
+    dated, total = events(source, config, rw, choice, HOME_EVENTS)
     event_class = ontology_namespace(config["BASE_IRI"]) + "Event"
     drawing = timeline.render(
         [timeline.Event(e["href"], e["label"], e["start"], e["end"]) for e in dated],
@@ -267,7 +286,7 @@ def home_parts(source: Any, config: Any, rw: Any, choice: language.Choice) -> di
     return {
         "kinds": kinds(source, config["BASE_IRI"], rw, choice),
         "events": dated,
-        "dated_total": len(every),
+        "dated_total": total,
         "events_by_date": language.with_lang(list_url(rw, event_class, sort="date"), choice),
         "timeline": drawing,
         "sources": sources,
