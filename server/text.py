@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-#: C0 controls, DEL and C1 controls: what a text body never carries raw.
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: C0 controls, DEL and C1 controls, and the two non-characters XML 1.0 excludes from its
+#: ``Char`` (§2.2, U+FFFE and U+FFFF): what a text or XML body never carries raw.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def printable(text: str, keep: str = "") -> str:

@@ -65,9 +65,13 @@ class Choice:
 
 
 def choose(lang_param: str | None, accept_language) -> Choice:
-    """The language for a request: a valid ``?lang=`` wins, then ``Accept-Language``."""
-    if lang_param in LANGUAGES:
-        return Choice(lang_param, True)
+    """The language for a request: a valid ``?lang=`` wins, then ``Accept-Language``.
+
+    ``?lang=`` is a language tag, read without regard to case (RFC 5646 §2.1.1) and by its
+    primary subtag (``RU``, ``be-BY``)."""
+    primary = (lang_param or "").strip().lower().split("-")[0]
+    if primary in LANGUAGES:
+        return Choice(primary, True)
     best = accept_language.best_match(LANGUAGES, default=LANGUAGES[0]) if accept_language else None
     return Choice(best or LANGUAGES[0], False)
 

@@ -108,7 +108,7 @@ def sparql_str(text: str) -> str:
 
 
 def html(template: str, **context: Any) -> Response:
-    response = Response(render_template(template, **context), content_type="text/html")
+    response = Response(render_template(template, **context), mimetype="text/html")
     response.vary.add("Accept-Language")
     response.cache_control.no_cache = True
     return response

@@ -267,6 +267,10 @@ def test_html_pages_the_incoming_links(client):
     for n in (4, 5, 6):
         assert f"Project {n}</a>" in html
     assert "Project 1</a>" not in html
+    # The RDF of this page, in the head and the footer, as the Link header names it.
+    turtle = "http://localhost/doc/state/belarus.ttl?page=2"
+    assert f'<link rel="alternate" type="text/turtle" href="{turtle}">' in html
+    assert f'href="{turtle}" type="text/turtle"' in html
 
 
 def test_a_client_that_follows_links_stays_on_the_server():

@@ -264,6 +264,7 @@ CONTROLS = [
     pytest.param("a%0d%0aSet-Cookie:x", "a\\r\\nSet-Cookie:x", id="line-break"),
     pytest.param("a%09b%7fc", "a\\tb\\x7fc", id="tab-and-del"),
     pytest.param("a%c2%9b31m", "a\\x9b31m", id="c1-csi"),
+    pytest.param("a%ef%bf%beb%ef%bf%bf", "a\\ufffeb\\uffff", id="xml-non-characters"),
     pytest.param("bela%C3%A9", "belaé", id="letters-untouched"),
 ]
 

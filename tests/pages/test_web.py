@@ -86,6 +86,8 @@ LANGUAGE_CHOICES = [
     pytest.param(None, "ru-RU,ru;q=0.9,en;q=0.5", "ru", False, id="rfc9110-12.5.4-accept-language"),
     pytest.param("be", "ru", "be", True, id="lang-param-wins-over-header"),
     pytest.param("xx", "be", "be", False, id="unknown-lang-param-ignored"),
+    pytest.param("RU", None, "ru", True, id="rfc5646-2.1.1-tags-ignore-case"),
+    pytest.param("be-BY", "ru", "be", True, id="lang-param-by-its-primary-subtag"),
     pytest.param(None, "de, fr;q=0.5", "en", False, id="nothing-offered-gets-english"),
 ]
 
@@ -206,6 +208,14 @@ def test_the_home_timeline_shows_the_latest_entries_and_says_how_many(monkeypatc
     assert "ontology%23Event" in every[1]  # the class of events, at this host (EVENT)
     russian = page_text(client.get("/?lang=ru"))
     assert "2 записи с датой; на шкале времени последние 1." in russian
+
+
+@pytest.mark.parametrize("path", ["/", "/list?class=" + THING.replace("#", "%23"), "/query"])
+def test_html_pages_say_their_charset(client, path):
+    """A client that reads the charset from the header (RFC 9110 §8.3.2; Python's requests)
+    would read the page's Cyrillic as Latin-1 without it."""
+    response = client.get(path, headers={"Accept": "text/html"})
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
 
 
 LISTS = [
