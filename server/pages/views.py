@@ -37,7 +37,7 @@ from server.config import N_, ontology_namespace
 from server.http.conneg import negotiate
 from server.http.errors import HttpError, page_number
 from server.http.responses import LRU, query_base, query_prefixes, rewriter, state, store
-from server.i18n import language
+from server.i18n import language, vocabulary
 from server.pages import examples, query_page, search_index, timeline
 from server.pages.resource_page import script_json
 from server.pages.values import format_count, iri_view, literal_view
@@ -204,8 +204,10 @@ def kinds(source: Any, base: str, rw: Any, choice: language.Choice) -> list[dict
             for s in graph.subjects(RDFS.subClassOf, cls)
             if s in counted and s not in seen and s != cls
         ]
+        # The data's label, else the interface's word for an outside class (skos:Concept).
+        named = labels.label(graph, cls, choice.chain) or vocabulary.label(cls, choice.chain)
         return {
-            "label": labels.name(graph, cls, choice.chain),
+            "label": named or labels.name(graph, cls, choice.chain),
             "count": int(graph.value(cls, URIRef(COUNT))),
             "href": language.with_lang(list_url(rw, str(cls)), choice),
             "subs": sorted(

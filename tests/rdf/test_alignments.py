@@ -454,3 +454,8 @@ def test_the_home_page_counts_stated_outside_classes_but_not_entailed_ones(clien
     assert not [c for c in listed if c.startswith(("https://schema.org/", "http://schema.org/"))]
     ours_or_skos = ("http://localhost/", "http://www.w3.org/2004/02/skos/")
     assert all(c.startswith(ours_or_skos) for c in listed), listed
+    # Named in the reader's language (server/i18n/vocabulary.ttl), not by their local names.
+    russian = client.get("/?lang=ru").get_data(as_text=True)
+    assert ">Понятие</a>" in russian
+    assert ">Схема понятий</a>" in russian
+    assert ">ConceptScheme</a>" not in client.get("/").get_data(as_text=True)
