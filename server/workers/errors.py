@@ -301,13 +301,25 @@ def _json_string(item: str) -> bool:
     return True
 
 
+#: White space named for what it is: a carriage return or a tab where the parser stops is not
+#: the space a reader would look for.
+SPACES = {
+    " ": "a space",
+    "\t": "a tab",
+    "\r": "a carriage return",
+    "\n": "a line break",
+    "\x0b": "a vertical tab",
+    "\x0c": "a form feed",
+}
+
+
 def found_at(text: str, column: int, *, at_end: bool) -> str:
     """What stands at the column: a word or a character, or the end of the line / query."""
     rest = text[column - 1 :] if column >= 1 else text
     if not rest.strip():
         return "the end of the query" if at_end else "the end of the line"
     if rest[0].isspace():
-        return "a space"
+        return SPACES.get(rest[0], f"a space character (U+{ord(rest[0]):04X})")
     word = re.match(r"[\w:?$\-]+|\S", rest)
     return f"'{word.group(0) if word else rest[0]}'"
 

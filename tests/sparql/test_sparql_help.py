@@ -175,6 +175,22 @@ def test_a_json_client_gets_problem_details(client, accept):
     }
 
 
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ('SELECT * WHERE { ?s ?p "a\rb" }', "a carriage return"),
+        ('SELECT * WHERE { ?s ?p "a\tb" ', "the end of the query"),
+        ("SELECT * WHERE { ?s ?p ?o . ?s nope:x ?o }", "'nope:x'"),
+    ],
+)
+def test_what_was_found_is_named_for_what_it_is(client, line, found):
+    response = client.get(
+        "/sparql", query_string={"query": line}, headers={"Accept": "application/problem+json"}
+    )
+    assert response.status_code == 400
+    assert response.json.get("found") == found
+
+
 @pytest.mark.parametrize("how", [{"headers": {"Accept": "application/sparql-results+xml"}}, {}])
 def test_an_xml_client_gets_problem_details(client, how):
     args = {"query": "ASK {\n  ?s ?p }"} | ({} if how else {"format": "xml"})
