@@ -218,6 +218,30 @@ def test_html_pages_say_their_charset(client, path):
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
 
 
+@pytest.mark.parametrize("path", ["/", "/?lang=ru", "/query", "/search?q=forum"])
+def test_a_page_is_revalidated_with_its_etag(client, path):
+    """``no-cache`` pages carry an ETag of their bytes: a browser's copy gets a 304."""
+    first = client.get(path, headers={"Accept": "text/html"})
+    assert first.status_code == 200
+    assert first.headers["Cache-Control"] == "no-cache"
+    etag = first.headers["ETag"]
+    again = client.get(path, headers={"Accept": "text/html", "If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    assert "Accept-Language" in again.headers["Vary"]
+
+
+def test_pages_in_other_languages_have_other_etags(client):
+    assert client.get("/").headers["ETag"] != client.get("/?lang=ru").headers["ETag"]
+
+
+def test_a_query_page_with_an_error_keeps_its_status_and_no_etag(client):
+    response = client.get("/query", query_string={"query": "SELECT * WHERE { ?s ?p }"})
+    assert response.status_code == 400
+    assert "ETag" not in response.headers
+    assert "Malformed query" in response.get_data(as_text=True)
+
+
 LISTS = [
     pytest.param("label", ["Evil", "Forum", "nameless", "Plain thing"], id="by-label"),
     pytest.param("date", ["Summit", "Forum"], id="by-date-dated-first"),
