@@ -218,7 +218,10 @@ def test_html_pages_say_their_charset(client, path):
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
 
 
-@pytest.mark.parametrize("path", ["/", "/?lang=ru", "/query", "/search?q=forum"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/?lang=ru", "/query", "/search?q=forum", "/list?class=" + THING.replace("#", "%23")],
+)
 def test_a_page_is_revalidated_with_its_etag(client, path):
     """``no-cache`` pages carry an ETag of their bytes: a browser's copy gets a 304."""
     first = client.get(path, headers={"Accept": "text/html"})
