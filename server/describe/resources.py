@@ -116,6 +116,13 @@ def page_query(iri: str, size: int, page: int, entailed: str) -> str:
     )
 
 
+def counted_links(rows: Iterable[Any]) -> tuple[int, list[Any]]:
+    """An answer of :func:`page_query`: the total (the row with ``?n`` bound) and the links."""
+    rows = list(rows)
+    total = next((int(row["n"].value) for row in rows if row["n"] is not None), 0)
+    return total, [row for row in rows if row["s"] is not None]
+
+
 #: The most incoming links read whole (:func:`all_links`); a resource with more is paged by
 #: one query a page. About 200 bytes a link are kept, for the last two resources paged.
 READ_WHOLE = 250_000
@@ -131,9 +138,7 @@ def all_links(source: Any, iri: str, entailed: str) -> list[Any] | None:
     its pages, or exporting them, took hours. Past the first page they are read once (one
     query: the first "page" of :data:`READ_WHOLE` links, with the count) and cut.
     """
-    rows = list(source.query(page_query(iri, READ_WHOLE, 1, entailed)))
-    total = next((int(row["n"].value) for row in rows if row["n"] is not None), 0)
-    links = [row for row in rows if row["s"] is not None]
+    total, links = counted_links(source.query(page_query(iri, READ_WHOLE, 1, entailed)))
     return links if len(links) == total else None
 
 
@@ -251,8 +256,7 @@ def describe(
         total = len(links)
         rows = links[(page - 1) * size : page * size]
     else:
-        rows = list(source.query(page_query(iri, size, page, entailed_graph)))
-        total = next((int(row["n"].value) for row in rows if row["n"] is not None), 0)
+        total, rows = counted_links(source.query(page_query(iri, size, page, entailed_graph)))
     if not triples and total == 0:
         return None
     pages = max(1, math.ceil(total / size))
@@ -264,8 +268,6 @@ def describe(
     incoming: list[ox.NamedNode] = []
     for row in rows:
         subject = row["s"]
-        if subject is None:
-            continue
         if row["b"] is None:
             triples[ox.Triple(subject, row["p"], topic)] = None
         else:

@@ -227,7 +227,7 @@ def render(description: Any, graph: Graph, rw: Rewriter) -> str:
     types = [term_view(graph, t, rw, choice) for t in graph.objects(topic, RDF.type)]
     types.sort(key=lambda v: v["label"].lower())
     # The RDF of this page of incoming links, as the Link header names it (``?page=N``).
-    page_query = f"page={description.page}" if description.page > 1 else ""
+    this_page = f"page={description.page}" if description.page > 1 else ""
     return render_template(
         "resource.html",
         title=labels.name(graph, topic, choice.chain),
@@ -239,6 +239,6 @@ def render(description: Any, graph: Graph, rw: Rewriter) -> str:
         sources=sources,
         incoming=incoming_groups(graph, topic, document, rw),
         pager=pager,
-        formats=[(o, url(rw, path, o, page_query)) for o in RDF_OFFERS],
+        formats=[(o, url(rw, path, o, this_page)) for o in RDF_OFFERS],
         jsonld=embedded,
     )

@@ -45,10 +45,10 @@ from server.http.responses import (
     state,
     store,
 )
-from server.i18n import language, vocabulary
+from server.i18n import language
 from server.pages import examples, query_page, search_index, timeline
 from server.pages.resource_page import script_json
-from server.pages.values import format_count, iri_view, literal_view
+from server.pages.values import format_count, iri_view, literal_view, term_view
 from server.rdf import alignments, labels
 from server.rdf.formats import HTML, Offer
 from server.rdf.scheme import things_prefix
@@ -219,10 +219,9 @@ def kinds(source: Any, base: str, rw: Any, choice: language.Choice) -> list[dict
             for s in graph.subjects(RDFS.subClassOf, cls)
             if s in counted and s not in seen and s != cls
         ]
-        # The data's label, else the interface's word for an outside class (skos:Concept).
-        named = labels.label(graph, cls, choice.chain) or vocabulary.label(cls, choice.chain)
         return {
-            "label": named or labels.name(graph, cls, choice.chain),
+            # The data's label, else the interface's word for an outside class (skos:Concept).
+            "label": term_view(graph, cls, rw, choice)["label"],
             "count": int(graph.value(cls, URIRef(COUNT))),
             "href": language.with_lang(list_url(rw, str(cls)), choice),
             "subs": sorted(
