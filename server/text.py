@@ -14,6 +14,29 @@ import re
 #: ``Char`` (§2.2, U+FFFE and U+FFFF): what a text or XML body never carries raw.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
 
+#: What XML 1.0 cannot carry at all, not even as a character reference (§2.2, ``Char``): the C0
+#: controls but tab, line feed and carriage return, surrogates, U+FFFE and U+FFFF. A literal
+#: holding one makes every RDF/XML document and SPARQL XML result that writes it ill-formed.
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+#: Characters a reader does not see, named for what they are: a carriage return or a tab where a
+#: parser stops is not the space a reader would look for.
+SPACES = {
+    " ": "a space",
+    "\t": "a tab",
+    "\r": "a carriage return",
+    "\n": "a line break",
+    "\x0b": "a vertical tab",
+    "\x0c": "a form feed",
+}
+
+
+def code_point(character: str) -> str:
+    """``U+000B (a vertical tab)``: a character by its code point, and its name where it has one
+    here."""
+    named = SPACES.get(character) or ("a NUL" if character == "\x00" else None)
+    return f"U+{ord(character):04X}" + (f" ({named})" if named else "")
+
 
 def printable(text: str, keep: str = "") -> str:
     """``text`` with each control character but those in ``keep`` written as Python does

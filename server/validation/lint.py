@@ -24,6 +24,10 @@ shapes:
   with the known namespace suggested, and its terms are not reported again one by one.
 * **Typed literals** must be valid for their datatype (``server.validation.literals``),
   reported at the line of each literal.
+* **Strings** must not hold a character XML 1.0 cannot carry, not even as a reference (a NUL, a
+  vertical tab, a form feed pasted from a PDF, :data:`server.text.NOT_XML`): every RDF/XML
+  document and SPARQL XML result that wrote the literal would be ill-formed. Reported at the
+  line where the string begins.
 
 Findings are violations, each at the ``file:line`` (and column where known) to edit.
 """
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -58,6 +63,7 @@ from rdflib import (
 )
 from rdflib.namespace import DefinedNamespaceMeta
 
+from server.text import NOT_XML, code_point
 from server.validation import literals
 from server.validation.sourcemap import SourceMap
 
@@ -67,6 +73,7 @@ UNKNOWN_TERM = "lint:unknown-vocabulary-term"
 UNKNOWN_NAMESPACE = "lint:unknown-namespace"
 NAMESPACE_TYPO = "lint:namespace-typo"
 ILL_TYPED_LITERAL = "lint:ill-typed-literal"
+NOT_XML_CHARACTER = "lint:character-xml-cannot-carry"
 
 
 @dataclass(frozen=True)
@@ -382,7 +389,41 @@ def literal_findings(sourcemap: SourceMap, name: str) -> list[LintFinding]:
     return findings
 
 
+def not_xml_findings(sourcemap: SourceMap, name: str) -> list[LintFinding]:
+    """Every string of one file that holds a character XML 1.0 cannot carry."""
+    findings = []
+    for text in sourcemap.not_xml:
+        found = NOT_XML.search(text.lexical)
+        assert found is not None  # the scanner records only such strings
+        at = found.start()
+        inner = _quoted(text.lexical[max(0, at - 24) : at + 25])[1:-1]
+        shown = f'"{"…" if at > 24 else ""}{inner}{"…" if at + 25 < len(text.lexical) else ""}"'
+        message = (
+            f"{shown} holds {code_point(found[0])} at character {at + 1}, which XML 1.0 cannot "
+            "carry, not even escaped: the RDF/XML documents and SPARQL XML results that write "
+            "it would be ill-formed; remove it (or write a space)"
+        )
+        findings.append(
+            LintFinding(
+                None,
+                NOT_XML_CHARACTER,
+                message,
+                name,
+                text.line,
+                text.column,
+                _quoted(text.lexical),
+            )
+        )
+    return findings
+
+
+#: The ECHAR of canonical N-Triples (RDF 1.2 N-Triples, "Canonical N-Triples"): the other
+#: characters of U+0000 to U+001F and U+007F are written as UCHAR (``\u000B``), and so are those
+#: XML cannot carry, so that what a report shows can be read, copied and searched for.
+_ECHAR = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]')
+
+
 def _quoted(text: str) -> str:
-    """A lexical form as an N-Triples string."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r") + '"'
+    """A lexical form as an N-Triples string, in its canonical form."""
+    return '"' + _NEEDS_ESCAPE.sub(lambda m: _ECHAR.get(m[0]) or f"\\u{ord(m[0]):04X}", text) + '"'

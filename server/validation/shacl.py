@@ -65,6 +65,7 @@ from server.validation.lint import (
     lint,
     literal_findings,
     namespace_findings,
+    not_xml_findings,
     vocabulary_terms,
 )
 from server.validation.sourcemap import SourceMap, scan
@@ -430,6 +431,7 @@ def _lint(sources: list[_Source], declared: set[str], project_ns: str) -> list[L
             source.sourcemap, source.name, vocabulary_terms(source.graph), project_ns, declared
         )
         found += literal_findings(source.sourcemap, source.name)
+        found += not_xml_findings(source.sourcemap, source.name)
     found += lint([s.sourcemap for s in sources], [s.name for s in sources], declared, project_ns)
     return found
 

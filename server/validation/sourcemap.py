@@ -10,9 +10,10 @@ included, and local-name escapes), ``@base``/``BASE``, and nesting of ``[ ]`` an
 the *subject* of a statement (section 2.1 "Simple Triples", section 6.5 rule [6] ``triples``) is
 told apart from the same IRI in object position.
 
-It also records where each ``@prefix`` is declared and every typed literal (lexical form,
-datatype IRI, position), so that a misspelt namespace is reported on its declaration and an
-ill-typed literal on the line that holds it.
+It also records where each ``@prefix`` is declared, every typed literal (lexical form, datatype
+IRI, position) and every string holding a character XML 1.0 cannot carry, so that a misspelt
+namespace is reported on its declaration, and an ill-typed literal or such a string on the line
+that holds it.
 
 N-Triples files go through the same scanner: their syntax is a subset of Turtle's.
 """
@@ -23,6 +24,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
+
+from server.text import NOT_XML
 
 # Section 6.5 productions, written out once. Unicode letters stand in for PN_CHARS_BASE.
 _PN_CHARS_U = r"[^\W\d]"  # letters and "_"
@@ -86,6 +89,15 @@ class TypedLiteral:
 
 
 @dataclass(frozen=True)
+class Text:
+    """A string (escapes resolved) and where it begins."""
+
+    lexical: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
 class PrefixDeclaration:
     """One ``@prefix``/``PREFIX`` directive: the prefix, its namespace IRI and where it is."""
 
@@ -104,6 +116,8 @@ class SourceMap:
     prefixes: dict[str, str] = field(default_factory=dict)
     declarations: list[PrefixDeclaration] = field(default_factory=list)
     literals: list[TypedLiteral] = field(default_factory=list)
+    #: Strings holding a character XML 1.0 cannot carry (:data:`server.text.NOT_XML`).
+    not_xml: list[Text] = field(default_factory=list)
 
     def subject_line(self, iri: str) -> int | None:
         """The line of the first statement whose subject is ``iri``, if any."""
@@ -159,6 +173,8 @@ def scan(text: str, file: Path, base: str | None = None) -> SourceMap:
         column = match.start() - line_start + 1
         if kind in ("long_string", "string"):
             literal, typed = (_unescape_string(value), line, column), False
+            if NOT_XML.search(literal[0]):
+                source.not_xml.append(Text(*literal))
         elif kind in ("ws", "comment"):
             pass
         elif directive is not None:

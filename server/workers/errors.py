@@ -35,7 +35,7 @@ from http import HTTPStatus
 
 from server.store.base import StoreUnavailable
 from server.store.safety import QueryRefused, keywords_text
-from server.text import caret, printable
+from server.text import SPACES, caret, printable
 from server.workers.query import PoolBusy, QueryFailed, QueryTimeout
 
 #: ``type`` of a syntax error: the grammar the query broke. Other errors: ``about:blank``
@@ -299,18 +299,6 @@ def _json_string(item: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-#: White space named for what it is: a carriage return or a tab where the parser stops is not
-#: the space a reader would look for.
-SPACES = {
-    " ": "a space",
-    "\t": "a tab",
-    "\r": "a carriage return",
-    "\n": "a line break",
-    "\x0b": "a vertical tab",
-    "\x0c": "a form feed",
-}
 
 
 def found_at(text: str, column: int, *, at_end: bool) -> str:

@@ -18,6 +18,7 @@ from server.validation import literals
 from server.validation.lint import (
     ILL_TYPED_LITERAL,
     NAMESPACE_TYPO,
+    NOT_XML_CHARACTER,
     UNDECLARED_PROJECT_TERM,
     UNKNOWN_NAMESPACE,
     UNKNOWN_TERM,
@@ -27,6 +28,7 @@ from server.validation.lint import (
     literal_findings,
     namespace_findings,
     near_miss,
+    not_xml_findings,
     vocabulary_terms,
 )
 from server.validation.shacl import display_path, validate
@@ -182,6 +184,39 @@ def test_namespace_and_literal_findings_point_at_the_line_to_edit():
         "http://example.org/vocab#rating is used as a class or property, but its namespace "
         "http://example.org/vocab# is neither the ontology's nor a known vocabulary's"
     )
+
+
+NOT_XML_SOURCE = (
+    '<http://e/1> <http://e/label> "tab\there, line\\nbreak, and \\u00e9 are fine"@en ;\n'
+    '    <http://e/note> """a form feed\nfrom a PDF\f, raw""" ;\n'
+    '    <http://e/code> "\\u0000"^^<http://www.w3.org/2001/XMLSchema#string> ;\n'
+    '    <http://e/odd> "\\uFFFF \\" and \x7f" .\n'
+)
+
+
+def test_a_string_xml_cannot_carry_is_reported_where_it_begins():
+    """A NUL, a form feed or U+FFFF, raw or escaped, makes every RDF/XML document and SPARQL XML
+    result that writes the literal ill-formed (XML 1.0 §2.2 ``Char``); tabs, line breaks, DEL
+    and other characters are fine. The value is shown in canonical N-Triples."""
+    found = not_xml_findings(scan(NOT_XML_SOURCE, Path("t.ttl")), "t.ttl")
+    assert [(f.rule, f.line, f.column, f.value) for f in found] == [
+        (NOT_XML_CHARACTER, 2, 21, '"a form feed\\nfrom a PDF\\f, raw"'),
+        (NOT_XML_CHARACTER, 4, 21, '"\\u0000"'),
+        (NOT_XML_CHARACTER, 5, 20, '"\\uFFFF \\" and \\u007F"'),
+    ]
+    assert found[0].message == (
+        '"a form feed\\nfrom a PDF\\f, raw" holds U+000C (a form feed) at character 23, which '
+        "XML 1.0 cannot carry, not even escaped: the RDF/XML documents and SPARQL XML results "
+        "that write it would be ill-formed; remove it (or write a space)"
+    )
+    assert "holds U+0000 (a NUL) at character 1" in found[1].message
+    assert "holds U+FFFF at character 1" in found[2].message
+
+
+def test_a_long_string_is_shown_around_the_character():
+    text = "x" * 40 + "\x01" + "y" * 40
+    (found,) = not_xml_findings(scan(f'<http://e/1> <http://e/p> "{text}" .', Path("t.nt")), "t")
+    assert found.message.startswith('"…' + "x" * 24 + "\\u0001" + "y" * 24 + '…" holds U+0001')
 
 
 SOURCE = """@prefix bict: <https://w3id.org/belarus-ict/ontology#> .
