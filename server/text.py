@@ -18,6 +18,8 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
 #: controls but tab, line feed and carriage return, surrogates, U+FFFE and U+FFFF. A literal
 #: holding one makes every RDF/XML document and SPARQL XML result that writes it ill-formed.
 NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: The same in UTF-8 bytes, as an XML body is written (surrogates have no UTF-8 form).
+NOT_XML_UTF8 = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
 
 #: Characters a reader does not see, named for what they are: a carriage return or a tab where a
 #: parser stops is not the space a reader would look for.

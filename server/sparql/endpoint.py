@@ -67,7 +67,7 @@ from server.rdf import alignments
 from server.rdf.formats import DATASET_OFFERS, HTML, RDF_OFFERS, RESULTS_OFFERS, Offer, by_name
 from server.sparql.service_description import PREFIXES, description
 from server.workers.errors import QueryError, query_failure
-from server.workers.query import Job, QueryPool
+from server.workers.query import XML_TYPES, Answer, Job, QueryPool
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -307,6 +307,8 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
         if result.form == "graph":
             return not_acceptable(GRAPH_OFFERS, "graphs (CONSTRUCT, DESCRIBE)")
         return not_acceptable(RESULTS_OFFERS, "SELECT and ASK results")
+    if result.not_xml:
+        return not_xml(result)
     response = Response(result.body, content_type=content_type(result.media_type))
     response.headers[TRUNCATED] = "true" if result.truncated else "false"
     response.headers[ROW_LIMIT] = str(row_limit)
@@ -315,6 +317,23 @@ def answer(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> R
         response.set_etag(tag)
         response.headers["Cache-Control"] = CACHE_CONTROL
     return response
+
+
+def not_xml(result: Answer) -> Response:
+    """406 for results that hold a character XML 1.0 cannot carry, asked for in XML: written,
+    they would be an ill-formed document; the other formats of their form can carry it."""
+    offers = GRAPH_OFFERS if result.form == "graph" else RESULTS_OFFERS
+    return render(
+        HttpError(
+            406,
+            f"These results hold {result.not_xml}, a character XML 1.0 cannot carry, not even "
+            f"escaped, so they cannot be written as {result.media_type}. They are available in "
+            "the formats below (by Accept, or format=).",
+            alternatives=[
+                (o.media_type, f"format={o.name}") for o in offers if o.media_type not in XML_TYPES
+            ],
+        )
+    )
 
 
 def results_etag(

@@ -59,6 +59,7 @@ from server.rdf.formats import DATASET_OFFERS, RDF_OFFERS, RESULTS_OFFERS, Offer
 from server.rdf.iris import Rewriter
 from server.store.base import StoreUnavailable
 from server.store.safety import QueryRefused, check_query
+from server.text import NOT_XML_UTF8, code_point
 from server.workers.orphans import (
     QUERY_WORKER_NAME,
     die_with_parent,
@@ -102,6 +103,9 @@ class Answer:
     media_type: str | None
     body: bytes = b""
     truncated: bool = False
+    #: The character (``U+0001``) that kept the results from the XML format asked for: XML 1.0
+    #: cannot carry it, so the body would be ill-formed (:data:`server.text.NOT_XML`).
+    not_xml: str = ""
 
 
 #: Seconds a query runs at the web worker's priority before it gets ``QUERY_WORKER_NICE``: the
@@ -198,9 +202,32 @@ def add_link(body: bytes, offer: Offer, link: str) -> bytes:
 def execute(store: Any, job: Job) -> Answer:
     """Run one job on the store and serialize its results; the row cap is applied here.
 
+    Results asked for in an XML format (SPARQL XML, RDF/XML) that hold a character XML 1.0
+    cannot carry (a query can make one: ``"\\u0001"``) come back without a body, naming it in
+    :attr:`Answer.not_xml`: pyoxigraph writes the character raw, an ill-formed document.
+
     Raises ``SyntaxError`` (a malformed query or an update), :class:`QueryRefused`, and
     :class:`StoreUnavailable`.
     """
+    answer = serialized(store, job)
+    if answer.media_type in XML_TYPES:
+        found = NOT_XML_UTF8.search(answer.body)
+        if found is not None:
+            character = code_point(found[0].decode("utf-8"))
+            return Answer(answer.form, answer.media_type, b"", answer.truncated, character)
+    return answer
+
+
+#: The formats written in XML, where a character XML 1.0 excludes cannot be written at all.
+XML_TYPES = frozenset(
+    o.media_type
+    for o in RESULTS_OFFERS + RDF_OFFERS
+    if o.results_format == ox.QueryResultsFormat.XML or o.rdf_format == ox.RdfFormat.RDF_XML
+)
+
+
+def serialized(store: Any, job: Job) -> Answer:
+    """The job's results, as bytes in the format it asks for (:func:`execute`)."""
     check_query(job.sparql)
     rw = job.rewriter if job.rewriter is not None and not job.rewriter.identity else None
     sparql, defaults, named = job.sparql, job.default_graph_uris, job.named_graph_uris

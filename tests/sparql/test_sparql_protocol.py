@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -510,6 +511,64 @@ def test_terms_survive_the_row_cap_exactly(client) -> None:
     query = f"SELECT ?a WHERE {{ ?s <{VOC}address> ?a }}"
     response = client.get("/sparql", query_string={"query": query})
     assert json.loads(response.data)["results"]["bindings"][0]["a"]["type"] == "bnode"
+
+
+NOT_XML_QUERIES = {
+    "SELECT as SPARQL XML": (
+        'SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }',
+        "application/sparql-results+xml",
+        "application/sparql-results+json",
+        "a\x01b",
+        "U+0001",
+    ),
+    "CONSTRUCT as RDF/XML": (
+        'CONSTRUCT { <http://e/s> <http://e/p> "form\\uFFFFfeed" } WHERE {}',
+        "application/rdf+xml",
+        "text/turtle",
+        "form\ufffffeed",
+        "U+FFFF",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("query", "xml", "other", "value", "character"), NOT_XML_QUERIES.values(), ids=NOT_XML_QUERIES
+)
+def test_results_xml_cannot_carry_are_406_not_an_ill_formed_document(
+    client, query, xml, other, value, character
+):
+    """A literal holding a character XML 1.0 excludes (§2.2 ``Char``: U+0001, U+FFFF) has no XML
+    form, not even escaped: the engine would write it raw, and an XML parser stops there. So
+    XML is refused with a 406 that names the character and the formats that carry it, and
+    those carry it."""
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": xml})
+    assert response.status_code == 406
+    body = response.data.decode()
+    assert f"hold {character}, a character XML 1.0 cannot carry" in body
+    available = body[body.index("formats below") :]
+    assert other in available
+    assert xml not in available
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": other})
+    assert response.status_code == 200
+    if other == "text/turtle":
+        (triple,) = ox.parse(response.data, format=ox.RdfFormat.TURTLE)
+        assert triple.object.value == value
+    else:
+        assert json.loads(response.data)["results"]["bindings"][0]["x"]["value"] == value
+
+
+def test_results_xml_can_carry_are_xml(client):
+    """Tabs, line breaks and DEL are XML characters: the XML results hold them."""
+    query = 'SELECT ?x WHERE { BIND("tab\\tline\\nDEL\\u007F" AS ?x) }'
+    response = client.get(
+        "/sparql",
+        query_string={"query": query},
+        headers={"Accept": "application/sparql-results+xml"},
+    )
+    assert response.status_code == 200
+    literal = ET.fromstring(response.data).find(".//{*}literal")
+    assert literal is not None
+    assert literal.text == "tab\tline\nDEL\x7f"
 
 
 DESCRIPTION = {
