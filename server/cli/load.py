@@ -21,7 +21,7 @@ from server.store.loader import (
     CHUNK_BYTES,
     GraphStoreClient,
     LoadError,
-    entailed_file,
+    derived_files,
     load,
     query_endpoint_for,
 )
@@ -91,11 +91,11 @@ def load_command(
                 raise LoadError(f"{folder} is not a directory")
         graphs = graph_files(base, folders)
         with tempfile.TemporaryDirectory(prefix="ictkg-load-") as scratch:
-            entailed = entailed_file(base, graphs, Path(scratch))
+            derived = derived_files(base, graphs, Path(scratch))
             report = load(
                 client,
                 base,
-                {**graphs, **entailed},
+                {**graphs, **derived},
                 progress=click.echo,
                 chunk_bytes=chunk_bytes,
                 warn=lambda line: click.echo(line, err=True),

@@ -4,8 +4,8 @@ Everything the server asks of its data goes through :meth:`Store.query`, which r
 pyoxigraph's own result objects (``QuerySolutions``, ``QueryBoolean``, or the triples of a
 ``CONSTRUCT`` / ``DESCRIBE`` as ``QueryTriples``) so the endpoint can let the engine serialize
 results itself. The embedded store loads ``ontology/`` and ``data/`` with one named graph per file
-(``{base}graph/{dir}/{stem}``); queries see the union of all graphs as their default graph, as the
-SPARQL 1.1 Service Description of the endpoint says.
+(``{base}graph/{dir}/{stem}``); queries see the RDF merge of all graphs as their default graph,
+as the SPARQL 1.1 Service Description of the endpoint says (:func:`merge_default_graph`).
 
 Three stores answer the same interface (``query``, ``version``, ``graphs``, ``files``,
 ``len()``, ``kind``): :class:`Store` in memory (the default), :class:`Store` on disk
@@ -34,6 +34,11 @@ from server.store.safety import declares_dataset
 
 #: The pyoxigraph format of each kind of source file (see :data:`SOURCE_FORMATS`).
 RDF_SUFFIXES = {suffix: offer.rdf_format for suffix, offer in SOURCE_FORMATS.items()}
+
+#: How a store holds the files, part of the dataset version: a change reloads an on-disk store
+#: loaded the older way. "merged-1": the default graph holds the merge when a triple is stated
+#: twice (:func:`merge_default_graph`).
+LAYOUT = "merged-1"
 
 #: The file, inside an on-disk store's directory, naming the dataset version it holds.
 VERSION_FILE = "ictkg-dataset-version"
@@ -66,7 +71,8 @@ def graph_files(base_iri: str, directories: Iterable[str | Path]) -> dict[str, P
 
 def dataset_hash(files: Iterable[Path]) -> str:
     """A content hash of the dataset: changes exactly when a byte of a loaded file changes, or
-    the rules that entail the alignments' triples from them (:data:`alignments.RULES_VERSION`).
+    the rules that entail the alignments' triples from them (:data:`alignments.RULES_VERSION`),
+    or how a store holds them (:data:`LAYOUT`).
 
     Reading every byte takes seconds for 1e7 triples, so the hash is remembered for the files'
     :func:`file_signature` within a process, and the processes forked from it (the server's
@@ -75,7 +81,7 @@ def dataset_hash(files: Iterable[Path]) -> str:
     files = list(files)
     signature = file_signature(files)
     if signature not in _HASHES:
-        digest = hashlib.sha256(alignments.RULES_VERSION.encode())
+        digest = hashlib.sha256((alignments.RULES_VERSION + LAYOUT).encode())
         for file in files:
             digest.update(file.name.encode())
             with file.open("rb") as handle:
@@ -87,9 +93,9 @@ def dataset_hash(files: Iterable[Path]) -> str:
 
 def file_signature(files: Iterable[Path]) -> str:
     """Path, size and modification time (in ns) of each file: what a content change changes;
-    and the version of the entailment rules, which change what a store holds from the same files
-    (:mod:`server.rdf.alignments`)."""
-    entries = [alignments.RULES_VERSION]
+    and the version of the entailment rules and of the layout, which change what a store holds
+    from the same files (:mod:`server.rdf.alignments`, :data:`LAYOUT`)."""
+    entries = [alignments.RULES_VERSION, LAYOUT]
     for file in files:
         stat = file.stat()
         entries.append(f"{file}\t{stat.st_size}\t{stat.st_mtime_ns}")
@@ -107,13 +113,16 @@ def query_engine(
     named_graph_uris: list[str] | None,
     prefixes: dict[str, str] | None = None,
     base_iri: str | None = None,
+    merged: bool = False,
 ) -> QueryResult:
     """Run a query on a pyoxigraph store with the SPARQL Protocol's dataset parameters.
 
     The protocol's IRIs win over the query's ``FROM`` (SPARQL 1.1 Protocol §2.1.4); without
-    either, the default graph is the union of all graphs. The IRIs name graphs of this store
-    only: one it does not hold is an empty graph, never fetched. ``prefixes`` and ``base_iri``
-    apply before the query's own prologue (:mod:`server.store.prefixes`).
+    either, the default graph is the merge of all graphs: the store's own default graph where
+    it holds it (``merged``, :func:`merge_default_graph`), else their union. The IRIs name
+    graphs of this store only: one it does not hold is an empty graph, never fetched; named
+    graphs alone leave the default graph empty. ``prefixes`` and ``base_iri`` apply before the
+    query's own prologue (:mod:`server.store.prefixes`).
     """
     kwargs: dict[str, Any] = {}
     if prefixes:
@@ -122,11 +131,48 @@ def query_engine(
         kwargs["base_iri"] = base_iri
     if default_graph_uris:
         kwargs["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris]
-    elif not named_graph_uris and not declares_dataset(sparql):
-        kwargs["use_default_graph_as_union"] = True
+    elif not declares_dataset(sparql):
+        if named_graph_uris:
+            if merged:
+                kwargs["default_graph"] = []
+        elif not merged:
+            kwargs["use_default_graph_as_union"] = True
     if named_graph_uris:
         kwargs["named_graphs"] = [ox.NamedNode(u) for u in named_graph_uris]
     return engine.query(sparql, **kwargs)
+
+
+def merge_default_graph(engine: ox.Store, graphs: Mapping[str, Path]) -> bool:
+    """Put every triple of the named graphs, once, into the store's default graph when one is
+    stated in two graphs; whether the default graph holds them (:func:`merged`).
+
+    A query's default graph is the RDF merge of the dataset's graphs (the Service Description
+    says ``sd:UnionDefaultGraph``), a set: a triple two sources state is one triple. pyoxigraph
+    0.5.13's union default graph yields it once per graph (oxigraph#1919, mended after that
+    release), so ``COUNT`` and ``SUM`` over the default graph counted it twice, and disagreed
+    with VoID (the real data states 32 triples in two files each, as two sources say them).
+    The merge costs a copy of the triples (three indexes for each, beside the six of the
+    quads), so it is made only for data that needs it: data where no triple is stated twice
+    (the benchmark's) keeps the union at no cost. The check probes each triple of every file
+    but the largest (any triple stated twice is in one of them) for another graph holding it;
+    the entailed graph never holds a stated triple (:mod:`server.rdf.alignments`)."""
+    if len(graphs) > 1:
+        largest = max(graphs, key=lambda name: graphs[name].stat().st_size)
+        checked = " ".join(f"<{name}>" for name in graphs if name != largest)
+        twice = (
+            f"ASK {{ VALUES ?g {{ {checked} }} GRAPH ?g {{ ?s ?p ?o }} "
+            "GRAPH ?h { ?s ?p ?o } FILTER(?h != ?g) }"
+        )
+        if bool(engine.query(twice)):
+            engine.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return merged(engine)
+
+
+def merged(engine: ox.Store) -> bool:
+    """Whether the store's default graph holds the merge (files load only into named graphs)."""
+    return (
+        next(iter(engine.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -196,8 +242,10 @@ def prepare_disk_store(path: str | Path, graphs: Mapping[str, Path], base_iri: s
             )
         sources = {name: (file, RDF_SUFFIXES[file.suffix]) for name, file in graphs.items()}
         alignments.materialize(engine, base_iri, sources=sources)
+        quads = len(engine)  # in the named graphs: the merge, if any, is a copy of them
+        merge_default_graph(engine, graphs)
         engine.flush()
-        state = DiskState(version, signature, len(engine))
+        state = DiskState(version, signature, quads)
     finally:
         del engine  # closes RocksDB, releasing its lock for the read-only openers
     state.write(directory)
@@ -218,6 +266,8 @@ class Store(QueryStore):
     files: list[Path] = field(default_factory=list)
     graphs: dict[str, Path] = field(default_factory=dict)
     version: str = ""
+    #: Whether the default graph holds the merge of the named graphs (:func:`merge_default_graph`).
+    merged: bool = False
     _size: int | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -227,6 +277,7 @@ class Store(QueryStore):
             state = prepare_disk_store(self.path, self.graphs, self.base_iri)
             self.version, self._size = state.version, state.quads
             self.engine = ox.Store.read_only(str(self.path))
+            self.merged = merged(self.engine)
         else:
             self.version = dataset_hash(self.files)
             self.engine = ox.Store()
@@ -236,6 +287,7 @@ class Store(QueryStore):
                 )
             alignments.materialize(self.engine, self.base_iri)
             len(self)  # now, in the process that loads it (ictkg serve: before the fork)
+            self.merged = merge_default_graph(self.engine, self.graphs)
 
     @property
     def kind(self) -> str:
@@ -264,11 +316,19 @@ class Store(QueryStore):
         ``prefixes`` / ``base_iri``: predefined for the query, its own declarations win.
         """
         return query_engine(
-            self.engine, sparql, default_graph_uris, named_graph_uris, prefixes, base_iri
+            self.engine,
+            sparql,
+            default_graph_uris,
+            named_graph_uris,
+            prefixes,
+            base_iri,
+            self.merged,
         )
 
     def __len__(self) -> int:
-        """Counted once: the store never changes once loaded, and pyoxigraph counts by visiting
+        """The quads of the named graphs (counted before any merge into the default graph).
+
+        Counted once: the store never changes once loaded, and pyoxigraph counts by visiting
         every quad (60 ms at 1e6 triples in memory, seconds on disk at 1e7), which in a forked
         worker also turns every page of a store shared copy-on-write into a copy of its own. An
         on-disk store's count is the one recorded when it was loaded (:class:`DiskState`)."""

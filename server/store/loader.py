@@ -52,11 +52,14 @@ from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
 from server.rdf import alignments
 from server.rdf.formats import SOURCE_FORMATS
+from server.store.embedded import merge_default_graph
 from server.store.remote import (
     DCTERMS_IDENTIFIER,
     DCTERMS_MODIFIED,
     META_QUERY,
+    SD_DEFAULT_GRAPH,
     VOID_TRIPLES,
+    merge_graph,
     meta_graph,
 )
 
@@ -467,14 +470,17 @@ def load(
 
 
 def record(base_iri: str, sources: list[SourceGraph]) -> bytes:
-    """The loader's record as N-Triples: each graph's size and content hash, and when the files
-    last changed (the embedded store's ``Last-Modified``)."""
+    """The loader's record as N-Triples: each graph's size and content hash, when the files last
+    changed (the embedded store's ``Last-Modified``), and the merge loaded as the default graph
+    (:func:`derived_files`), if any."""
     newest = max((int(s.file.stat().st_mtime) for s in sources), default=0)
     stamp = datetime.fromtimestamp(newest, tz=UTC).isoformat()
     lines = [
         f"<{meta_graph(base_iri)}> <{DCTERMS_MODIFIED}> "
         f'"{stamp}"^^<http://www.w3.org/2001/XMLSchema#dateTime> .'
     ]
+    if any(source.iri == merge_graph(base_iri) for source in sources):
+        lines.append(f"<{meta_graph(base_iri)}> <{SD_DEFAULT_GRAPH}> <{merge_graph(base_iri)}> .")
     for source in sources:
         count = f'"{source.triples}"^^<http://www.w3.org/2001/XMLSchema#integer>'
         lines.append(f"<{source.iri}> <{VOID_TRIPLES}> {count} .")
@@ -482,14 +488,20 @@ def record(base_iri: str, sources: list[SourceGraph]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def entailed_file(base_iri: str, graphs: Mapping[str, Path], folder: Path) -> dict[str, Path]:
-    """The entailed graph of the alignments (:mod:`server.rdf.alignments`) as an N-Triples file
-    in ``folder``, computed exactly as the embedded store computes it, so a remote store holds
-    the same graphs as the embedded one: ``{graph IRI: file}``, empty when nothing is entailed.
+def derived_files(base_iri: str, graphs: Mapping[str, Path], folder: Path) -> dict[str, Path]:
+    """The graphs the embedded store computes from the files, as N-Triples files in ``folder``,
+    so that a remote store holds what the embedded one holds: ``{graph IRI: file}``.
 
-    Separate Graph Store requests cannot keep a blank node shared by two graphs, so an entailed
-    triple about a blank node is refused (load the N-Quads dump instead, in one request). The
-    file's time is that of the newest source file: the dataset's date does not change by loading.
+    - The entailed graph of the alignments (:mod:`server.rdf.alignments`). Separate Graph Store
+      requests cannot keep a blank node shared by two graphs, so an entailed triple about a
+      blank node is refused (load the N-Quads dump instead, in one request).
+    - The merge of every graph, when a triple is stated in two of them
+      (:func:`server.store.embedded.merge_default_graph`), into :func:`merge_graph`: the front
+      sends it as the default graph of queries. Its blank nodes are its own (a query that joins
+      the default graph and a named graph on a blank node finds no match there).
+
+    The files' time is that of the newest source file: the dataset's date does not change by
+    loading.
     """
     engine = ox.Store()
     for name, file in graphs.items():
@@ -497,10 +509,9 @@ def entailed_file(base_iri: str, graphs: Mapping[str, Path], folder: Path) -> di
             path=file, format=SOURCE_FORMATS[file.suffix].rdf_format, to_graph=ox.NamedNode(name)
         )
     alignments.materialize(engine, base_iri)
+    found: dict[str, Path] = {}
     name = alignments.graph_iri(base_iri)
     triples = [q.triple for q in engine.quads_for_pattern(None, None, None, ox.NamedNode(name))]
-    if not triples:
-        return {}
     blank = [
         t
         for t in triples
@@ -511,9 +522,18 @@ def entailed_file(base_iri: str, graphs: Mapping[str, Path], folder: Path) -> di
             f"the entailed graph <{name}> has {len(blank)} triples about blank nodes, which "
             "separate Graph Store requests cannot keep: load the N-Quads dump instead"
         )
-    path = folder / "entailed-alignments.nt"
+    if triples:
+        found[name] = write_ntriples(folder / "entailed-alignments.nt", triples)
+    if merge_default_graph(engine, graphs):
+        merge = [q.triple for q in engine.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+        found[merge_graph(base_iri)] = write_ntriples(folder / "merged-default-graph.nt", merge)
+    newest = max((file.stat().st_mtime for file in graphs.values()), default=0)
+    for path in found.values():
+        os.utime(path, (newest, newest))
+    return found
+
+
+def write_ntriples(path: Path, triples: list[ox.Triple]) -> Path:
     with path.open("wb") as output:
         ox.serialize(triples, output, format=ox.RdfFormat.N_TRIPLES)
-    newest = max((file.stat().st_mtime for file in graphs.values()), default=0)
-    os.utime(path, (newest, newest))
-    return {name: path}
+    return path

@@ -14,6 +14,11 @@ against ``oxigraph serve`` and Virtuoso 7.2 (``tests/store/test_remote_conforman
   query that states no dataset (no ``FROM``, no protocol IRIs) is sent with those graphs as
   ``default-graph-uri`` and ``named-graph-uri`` (Protocol §2.1.4), so its default graph is
   their union on any SPARQL 1.1 store, and ``GRAPH ?g`` never meets an engine's own graph.
+  Where a triple is stated in two graphs, engines count it once per graph (``oxigraph serve``
+  0.5.13: oxigraph#1919; Virtuoso), where the merge holds it once; so ``ictkg load`` then also
+  loads the merge into :func:`merge_graph`, as the embedded store holds it in its default graph
+  (:func:`server.store.embedded.merge_default_graph`), and records it (``sd:defaultGraph``); the
+  front sends that graph as the default graph, the others as the named ones.
 - **Accept by query form.** SELECT / ASK ask for SPARQL results (XML, then JSON), CONSTRUCT /
   DESCRIBE for N-Triples (then Turtle, RDF/XML): an engine that gets a results type for a graph
   answers in a format of its own (Virtuoso: RDF/JSON). Answers are read by their media type;
@@ -77,12 +82,15 @@ ACCEPT_ANY = f"{ACCEPT_RESULTS}, {ACCEPT_GRAPH}"
 VOID_TRIPLES = str(VOID.triples)
 DCTERMS_IDENTIFIER = str(DCTERMS.identifier)
 DCTERMS_MODIFIED = str(DCTERMS.modified)
+SD_DEFAULT_GRAPH = "http://www.w3.org/ns/sparql-service-description#defaultGraph"
 
-#: The graphs ``ictkg load`` recorded, with their sizes and content hashes.
+#: The graphs ``ictkg load`` recorded, with their sizes and content hashes, and the merge it
+#: loaded as the default graph, if any.
 META_QUERY = (
-    "SELECT ?g ?n ?h ?m WHERE {{ GRAPH <{meta}> {{ "
+    "SELECT ?g ?n ?h ?m ?d WHERE {{ GRAPH <{meta}> {{ "
     f"?g <{VOID_TRIPLES}> ?n ; <{DCTERMS_IDENTIFIER}> ?h "
     f"OPTIONAL {{{{ <{{meta}}> <{DCTERMS_MODIFIED}> ?m }}}} "
+    f"OPTIONAL {{{{ <{{meta}}> <{SD_DEFAULT_GRAPH}> ?d }}}} "
     "}} }}"
 )
 #: Without that record: the graphs under ``{base}graph/`` and their sizes (no empty pattern:
@@ -114,6 +122,12 @@ def meta_graph(base_iri: str) -> str:
     return f"{graph_namespace(base_iri)}meta"
 
 
+def merge_graph(base_iri: str) -> str:
+    """The graph where ``ictkg load`` puts the merge of the dataset's graphs, when a triple is
+    stated in two of them: the default graph of queries (never a named graph of the dataset)."""
+    return f"{graph_namespace(base_iri)}merge"
+
+
 @dataclass(frozen=True)
 class Metadata:
     """What the front knows of the remote dataset: its graphs, their sizes, its version."""
@@ -121,6 +135,8 @@ class Metadata:
     sizes: dict[str, int]
     version: str
     modified: float | None = None  # when the loaded files last changed (POSIX seconds)
+    #: The graph holding the merge of the others, the default graph of queries (None: their union).
+    default_graph: str | None = None
 
 
 @dataclass
@@ -183,7 +199,9 @@ class RemoteStore(QueryStore):
             ox.Store().query(sparql, prefixes=prefixes, base_iri=base_iri)  # SyntaxError here
             sparql = prologue(prefixes or {}, base_iri, sparql) + sparql
         if not default_graph_uris and not named_graph_uris and not declares_dataset(sparql):
-            default_graph_uris = named_graph_uris = self.graph_names()
+            named_graph_uris = self.graph_names()
+            merged = self.metadata().default_graph
+            default_graph_uris = [merged] if merged else named_graph_uris
         return self._send(sparql, default_graph_uris or [], named_graph_uris or [])
 
     def _send(
@@ -250,9 +268,10 @@ class RemoteStore(QueryStore):
             for row in rows
             if row["g"] is not None and row["n"] is not None and row["h"] is not None
         }
-        modified = None
+        modified = default = None
         if recorded:
-            sizes = {g: n for g, (n, _) in recorded.items()}
+            default = next((row["d"].value for row in rows if row["d"] is not None), None)
+            sizes = {g: n for g, (n, _) in recorded.items() if g != default}
             listing = "".join(f"{g} {h}\n" for g, (_, h) in sorted(recorded.items()))
             stamps = [row["m"].value for row in rows if row["m"] is not None]
             modified = max((timestamp(m) for m in stamps), default=None)
@@ -263,10 +282,12 @@ class RemoteStore(QueryStore):
             sizes = {
                 row["g"].value: int(row["n"].value)
                 for row in rows
-                if row["g"] is not None and row["n"] is not None and row["g"].value != meta
+                if row["g"] is not None
+                and row["n"] is not None
+                and row["g"].value not in (meta, merge_graph(self.base_iri))
             }
             listing = "".join(f"{g} {n}\n" for g, n in sorted(sizes.items()))
-        return Metadata(sizes, hashlib.sha256(listing.encode()).hexdigest(), modified)
+        return Metadata(sizes, hashlib.sha256(listing.encode()).hexdigest(), modified, default)
 
     def refresh(self, *, quiet: bool = False) -> Metadata:
         """Read the metadata now and keep it for the requests that follow."""

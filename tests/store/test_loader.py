@@ -215,6 +215,40 @@ def test_load_a_file_larger_than_one_request(request, name, tmp_path) -> None:
     assert one(store, chains) == records
 
 
+@pytest.mark.parametrize("name", ENGINES)
+def test_a_triple_two_files_state_is_counted_once_through_the_front(request, name, tmp_path):
+    """Both engines count a triple once per graph in a merged default graph (oxigraph#1919;
+    Virtuoso), where the embedded store holds the merge: the loader loads the merge too, and
+    the front sends it as the default graph; the files' graphs stay the named ones. When no
+    triple is stated twice any more, the merge is deleted."""
+    engine = request.getfixturevalue(name)
+    shared = '<urn:x:s> <urn:x:p> "said twice" .\n'
+    files = {"a.nt": shared + '<urn:x:s> <urn:x:q> "said once" .\n', "b.nt": shared}
+    base, data, options = files_dataset(tmp_path, files)
+    result = engine.load(*options)
+    assert result.returncode == 0, result.stderr
+    store = RemoteStore(engine.endpoint, base)
+    embedded = Store(base, [tmp_path / "ontology", data])
+    assert embedded.merged
+    assert set(store.graph_names()) == set(graph_files(base, [data]))
+    assert len(store) == len(embedded) == 3
+    for query in (
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s <urn:x:p> ?o }",
+    ):
+        assert one(store, query) == one(embedded, query), query
+    assert one(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == 2
+
+    (data / "b.nt").write_text('<urn:x:s> <urn:x:p> "said once by b" .\n')
+    again = engine.load(*options)
+    assert again.returncode == 0, again.stderr
+    assert "1 deleted" in again.stdout  # the merge
+    store = RemoteStore(engine.endpoint, base)
+    assert store.metadata().default_graph is None
+    assert one(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == 3
+
+
 def test_a_fresh_client_sends_a_large_body_to_virtuoso_at_once(virtuoso) -> None:
     """Virtuoso answers an upload without credentials with 401 before reading its body, and
     closes the connection: the first request of a client, 12 MB, must still arrive (urllib

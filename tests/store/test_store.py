@@ -1,4 +1,4 @@
-"""The embedded store: one named graph per file, the union as default graph, on disk once.
+"""The embedded store: one named graph per file, their merge as default graph, on disk once.
 
 SPARQL 1.1 Service Description §3.3 (``sd:UnionDefaultGraph``) for the default graph; the rest
 are this project's decisions (graph IRIs ``{base}graph/{dir}/{stem}``, a content hash as the
@@ -68,6 +68,53 @@ def test_query_dataset(pattern, dataset, expected) -> None:
     store = Store(SPARQL_BASE, DIRS)
     rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", **dataset)
     assert int(next(iter(rows))["n"].value) == expected
+
+
+#: Alice's label again, as a second source would state it, and one triple of its own.
+AGAIN = """@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://example.org/sq/id/person/alice> rdfs:label "Alice"@en .
+<https://example.org/sq/id/person/dave> rdfs:label "Dave"@en .
+"""
+
+
+def count(store, pattern: str, **dataset) -> int:
+    rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", **dataset)
+    return int(next(iter(rows))["n"].value)
+
+
+@pytest.mark.parametrize("on_disk", [False, True], ids=["memory", "disk"])
+def test_a_triple_two_files_state_is_one_triple_of_the_default_graph(tmp_path, on_disk) -> None:
+    """SD §3.3, RDF 1.1 Semantics §5.1: the default graph is the merge of the graphs, a set.
+    pyoxigraph 0.5.13's union counts a triple once per graph holding it (oxigraph#1919), so
+    the store then holds the merge as its default graph; each file's graph stays whole."""
+    dirs = copy_fixtures(tmp_path)
+    (dirs[1] / "again.ttl").write_text(AGAIN)
+    path = str(tmp_path / "store") if on_disk else None
+    store = Store(SPARQL_BASE, dirs, path=path)
+    assert store.merged
+    assert len(store) == 31  # the quads of the files' graphs
+    assert count(store, "?s ?p ?o") == 30
+    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
+    assert count(store, f"?s {label} ?l") == 12
+    assert count(store, f"GRAPH ?g {{ ?s {label} ?l }}") == 13
+    assert count(store, "GRAPH ?g { ?s ?p ?o }") == 31  # each file still says it
+    assert count(store, "?s ?p ?o", named_graph_uris=[SPARQL_BASE + "graph/data/again"]) == 0
+    again = {"default_graph_uris": [SPARQL_BASE + "graph/data/again"]}
+    assert count(store, "?s ?p ?o", **again) == 2
+    assert count(store, "?s ?p ?o FILTER(?s = <https://example.org/sq/id/person/alice>)") == 6
+    describe = store.query("DESCRIBE <https://example.org/sq/id/person/alice>")
+    assert len(list(describe)) == 6
+    if on_disk:
+        reopened = Store(SPARQL_BASE, dirs, path=path)
+        assert reopened.merged
+        assert count(reopened, "?s ?p ?o") == 30
+
+
+def test_data_that_states_no_triple_twice_keeps_the_union() -> None:
+    """The merge is a copy of every triple: made only where the union would count one twice."""
+    store = Store(SPARQL_BASE, DIRS)
+    assert not store.merged
+    assert not list(store.engine.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
 
 def test_results_are_pyoxigraph_objects() -> None:
