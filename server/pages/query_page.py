@@ -19,15 +19,15 @@ from typing import Any
 import pyoxigraph as ox
 from flask_babel import gettext as _
 from markupsafe import Markup
-from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal
+from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 
 from server.i18n import vocabulary
 from server.i18n.language import Choice
 from server.pages import chart, timeline
-from server.pages.values import literal_view
+from server.pages.values import iri_view, literal_view
 from server.rdf import labels
 from server.rdf.formats import DATASET_OFFERS, RDF_OFFERS, RESULTS_OFFERS, Offer
-from server.rdf.iris import Rewriter, is_link
+from server.rdf.iris import Rewriter
 from server.rdf.terms import to_rdflib
 from server.workers.query import Job
 
@@ -61,16 +61,12 @@ def cell(term: Any, names: Graph, rw: Rewriter, choice: Choice) -> dict[str, Any
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):
+        # The pages' one link rule (a local link keeps the language, a graph name is text); the
+        # label by the canonical IRI the names were read for, else the IRI itself.
         local = rw.local(term.value)
-        node = to_rdflib(term)
-        found = labels.label(names, node, choice.chain)
-        return {
-            "kind": "iri",
-            "iri": local,
-            "href": local if is_link(node) else None,
-            "label": found or local,
-            "named": found is not None,
-        }
+        view = iri_view(names, URIRef(local), rw, choice)
+        found = labels.label(names, to_rdflib(term), choice.chain)
+        return {**view, "label": found or local, "named": found is not None}
     if isinstance(term, ox.BlankNode):
         return {"kind": "bnode", "text": f"_:{term.value}"}
     if isinstance(term, ox.Triple):

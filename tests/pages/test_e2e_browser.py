@@ -157,6 +157,12 @@ def test_run_an_example_query_and_download_its_results(server, page):
     header, *rows = text.strip().splitlines()
     assert header.split(",")[0]
     assert rows
+    # Each format saves under a name of its own, with its extension (repeated downloads of
+    # JSON, TSV or Turtle were all saved as "sparql").
+    assert download.suggested_filename == "query-results.csv"
+    with page.expect_download() as info:
+        page.locator(".downloads a", has_text="TSV").click()
+    assert info.value.suggested_filename == "query-results.tsv"
     assert page.errors == []
 
 

@@ -367,6 +367,24 @@ def test_the_query_page_runs_a_query_without_javascript(client):
     assert "format=csv" in html
 
 
+def test_the_query_page_links_results_as_every_page_does(client):
+    """README, "Languages": the language is kept in every local link; "Graph names" are shown
+    as text, never as links (a graph is not a document: its IRI answers 404)."""
+    query = "SELECT ?g ?s WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 5"
+    html = page_text(client.get("/query", query_string={"query": query, "lang": "ru"}))
+    hrefs = re.findall(r'href="([^"]+)"', html)
+    assert not [h for h in hrefs if "/graph/" in h]
+    assert "http://localhost/graph/" in html  # shown, as text
+    local = [h for h in hrefs if h.startswith("http://localhost/id/")]
+    assert local
+    assert all(h.endswith("?lang=ru") for h in local)
+
+
+def test_the_home_page_keeps_the_language_in_its_dataset_links(client):
+    html = page_text(client.get("/?lang=be"))
+    assert 'href="/.well-known/void?lang=be"' in html
+
+
 def test_the_query_page_reports_a_bad_query(client):
     response = client.get("/query?query=SELEKT")
     assert response.status_code == 400
