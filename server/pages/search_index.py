@@ -38,7 +38,7 @@ from server.config import graph_namespace
 from server.i18n import vocabulary
 from server.i18n.language import FORMAT_LOCALES, LANGUAGES
 from server.i18n.transliteration import latin, variants
-from server.rdf import labels
+from server.rdf import alignments, labels
 
 DATE_TYPES = (XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth)
 #: Column weights for BM25: a word in a name counts most, then a date, then a description.
@@ -50,17 +50,23 @@ RERANKED = 200
 MAX_WORDS = 12
 
 
-def build_query() -> str:
-    """Every name, description, kind and date of every resource, in one query."""
+def build_query(entailed: str) -> str:
+    """Every name, description, kind and date of every resource, in one query.
+
+    The kinds are those the data states: the entailed graph (``entailed``) adds the outside
+    classes of the alignments (``schema:Organization``, ``foaf:Organization``,
+    ``org:Organization`` for one organization), which a result does not need named thrice."""
     text = ", ".join(
         f"<{p}>"
         for p in (*labels.LABEL_PREDICATES, *labels.ALT_PREDICATES, *labels.DESCRIPTION_PREDICATES)
     )
     dates = ", ".join(f"<{t}>" for t in DATE_TYPES)
     return (
-        "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isIRI(?s) && ("
-        f"(?p IN ({text}) && isLiteral(?o)) || ?p = <{RDF.type}> "
-        f"|| (isLiteral(?o) && datatype(?o) IN ({dates})))) }}"
+        "SELECT ?s ?p ?o WHERE { { ?s ?p ?o FILTER(isIRI(?s) && ("
+        f"(?p IN ({text}) && isLiteral(?o)) "
+        f"|| (isLiteral(?o) && datatype(?o) IN ({dates})))) }} "
+        f"UNION {{ GRAPH ?g {{ ?s <{RDF.type}> ?o }} FILTER(isIRI(?s) && ?g != <{entailed}>) "
+        f"BIND(<{RDF.type}> AS ?p) }} }}"
     )
 
 
@@ -275,8 +281,7 @@ class SearchIndexes:
         version = source.version
         with self.lock:
             if self.index is None or self.version != version:
-                self.index = SearchIndex(
-                    source.query(build_query()), graph_namespace(source.base_iri)
-                )
+                rows = source.query(build_query(alignments.graph_iri(source.base_iri)))
+                self.index = SearchIndex(rows, graph_namespace(source.base_iri))
                 self.version = version
             return self.index

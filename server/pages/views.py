@@ -31,7 +31,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib import RDFS, Graph, Literal, URIRef
 
 from server.config import N_, ontology_namespace
 from server.http.conneg import negotiate
@@ -415,7 +415,9 @@ def instances():
         raise HttpError(
             404, _("page %(page)s of %(pages)s", page=page, pages=math.ceil(total / size))
         )
-    names = labels.fetch(source, [cls, *(row["s"].value for row in members)])
+    iris = [row["s"].value for row in members]
+    stated = stated_kinds(source, iris, alignments.graph_iri(config["BASE_IRI"]))
+    names = labels.fetch(source, [cls, *iris, *set().union(*stated.values())])
     items = []
     for row in members:
         node = to_rdflib(row["s"])
@@ -427,9 +429,11 @@ def instances():
             else None
         )
         view["kinds"] = sorted(
-            labels.name(names, t, choice.chain)
-            for t in names.objects(node, RDF.type)
-            if str(t) != cls
+            {
+                term_view(names, URIRef(t), rw, choice)["label"]
+                for t in stated.get(str(node), ())
+                if t != cls
+            }
         )
         items.append(view)
     pages = max(1, math.ceil(total / size))
@@ -453,6 +457,22 @@ def instances():
         previous=link(sort=sort, page=page - 1) if page > 1 else None,
         next=link(sort=sort, page=page + 1) if page < pages else None,
     )
+
+
+def stated_kinds(source: Any, iris: list[str], entailed: str) -> dict[str, set[str]]:
+    """The classes the data states for each of ``iris``: the entailed graph adds outside classes
+    (``schema:Place``, ``foaf:Organization``…) that a list need not name beside ours."""
+    refs = " ".join(ref for ref in map(labels.iri_ref, iris) if ref)
+    if not refs:
+        return {}
+    found: dict[str, set[str]] = {}
+    rows = source.query(
+        f"SELECT DISTINCT ?x ?t WHERE {{ VALUES ?x {{ {refs} }} GRAPH ?g {{ ?x a ?t }} "
+        f"FILTER(?g != <{entailed}> && isIRI(?t)) }}"
+    )
+    for row in rows:
+        found.setdefault(row["x"].value, set()).add(row["t"].value)
+    return found
 
 
 def _date_type(lexical: str) -> URIRef:

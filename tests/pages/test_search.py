@@ -70,7 +70,17 @@ def test_the_json_names_results_in_the_reader_language(client):
     ).get_json()
     first = response["results"][0]
     assert first["label"] == "Мінск"
-    assert first["kinds"]
+    assert first["kinds"] == ["Горад"]  # stated, named in Belarusian (not "City, City, Place")
+
+
+def test_results_name_the_kinds_the_data_states_once_each(client):
+    """The entailed outside classes (schema:Organization, foaf:Organization, org:Organization
+    for one organization; foaf:Agent, schema:Country for a state) are not the data's kinds."""
+    response = client.get("/search?q=Беларусь&lang=ru", headers={"Accept": "application/json"})
+    kinds = {k for r in response.get_json()["results"] for k in r["kinds"]}
+    assert "Государство" in kinds
+    assert "Организация" in kinds
+    assert not kinds & {"Organization", "Agent", "Country", "FormalOrganization", "Place"}
 
 
 def test_suggestions_complete_the_last_word(client):

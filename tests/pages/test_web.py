@@ -14,6 +14,7 @@ import pytest
 from support import CountingStore
 from web_support import BASE, EVENT, PAGES, THING, make_app
 
+from server import create_app
 from server.i18n.language import choose
 from server.pages import diagram, timeline
 from server.pages.values import format_date, format_number
@@ -383,6 +384,16 @@ def test_the_query_page_links_results_as_every_page_does(client):
 def test_the_home_page_keeps_the_language_in_its_dataset_links(client):
     html = page_text(client.get("/?lang=be"))
     assert 'href="/.well-known/void?lang=be"' in html
+
+
+def test_a_list_names_the_kinds_its_members_state_in_the_page_language():
+    """Each member's other kinds, stated ones only (the alignments' outside classes are not
+    listed), named as the kinds are named elsewhere, each once."""
+    app = create_app({"VALIDATE_ON_START": False, "QUERY_WORKERS": 1})
+    place = "https://w3id.org/belarus-ict/ontology#Place"
+    html = page_text(app.test_client().get("/list", query_string={"class": place, "lang": "be"}))
+    kinds = set(re.findall(r'<span class="muted">([^<]*)</span></li>', html))
+    assert kinds == {"Горад", "Пляцоўка", "Рэгіён"}
 
 
 def test_the_query_page_reports_a_bad_query(client):
