@@ -390,9 +390,12 @@ def represent(
             return Representation(data, content_type(offer.media_type), etag_for(data))
         return from_graph()
 
-    # HTML speaks the reader's language (?lang= or Accept-Language): one body per language.
+    # HTML speaks the reader's language (?lang= or Accept-Language): one body per language; and
+    # its language links name the URL asked (/doc/x or /doc/x.html): one body per URL, or a
+    # worker would serve either's links at both, each URL with two ETags across workers.
     variant = language.current() if offer.media_type == "text/html" else None
-    key = (version, rw.root, path, query, offer.name, variant)
+    asked = extension if variant is not None else None
+    key = (version, rw.root, path, query, offer.name, variant, asked)
     representation = state().bodies.get_or_build(key, body)
     response = finish(representation, url(rw, path, offer, query))
     if offer.media_type != JSONLD:

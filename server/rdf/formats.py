@@ -62,13 +62,16 @@ RESULTS_OFFERS: tuple[Offer, ...] = (
 
 #: Media types that real clients send for our formats, mapped to the types we answer with, in
 #: order of preference. rdflib asks for N-Triples as ``text/plain`` (its registration before RDF
-#: 1.1), older tools for Turtle as ``application/x-turtle``, and generic JSON/XML clients for
-#: SPARQL results or RDF as ``application/json`` / ``application/xml``. An alias only counts when
-#: one of its targets is on offer, and it loses ties to the registered type.
+#: 1.1), older tools for Turtle as ``application/x-turtle``, Notation 3 readers (Turtle is N3)
+#: as ``text/n3``, and generic JSON/XML clients for SPARQL results or RDF as
+#: ``application/json`` / ``application/xml``. An alias only counts when one of its targets is
+#: on offer, and it loses ties to the registered type.
 ALIASES: dict[str, tuple[str, ...]] = {
     "text/plain": ("application/n-triples",),
     "application/x-turtle": ("text/turtle",),
     "application/turtle": ("text/turtle",),
+    "text/n3": ("text/turtle",),
+    "text/rdf+n3": ("text/turtle",),
     "application/json": ("application/sparql-results+json", "application/ld+json"),
     "application/xml": ("application/sparql-results+xml", "application/rdf+xml"),
     "text/xml": ("application/sparql-results+xml", "application/rdf+xml"),

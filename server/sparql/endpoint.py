@@ -87,7 +87,8 @@ ALIASES = {
     "n-quads": "nq",
     "nquads": "nq",
 }
-GRAPH_ALIASES = {**ALIASES, "json": "jsonld", "xml": "rdf"}
+#: Turtle is Notation 3 too: SPARQLWrapper asks ``format=n3`` for its N3 return format.
+GRAPH_ALIASES = {**ALIASES, "json": "jsonld", "xml": "rdf", "n3": "ttl"}
 
 #: Shared caches may keep an answer a minute, then ask again with ``If-None-Match`` (a 304 while
 #: the dataset version is the same): a reload shows within a minute everywhere.
@@ -245,8 +246,10 @@ def requested_format() -> str | None:
 
 
 def choose(offers: tuple[Offer, ...], name: str | None, aliases: dict[str, str]) -> Offer | None:
-    """The offer a ``format=`` names, else the negotiated one (``None``: not acceptable)."""
+    """The offer a ``format=`` names, in any case (``JSON``), else the negotiated one (``None``:
+    not acceptable)."""
     if name is not None:
+        name = name.strip().lower()
         return by_name(offers, aliases.get(name, name))
     return negotiate_header(request.headers.get("Accept"), offers)
 

@@ -396,6 +396,20 @@ def test_a_list_names_the_kinds_its_members_state_in_the_page_language():
     assert kinds == {"Горад", "Пляцоўка", "Рэгіён"}
 
 
+def test_a_page_names_the_url_asked_in_its_language_links_whichever_came_first():
+    """/doc/x (by Accept) and /doc/x.html are one page whose language links name the URL asked:
+    a worker kept the first one rendered for both, so each URL had two bodies and two ETags
+    across workers, and a browser's revalidation missed."""
+    client = create_app({"VALIDATE_ON_START": False, "QUERY_WORKERS": 1}).test_client()
+    by_extension = client.get("/doc/organization/itu.html")
+    negotiated = client.get("/doc/organization/itu", headers={"Accept": "text/html"})
+    assert 'href="/doc/organization/itu.html?lang=ru"' in page_text(by_extension)
+    assert 'href="/doc/organization/itu?lang=ru"' in page_text(negotiated)
+    assert ".html?lang=" not in page_text(negotiated)
+    again = client.get("/doc/organization/itu.html")
+    assert again.headers["ETag"] == by_extension.headers["ETag"]
+
+
 def test_the_query_page_reports_a_bad_query(client):
     response = client.get("/query?query=SELEKT")
     assert response.status_code == 400

@@ -389,6 +389,23 @@ RESULTS = {
     "CONSTRUCT, no Accept: Turtle": Row(
         args={"query": CONSTRUCT}, media_type="text/turtle", check=rdf("turtle", 3)
     ),
+    "format=n3 for CONSTRUCT: Turtle (Turtle is N3; SPARQLWrapper's N3)": Row(
+        args={"query": CONSTRUCT, "format": "n3"},
+        headers={"Accept": "application/turtle,text/turtle,text/rdf+n3,application/n3,text/n3"},
+        media_type="text/turtle",
+        check=rdf("turtle", 3),
+    ),
+    "Accept text/n3 for CONSTRUCT: Turtle": Row(
+        args={"query": CONSTRUCT},
+        headers={"Accept": "text/n3"},
+        media_type="text/turtle",
+        check=rdf("turtle", 3),
+    ),
+    "format= in any case: JSON": Row(
+        args={"query": ASK, "format": "JSON"},
+        media_type="application/sparql-results+json",
+        check=boolean(True),
+    ),
     "CONSTRUCT as N-Triples": Row(
         args={"query": CONSTRUCT},
         headers={"Accept": "application/n-triples"},

@@ -34,7 +34,7 @@ from conftest import ictkg_serve
 from pyld import jsonld
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
-from SPARQLWrapper import CSV, JSON, XML, SPARQLWrapper
+from SPARQLWrapper import CSV, JSON, N3, RDFXML, TURTLE, XML, SPARQLWrapper
 from support import TESTS
 
 from server.config import BASE_IRI, DEFAULTS
@@ -141,6 +141,20 @@ def test_sparqlwrapper_answers_a_seed_question(
     else:
         rows = list(csv.reader(io.StringIO(answer.decode())))
         assert rows == [["role"], [vice_chair]]
+
+
+@pytest.mark.parametrize("return_format", [N3, TURTLE, RDFXML])
+def test_sparqlwrapper_describes_in_each_of_its_graph_formats(root: str, return_format: str):
+    """SPARQLWrapper's return formats for graphs, N3 included (it sends ``format=n3`` and asks
+    for N3 or Turtle: Turtle is Notation 3), each answer parsed by rdflib as the type it says
+    (SPARQLWrapper's own ``convert`` uses an rdflib API that warns of its deprecation)."""
+    client = SPARQLWrapper(root + "sparql")
+    client.setQuery(f"DESCRIBE <{root}{SUMMIT}>")
+    client.setReturnFormat(return_format)
+    answer = client.query().response
+    media_type = answer.headers["Content-Type"].split(";")[0]
+    graph = Graph().parse(data=answer.read(), format=media_type)
+    assert (URIRef(root + SUMMIT), RDFS.label, Literal("Connect CIS Summit", lang="en")) in graph
 
 
 def test_curl_sees_the_303_with_vary_and_cors(root: str):
