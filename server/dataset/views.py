@@ -39,6 +39,7 @@ from server.http.responses import (
     LRU,
     context,
     context_url,
+    no_format,
     prefixes,
     represent,
     respond,
@@ -344,7 +345,7 @@ def graph_page(title: str, topic: str) -> Callable[[Graph, Rewriter], str]:
 
 def document(path: str, extension: str | None, build: Callable[[Rewriter], Graph], topic: str):
     if extension is not None and by_name(DOC_OFFERS, extension) is None:
-        raise HttpError(404, f"no format .{extension} of /{path}")
+        raise no_format(path, extension)
     rw = rewriter()
     return represent(
         path, DOC_OFFERS, lambda: build(rw), html=graph_page(path, topic), extension=extension

@@ -26,7 +26,7 @@ from rdflib.namespace import SKOS
 
 from server.config import ontology_namespace
 from server.http.errors import HttpError
-from server.http.responses import LRU, represent, store
+from server.http.responses import LRU, no_format, represent, store
 from server.pages import diagram
 from server.pages.values import best_label, properties_view, value_view
 from server.rdf.formats import HTML, RDF_OFFERS, Offer, by_name
@@ -155,21 +155,33 @@ def ontology_version(name: str):
     ``/ontology/0.1.0.ttl``): the ontology itself, which is that version. One route, because the
     version's own dots would make ``<version>.<extension>`` ambiguous."""
     published = published_version()
-    missing = f"version {name} of the ontology is not published here"
     if published is None:
-        raise HttpError(404, f"{missing}: the ontology states no owl:versionIRI.")
+        raise HttpError(
+            404,
+            _(
+                "version %(name)s of the ontology is not published here: the ontology states "
+                "no owl:versionIRI.",
+                name=name,
+            ),
+        )
     if name == published:
         return document(f"ontology/{published}", None)
     if name.startswith(published + "."):
         return document(f"ontology/{published}", name[len(published) + 1 :])
     raise HttpError(
-        404, f"{missing}: this server publishes version {published}, at /ontology/{published}."
+        404,
+        _(
+            "version %(name)s of the ontology is not published here: this server publishes "
+            "version %(published)s, at /ontology/%(published)s.",
+            name=name,
+            published=published,
+        ),
     )
 
 
 def document(path: str, extension: str | None) -> Any:
     if extension is not None and by_name(DOC_OFFERS, extension) is None:
-        raise HttpError(404, f"no format .{extension} of /{path}")
+        raise no_format(path, extension)
     return represent(path, DOC_OFFERS, ontology_graph, html=render, extension=extension)
 
 

@@ -33,6 +33,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, current_app, request
+from flask_babel import gettext as _
 from rdflib import RDF, XSD, BNode, Graph, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 from rdflib.term import Node
@@ -388,7 +389,7 @@ def thing(kind: str, slug: str):
     """303 See Other to the document, in the format the client prefers (Cool URIs §4.3)."""
     iri = thing_iri(kind, slug)
     if iri is None or not store().query(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}"):
-        raise not_found(f"no resource /id/{kind}/{slug}")
+        raise not_found(_("no resource /id/%(kind)s/%(slug)s", kind=kind, slug=slug))
     rw = rewriter()
     path = document_path(kind, slug)
     query = request.query_string.decode("ascii", "replace")
@@ -404,7 +405,7 @@ def thing(kind: str, slug: str):
 @bp.get("/doc/<kind>/<name>")
 def document(kind: str, name: str):
     """The description of ``/id/{kind}/{slug}``: negotiated, or per format by extension."""
-    slug, _, extension = name.rpartition(".")
+    slug, _dot, extension = name.rpartition(".")
     if not slug or by_name(DOC_OFFERS, extension) is None:
         slug, extension = name, None
     iri = thing_iri(kind, slug)
@@ -412,9 +413,9 @@ def document(kind: str, name: str):
     page = page_number(raw_page)
     description = cached_description(iri, page) if iri else None
     if description is None:
-        raise not_found(f"no resource /id/{kind}/{slug}")
+        raise not_found(_("no resource /id/%(kind)s/%(slug)s", kind=kind, slug=slug))
     if page > description.pages:
-        raise not_found(f"page {page} of {description.pages}")
+        raise not_found(_("page %(page)s of %(pages)s", page=page, pages=description.pages))
     return represent(
         document_path(kind, slug),
         DOC_OFFERS,

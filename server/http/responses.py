@@ -35,6 +35,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from flask import Flask, Response, current_app, request
+from flask_babel import gettext as _
 from rdflib import OWL, Graph, URIRef
 
 from server.http.conneg import negotiate
@@ -337,6 +338,13 @@ def choose(offers: Sequence[Offer], extension: str | None) -> Offer | None:
     return negotiate(request.accept_mimetypes, tuple(offers))
 
 
+def no_format(path: str, extension: str) -> HttpError:
+    """404 for a document URL whose extension names no format of it (``/doc/x.pdf``)."""
+    return HttpError(
+        404, _("no format .%(extension)s of /%(path)s", extension=extension, path=path)
+    )
+
+
 def represent(
     path: str,
     offers: Sequence[Offer],
@@ -362,7 +370,7 @@ def represent(
     offer = choose(offers, extension)
     if offer is None:
         if extension is not None:
-            raise HttpError(404, f"no format .{extension} of /{path}")
+            raise no_format(path, extension)
         raise not_acceptable(rw, path, offers, query)
     version = store().version
 

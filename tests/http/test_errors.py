@@ -110,6 +110,21 @@ def test_a_browser_gets_a_page_in_its_language(
 
 
 @pytest.mark.parametrize(
+    ("target", "detail"),
+    [
+        ("/id/state/nowhere", "рэсурсу /id/state/nowhere няма"),
+        ("/doc/state/nowhere", "рэсурсу /id/state/nowhere няма"),
+        ("/ontology.pdf", "/ontology няма фармату .pdf"),
+    ],
+)
+def test_a_not_found_page_says_what_is_missing_in_the_reader_language(client, target, detail):
+    """The detail, not only the title, is in the page's language (it was English)."""
+    response = client.get(target, query_string={"lang": "be"}, headers={"Accept": BROWSER})
+    assert response.status_code == 404
+    assert detail in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
     ("method", "target", "headers", "body", "status"), ERRORS.values(), ids=ERRORS.keys()
 )
 @pytest.mark.parametrize("accept", [None, "*/*", "text/plain"])
