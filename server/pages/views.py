@@ -346,20 +346,22 @@ DATE_TYPES = " ".join(
 def list_query(cls: str, base: str, chain: tuple[str, ...], sort: str, size: int, page: int) -> str:
     """One page of the instances of ``cls`` (sub-classes included) with their total number.
 
-    Sort keys are computed in the query: the label in the first language of the chain that has
-    one (else any label, else the IRI), and the earliest date-typed value of the resource. They
-    are sorted outside the grouping sub-query: Virtuoso does not let ``ORDER BY`` take an
-    expression of an aggregate's name where it is computed. The members are a sub-query of
-    their own: Virtuoso 7.2 drops every row when the ``subClassOf*`` path meets the OPTIONALs.
+    Sort keys are computed in the query: the label a page shows (:func:`server.rdf.labels.pick`:
+    the page's language, then untagged text, then the rest of the chain, each in the order of
+    :data:`server.rdf.labels.LABEL_PREDICATES`, else the IRI), in lower case and without the
+    quotes or signs it opens with (``«Злучым свет»`` as if it had none), and the earliest
+    date-typed value of the resource. The label is chosen as the least of its rank (language,
+    then predicate) written before its text. They are sorted outside the grouping sub-query:
+    Virtuoso does not let ``ORDER BY`` take an expression of an aggregate's name where it is
+    computed. The members are a sub-query of their own: Virtuoso 7.2 drops every row when the
+    ``subClassOf*`` path meets the OPTIONALs.
     """
-    by_lang = []
-    keys = []
-    for i, lang in enumerate(chain):
-        by_lang.append(
-            f"OPTIONAL {{ VALUES ?lp{i} {{ {LABEL_VALUES} }} ?s ?lp{i} ?l{i} "
-            f"FILTER(langMatches(lang(?l{i}), {sparql_str(lang)})) }}"
-        )
-        keys.append(f"?l{i}")
+    ranks = [f"langMatches(lang(?l), {sparql_str(chain[0])})", 'lang(?l) = ""'] if chain else []
+    ranks += [f"langMatches(lang(?l), {sparql_str(lang)})" for lang in chain[1:]]
+    language_rank = '"9"'
+    for rank, test in reversed(list(enumerate(ranks))):
+        language_rank = f'IF({test}, "{rank}", {language_rank})'
+    predicates = " ".join(f'(<{p}> "{i}")' for i, p in enumerate(labels.LABEL_PREDICATES))
     member = f"?s a ?t . ?t <{RDFS.subClassOf}>* <{cls}> . FILTER(isIRI(?s))"
     # Ties go by the IRI's text: engines order IRIs themselves differently (Virtuoso by its ids).
     order = "?key STR(?s)" if sort == "label" else "(!BOUND(?date)) ?date ?key STR(?s)"
@@ -368,14 +370,15 @@ SELECT ?n ?s ?key ?date WHERE {{
   {{ SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {member} }} }}
   OPTIONAL {{
     SELECT ?s ?key ?date WHERE {{
-      {{ SELECT ?s (MIN(?k) AS ?key) (MIN(?d) AS ?date) WHERE {{
+      {{ SELECT ?s (MIN(?k) AS ?best) (MIN(?d) AS ?date) WHERE {{
         {{ SELECT DISTINCT ?s WHERE {{ {member} }} }}
-        {" ".join(by_lang)}
-        OPTIONAL {{ VALUES ?lpx {{ {LABEL_VALUES} }} ?s ?lpx ?lx }}
+        OPTIONAL {{ VALUES (?lp ?pr) {{ {predicates} }} ?s ?lp ?l FILTER(isLiteral(?l))
+          BIND(CONCAT({language_rank}, ?pr, STR(?l)) AS ?k) }}
         OPTIONAL {{ ?s ?dp ?dv FILTER(datatype(?dv) IN ({DATE_TYPES.replace("> <", ">, <")})) }}
-        BIND(LCASE(STR(COALESCE({", ".join(keys)}, ?lx, STR(?s)))) AS ?k)
         BIND(STR(?dv) AS ?d)
       }} GROUP BY ?s }}
+      BIND(IF(BOUND(?best), SUBSTR(?best, 3), STR(?s)) AS ?name)
+      BIND(LCASE(REPLACE(?name, "^[^\\\\p{{L}}\\\\p{{N}}]+", "")) AS ?key)
     }} ORDER BY {order} LIMIT {size} OFFSET {(page - 1) * size}
   }}
 }} ORDER BY {order}"""
