@@ -16,10 +16,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from babel import dates, numbers
+from flask_babel import gettext
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from server.config import graph_namespace
+from server.config import N_, graph_namespace
 from server.i18n import vocabulary
 from server.i18n.language import FORMAT_LOCALES, Choice, current, with_lang
 from server.rdf import labels
@@ -128,6 +129,27 @@ def literal_view(node: Literal, choice: Choice) -> dict[str, Any]:
     return view
 
 
+#: Names of the licences a dataset is commonly published under (else the page shows the IRI).
+LICENCES = {
+    "https://creativecommons.org/licenses/by/4.0/": N_(
+        "Creative Commons Attribution 4.0 International (CC BY 4.0)"
+    ),
+    "https://creativecommons.org/licenses/by-sa/4.0/": N_(
+        "Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)"
+    ),
+    "https://creativecommons.org/publicdomain/zero/1.0/": N_(
+        "Creative Commons CC0 1.0 Universal (public domain dedication)"
+    ),
+}
+
+
+def licence_name(iri: str) -> str | None:
+    """The licence's name in the page's language, when it is a known one: in the footer, and
+    wherever a page shows the licence's IRI as a value (``dcterms:license``)."""
+    name = LICENCES.get(iri.replace("http://", "https://", 1))
+    return gettext(name) if name else None
+
+
 def iri_view(graph: Graph, node: Node, rw: Rewriter, choice: Choice) -> dict[str, Any]:
     """A link, or the IRI as text when it is not http(s) or names a graph (not a document)."""
     text = str(node)
@@ -140,7 +162,7 @@ def iri_view(graph: Graph, node: Node, rw: Rewriter, choice: Choice) -> dict[str
         "kind": "iri",
         "iri": text,
         "href": href,
-        "label": found or readable_name(text),
+        "label": found or licence_name(text) or readable_name(text),
         "named": found is not None,
     }
 

@@ -33,7 +33,7 @@ from flask import (
 from flask_babel import gettext as _
 from rdflib import RDFS, Graph, Literal, URIRef
 
-from server.config import N_, ontology_namespace
+from server.config import ontology_namespace
 from server.http.conneg import negotiate
 from server.http.errors import HttpError, page_number
 from server.http.responses import (
@@ -48,7 +48,7 @@ from server.http.responses import (
 from server.i18n import language
 from server.pages import examples, query_page, search_index, timeline
 from server.pages.resource_page import script_json
-from server.pages.values import format_count, iri_view, literal_view, term_view
+from server.pages.values import format_count, iri_view, licence_name, literal_view, term_view
 from server.rdf import alignments, labels
 from server.rdf.formats import HTML, Offer
 from server.rdf.scheme import things_prefix
@@ -75,26 +75,6 @@ def init_app(app: Flask) -> None:
         switch_url=language.switch_url,
         with_lang=language.with_lang,
     )
-
-
-#: Names of the licences a dataset is commonly published under (else the page shows the IRI).
-LICENCES = {
-    "https://creativecommons.org/licenses/by/4.0/": N_(
-        "Creative Commons Attribution 4.0 International (CC BY 4.0)"
-    ),
-    "https://creativecommons.org/licenses/by-sa/4.0/": N_(
-        "Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)"
-    ),
-    "https://creativecommons.org/publicdomain/zero/1.0/": N_(
-        "Creative Commons CC0 1.0 Universal (public domain dedication)"
-    ),
-}
-
-
-def licence_name(iri: str) -> str:
-    """The licence's name in the page's language, or its IRI when it is not a known one."""
-    name = LICENCES.get(iri.replace("http://", "https://", 1))
-    return _(name) if name else iri
 
 
 def dump_note(dump: Any) -> str:

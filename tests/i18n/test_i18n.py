@@ -9,12 +9,14 @@ Belarusian have three); Unicode CLDR (date and number formats, via Babel).
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 from babel.messages.mofile import read_mo
+from rdflib import RDFS
 from web_support import make_app
 
-from server.i18n import catalogue
+from server.i18n import catalogue, vocabulary
 from server.i18n.language import LANGUAGES
 
 
@@ -163,3 +165,13 @@ def test_no_template_text_escapes_the_catalogue():
         if words - NOT_WORDS:
             leaks[path.name] = sorted(words - NOT_WORDS)
     assert leaks == {}
+
+
+def test_every_outside_term_has_one_name_per_language():
+    """server/i18n/vocabulary.ttl names each outside term once in each interface language: two
+    names would leave the choice to a sort (skos:Concept had "Concept" and "concept")."""
+    graph = vocabulary.graph()
+    names = Counter((str(term), name.language) for term, name in graph.subject_objects(RDFS.label))
+    assert [key for key, count in names.items() if count > 1] == []
+    terms = {str(term) for term, _ in names}
+    assert {(term, lang) for term in terms for lang in LANGUAGES} == set(names)

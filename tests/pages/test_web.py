@@ -411,6 +411,15 @@ def test_a_page_names_the_url_asked_in_its_language_links_whichever_came_first()
     assert again.headers["ETag"] == by_extension.headers["ETag"]
 
 
+def test_a_licence_is_named_wherever_a_page_shows_it():
+    """The ontology's dcterms:license, like the footer's, by its name (it read "4.0")."""
+    client = create_app({"VALIDATE_ON_START": False, "QUERY_WORKERS": 1}).test_client()
+    html = page_text(client.get("/ontology?lang=be", headers={"Accept": "text/html"}))
+    named = re.findall(r'href="https://creativecommons.org/licenses/by/4.0/"[^>]*>([^<]*)<', html)
+    assert named
+    assert set(named) == {"Creative Commons «Атрыбуцыя» 4.0 Міжнародная (CC BY 4.0)"}
+
+
 def test_the_query_page_reports_a_bad_query(client):
     response = client.get("/query?query=SELEKT")
     assert response.status_code == 400
