@@ -341,7 +341,11 @@ def list_query(cls: str, base: str, chain: tuple[str, ...], sort: str, size: int
     language_rank = '"9"'
     for rank, test in reversed(list(enumerate(ranks))):
         language_rank = f'IF({test}, "{rank}", {language_rank})'
-    predicates = " ".join(f'(<{p}> "{i}")' for i, p in enumerate(labels.LABEL_PREDICATES))
+    # The predicate's rank by IF, not as a second column of VALUES: Virtuoso 7.2 stops answering
+    # any request (ASK {} too) on VALUES pairs joined to the IFs of the language rank.
+    predicate_rank = '"9"'
+    for rank, predicate in reversed(list(enumerate(labels.LABEL_PREDICATES))):
+        predicate_rank = f'IF(?lp = <{predicate}>, "{rank}", {predicate_rank})'
     member = f"?s a ?t . ?t <{RDFS.subClassOf}>* <{cls}> . FILTER(isIRI(?s))"
     # Ties go by the IRI's text: engines order IRIs themselves differently (Virtuoso by its ids).
     order = "?key STR(?s)" if sort == "label" else "(!BOUND(?date)) ?date ?key STR(?s)"
@@ -352,8 +356,8 @@ SELECT ?n ?s ?key ?date WHERE {{
     SELECT ?s ?key ?date WHERE {{
       {{ SELECT ?s (MIN(?k) AS ?best) (MIN(?d) AS ?date) WHERE {{
         {{ SELECT DISTINCT ?s WHERE {{ {member} }} }}
-        OPTIONAL {{ VALUES (?lp ?pr) {{ {predicates} }} ?s ?lp ?l FILTER(isLiteral(?l))
-          BIND(CONCAT({language_rank}, ?pr, STR(?l)) AS ?k) }}
+        OPTIONAL {{ VALUES ?lp {{ {LABEL_VALUES} }} ?s ?lp ?l FILTER(isLiteral(?l))
+          BIND(CONCAT({language_rank}, {predicate_rank}, STR(?l)) AS ?k) }}
         OPTIONAL {{ ?s ?dp ?dv FILTER(datatype(?dv) IN ({DATE_TYPES.replace("> <", ">, <")})) }}
         BIND(STR(?dv) AS ?d)
       }} GROUP BY ?s }}
