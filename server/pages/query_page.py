@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from rdflib import OWL, RDF, RDFS, XSD, Graph, Literal, URIRef
 
+from server.http.errors import HttpError
 from server.i18n import vocabulary
 from server.i18n.language import Choice
 from server.pages import chart, timeline
@@ -84,7 +85,8 @@ def run(
     prefixes: dict[str, str] | None = None,
     page: int = 1,
 ) -> Answer:
-    """The answer to ``query`` for the page; raises the pool's errors (see ``QueryPool.run``).
+    """The answer to ``query`` for the page; raises the pool's errors (see ``QueryPool.run``),
+    and a 404 :class:`HttpError` for a page past the last.
 
     ``prefixes`` are predefined, and relative IRIs resolve against ``BASE_IRI``, as at
     ``/sparql`` (:mod:`server.store.prefixes`).
@@ -117,6 +119,9 @@ def run(
         raw = [[solution[c] for c in columns] for solution in parsed]
         kind, formats = "select", RESULTS_OFFERS
     shown = raw[(page - 1) * size : page * size]
+    if page > 1 and not shown:  # as /list says it
+        pages = max(1, -(-len(raw) // size))
+        raise HttpError(404, _("page %(page)s of %(pages)s", page=page, pages=pages))
     iris = {t.value for row in shown for t in row if isinstance(t, ox.NamedNode)}
     names = labels.fetch(store, iris)
     rows = [[cell(t, names, rw, choice) for t in row] for row in shown]

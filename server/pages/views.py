@@ -589,6 +589,8 @@ def query_page_response() -> Response:
         pool = current_app.extensions["ictkg.queries"]
         try:
             answer = query_page.run(pool, store(), text, config, rw, choice, prefixes, page)
+        except HttpError as exc:  # a page past the last: said on the page, the editor kept
+            error, status = exc.description, exc.code
         except Exception as exc:  # the endpoint's own words (server/workers/errors.py)
             failure = query_failure(exc, text, float(config["QUERY_TIMEOUT"]))
             if failure is None:

@@ -420,6 +420,16 @@ def test_a_licence_is_named_wherever_a_page_shows_it():
     assert set(named) == {"Creative Commons «Атрыбуцыя» 4.0 Міжнародная (CC BY 4.0)"}
 
 
+def test_a_query_page_past_the_last_is_404_as_a_list_page_is(client):
+    """It answered 200 with an empty table and a link back to another empty page."""
+    query = "SELECT * WHERE { ?s ?p ?o }"
+    response = client.get("/query", query_string={"query": query, "page": "999"})
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert re.search(r"page 999 of \d+", html)
+    assert 'id="query-form"' in html  # the query is still there to change
+
+
 def test_the_query_page_reports_a_bad_query(client):
     response = client.get("/query?query=SELEKT")
     assert response.status_code == 400
