@@ -26,10 +26,12 @@ import functools
 import gzip
 import hashlib
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, current_app, render_template
+from flask_babel import force_locale, gettext
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, SH, VOID
 
@@ -46,7 +48,8 @@ from server.http.responses import (
     rewriter,
     store,
 )
-from server.pages.values import best_label, properties_view
+from server.i18n.language import LANGUAGES
+from server.pages.values import best_label, dump_note, properties_view
 from server.rdf.formats import DUMPS, HTML, RDF_OFFERS, Dump, Offer, by_name
 from server.rdf.iris import Rewriter
 from server.rdf.jsonld import compact
@@ -191,6 +194,20 @@ def count(source: Any, query: str) -> int:
     return int(next(iter(source.query(query)))["n"].value)
 
 
+def in_languages(english: str, translated: Callable[[], str]) -> list[Literal]:
+    """``english`` tagged ``en``, and ``translated()`` in each other interface language where it
+    says something else: a title the operator set (``ICTKG_DATASET_TITLE``) has no translation,
+    and is not restated as Russian or Belarusian."""
+    found = [Literal(english, lang="en")]
+    for lang in LANGUAGES:
+        if lang != "en":
+            with force_locale(lang):
+                text = translated()
+            if text != english:
+                found.append(Literal(text, lang=lang))
+    return found
+
+
 def void_graph(rw: Rewriter) -> Graph:
     """The VoID + DCAT description in canonical IRIs (dump sizes and checksums for ``rw``)."""
     config = current_app.config
@@ -201,13 +218,20 @@ def void_graph(rw: Rewriter) -> Graph:
     dataset = URIRef(base + ".well-known/void#dataset")
     service = URIRef(base + "sparql")
     graph.add((doc, RDF.type, VOID.DatasetDescription))
-    graph.add((doc, DCTERMS.title, Literal(f"Description of {config['DATASET_TITLE']}", lang="en")))
+    title = config["DATASET_TITLE"]
+    for text in in_languages(
+        f"Description of {title}", lambda: gettext("Description of %(title)s", title=gettext(title))
+    ):
+        graph.add((doc, DCTERMS.title, text))
     graph.add((doc, FOAF.primaryTopic, dataset))
 
     graph.add((dataset, RDF.type, VOID.Dataset))
     graph.add((dataset, RDF.type, DCAT.Dataset))
-    graph.add((dataset, DCTERMS.title, Literal(config["DATASET_TITLE"], lang="en")))
-    graph.add((dataset, DCTERMS.description, Literal(config["DATASET_DESCRIPTION"], lang="en")))
+    for text in in_languages(title, lambda: gettext(title)):
+        graph.add((dataset, DCTERMS.title, text))
+    description = config["DATASET_DESCRIPTION"]
+    for text in in_languages(description, lambda: gettext(description)):
+        graph.add((dataset, DCTERMS.description, text))
     graph.add((dataset, DCTERMS.license, URIRef(config["DATASET_LICENSE"])))
     graph.add(
         (dataset, DCTERMS.modified, Literal(current_app.extensions["ictkg.http"].last_modified))
@@ -274,7 +298,8 @@ def void_graph(rw: Rewriter) -> Graph:
         graph.add((dataset, VOID.dataDump, download))
         graph.add((dataset, DCAT.distribution, distribution))
         graph.add((distribution, RDF.type, DCAT.Distribution))
-        graph.add((distribution, DCTERMS.title, Literal(dump.title, lang="en")))
+        for text in in_languages(dump.title, partial(dump_note, dump)):
+            graph.add((distribution, DCTERMS.title, text))
         graph.add((distribution, DCAT.downloadURL, download))
         graph.add((distribution, DCAT.accessURL, download))
         graph.add((distribution, DCAT.mediaType, URIRef(IANA + dump.media_type)))
@@ -294,12 +319,14 @@ def void_graph(rw: Rewriter) -> Graph:
     endpoint = URIRef(base + ".well-known/void#sparql")
     graph.add((dataset, DCAT.distribution, endpoint))
     graph.add((endpoint, RDF.type, DCAT.Distribution))
-    graph.add((endpoint, DCTERMS.title, Literal("SPARQL 1.1 endpoint", lang="en")))
+    for text in in_languages("SPARQL 1.1 endpoint", lambda: gettext("SPARQL 1.1 endpoint")):
+        graph.add((endpoint, DCTERMS.title, text))
     graph.add((endpoint, DCAT.accessURL, service))
     graph.add((endpoint, DCAT.accessService, service))
     graph.add((service, RDF.type, DCAT.DataService))
     graph.add((service, RDF.type, SD.Service))
-    graph.add((service, DCTERMS.title, Literal(f"{config['DATASET_TITLE']} SPARQL", lang="en")))
+    for text in in_languages(f"{title} SPARQL", lambda: gettext(title) + " SPARQL"):
+        graph.add((service, DCTERMS.title, text))
     graph.add((service, DCAT.endpointURL, service))
     graph.add((service, DCAT.endpointDescription, service))
     graph.add((service, DCAT.servesDataset, dataset))

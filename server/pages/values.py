@@ -150,6 +150,19 @@ def licence_name(iri: str) -> str | None:
     return gettext(name) if name else None
 
 
+def dump_note(dump: Any) -> str:
+    """What a dump file holds, in the page's language (the format's own name is not translated)."""
+    name = dump.title.partition(" dump")[0]
+    graphs = (
+        gettext("one named graph per source file")
+        if dump.media_type in ("application/n-quads", "application/trig")
+        else gettext("all graphs merged")
+    )
+    if dump.gzipped:
+        return gettext("%(format)s, gzipped (%(graphs)s)", format=name, graphs=graphs)
+    return gettext("%(format)s (%(graphs)s)", format=name, graphs=graphs)
+
+
 def iri_view(graph: Graph, node: Node, rw: Rewriter, choice: Choice) -> dict[str, Any]:
     """A link, or the IRI as text when it is not http(s) or names a graph (not a document)."""
     text = str(node)

@@ -48,7 +48,14 @@ from server.http.responses import (
 from server.i18n import language
 from server.pages import examples, query_page, search_index, timeline
 from server.pages.resource_page import script_json
-from server.pages.values import format_count, iri_view, licence_name, literal_view, term_view
+from server.pages.values import (
+    dump_note,
+    format_count,
+    iri_view,
+    licence_name,
+    literal_view,
+    term_view,
+)
 from server.rdf import alignments, labels
 from server.rdf.formats import HTML, Offer
 from server.rdf.scheme import things_prefix
@@ -75,19 +82,6 @@ def init_app(app: Flask) -> None:
         switch_url=language.switch_url,
         with_lang=language.with_lang,
     )
-
-
-def dump_note(dump: Any) -> str:
-    """What a dump file holds, in the page's language (the format's own name is not translated)."""
-    name = dump.title.partition(" dump")[0]
-    graphs = (
-        _("one named graph per source file")
-        if dump.media_type in ("application/n-quads", "application/trig")
-        else _("all graphs merged")
-    )
-    if dump.gzipped:
-        return _("%(format)s, gzipped (%(graphs)s)", format=name, graphs=graphs)
-    return _("%(format)s (%(graphs)s)", format=name, graphs=graphs)
 
 
 def sparql_str(text: str) -> str:

@@ -136,6 +136,25 @@ def test_dataset_description(void, predicate, value):
     assert (DATASET, predicate, value) in void
 
 
+def test_the_titles_are_in_every_interface_language(void):
+    """DCAT 3 §5.1 (dcterms:title, "repeated for parallel language versions"): the dataset page
+    in Russian or Belarusian showed its headings in English."""
+    titles = {t.language: str(t) for t in void.objects(DATASET, DCTERMS.title)}
+    assert titles == {
+        "en": "Belarus ICT Cooperation Knowledge Graph",
+        "ru": "Граф знаний о сотрудничестве Беларуси в области ИКТ",  # noqa: RUF001
+        "be": "Граф ведаў пра супрацоўніцтва Беларусі ў галіне ІКТ",  # noqa: RUF001
+    }
+    for distribution in void.objects(DATASET, DCAT.distribution):
+        assert {t.language for t in void.objects(distribution, DCTERMS.title)} == {"en", "ru", "be"}
+
+
+def test_a_title_the_operator_set_is_not_restated_as_another_language():
+    client = make_app(DATASET_TITLE="Our own graph").test_client()
+    void = Graph().parse(data=client.get("/.well-known/void.ttl").data, format="turtle")
+    assert list(void.objects(DATASET, DCTERMS.title)) == [Literal("Our own graph", lang="en")]
+
+
 def test_the_sparql_service_is_a_dcat_data_service(void):
     """DCAT 3 §6.8: the endpoint as a dcat:DataService serving the dataset."""
     service = URIRef(ROOT + "sparql")
