@@ -26,7 +26,6 @@ import functools
 import gzip
 import hashlib
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import pyoxigraph as ox
@@ -298,7 +297,7 @@ def void_graph(rw: Rewriter) -> Graph:
         graph.add((dataset, VOID.dataDump, download))
         graph.add((dataset, DCAT.distribution, distribution))
         graph.add((distribution, RDF.type, DCAT.Distribution))
-        for text in in_languages(dump.title, partial(dump_note, dump)):
+        for text in in_languages(dump.title, functools.partial(dump_note, dump)):
             graph.add((distribution, DCTERMS.title, text))
         graph.add((distribution, DCAT.downloadURL, download))
         graph.add((distribution, DCAT.accessURL, download))
