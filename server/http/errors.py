@@ -2,8 +2,8 @@
 
 Views raise (:class:`HttpError`, or Werkzeug's own exceptions: Flask's ``abort``, routing's
 404 and 405, the 413 of ``MAX_CONTENT_LENGTH``) and one handler answers, as Werkzeug's
-exceptions do, in the form the client reads (``format=`` / ``output=`` first, as the SPARQL
-endpoint takes them, then ``Accept``, RFC 9110 §12.5.1):
+exceptions do, in the form the client reads (``format=`` / ``output=`` first when it names a
+JSON or XML format, as the SPARQL endpoint takes them, then ``Accept``, RFC 9110 §12.5.1):
 
 - a browser (``text/html`` preferred) gets a page in the reader's language
   (:mod:`server.i18n.language`: ``?lang=``, then ``Accept-Language``) with the title and
@@ -142,8 +142,8 @@ def detail_of(error: HTTPException) -> str | None:
 
 
 def preferred_form() -> str:
-    """The body form for this request: ``format=`` / ``output=``, else the client's best match;
-    text when nothing matches (and on a tie)."""
+    """The body form for this request: ``format=`` / ``output=`` when it names a JSON or XML
+    format, else the client's best match; text when nothing matches (and on a tie)."""
     if not has_request_context():
         return TEXT
     names = request.args.getlist("format") + request.args.getlist("output")
@@ -155,7 +155,9 @@ def preferred_form() -> str:
         name = names[0].lower()
         if name in JSON_NAMES or name in JSON_TYPES:
             return PROBLEM
-        return PROBLEM_XML if name in XML_NAMES or name in XML_TYPES else TEXT
+        if name in XML_NAMES or name in XML_TYPES:
+            return PROBLEM_XML
+        # A format of neither (csv, ttl, one we do not know): the Accept header says which.
     form = request.accept_mimetypes.best_match(FORMS, default=TEXT)
     if form in JSON_TYPES:
         return PROBLEM

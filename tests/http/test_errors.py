@@ -110,6 +110,23 @@ def test_a_browser_gets_a_page_in_its_language(
 
 
 @pytest.mark.parametrize(
+    ("accept", "form"),
+    [
+        ("application/json", "application/problem+json"),
+        ("text/html", "text/html"),
+        (None, "text/plain"),
+    ],
+)
+def test_an_unknown_format_is_refused_in_the_form_the_client_reads(client, accept, form):
+    """format=n4 names neither JSON nor XML: the Accept header chooses the error's form (the 406
+    came as text whatever the client read)."""
+    headers = {"Accept": accept} if accept else {}
+    response = client.get("/sparql?query=ASK%7B%7D&format=n4", headers=headers)
+    assert response.status_code == 406
+    assert response.mimetype == form
+
+
+@pytest.mark.parametrize(
     ("target", "detail"),
     [
         ("/id/state/nowhere", "рэсурсу /id/state/nowhere няма"),
