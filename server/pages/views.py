@@ -317,6 +317,14 @@ DATE_TYPES = " ".join(
 )
 
 
+def rank_of(tests: list[str]) -> str:
+    """A SPARQL expression: the digit of the first of ``tests`` that holds ("0"…), else "9"."""
+    expression = '"9"'
+    for rank, test in reversed(list(enumerate(tests))):
+        expression = f'IF({test}, "{rank}", {expression})'
+    return expression
+
+
 def list_query(cls: str, base: str, chain: tuple[str, ...], sort: str, size: int, page: int) -> str:
     """One page of the instances of ``cls`` (sub-classes included) with their total number.
 
@@ -330,16 +338,13 @@ def list_query(cls: str, base: str, chain: tuple[str, ...], sort: str, size: int
     computed. The members are a sub-query of their own: Virtuoso 7.2 drops every row when the
     ``subClassOf*`` path meets the OPTIONALs.
     """
-    ranks = [f"langMatches(lang(?l), {sparql_str(chain[0])})", 'lang(?l) = ""'] if chain else []
-    ranks += [f"langMatches(lang(?l), {sparql_str(lang)})" for lang in chain[1:]]
-    language_rank = '"9"'
-    for rank, test in reversed(list(enumerate(ranks))):
-        language_rank = f'IF({test}, "{rank}", {language_rank})'
+    tests = [f"langMatches(lang(?l), {sparql_str(chain[0])})", 'lang(?l) = ""'] if chain else []
+    language_rank = rank_of(
+        [*tests, *(f"langMatches(lang(?l), {sparql_str(c)})" for c in chain[1:])]
+    )
     # The predicate's rank by IF, not as a second column of VALUES: Virtuoso 7.2 stops answering
     # any request (ASK {} too) on VALUES pairs joined to the IFs of the language rank.
-    predicate_rank = '"9"'
-    for rank, predicate in reversed(list(enumerate(labels.LABEL_PREDICATES))):
-        predicate_rank = f'IF(?lp = <{predicate}>, "{rank}", {predicate_rank})'
+    predicate_rank = rank_of([f"?lp = <{p}>" for p in labels.LABEL_PREDICATES])
     member = f"?s a ?t . ?t <{RDFS.subClassOf}>* <{cls}> . FILTER(isIRI(?s))"
     # Ties go by the IRI's text: engines order IRIs themselves differently (Virtuoso by its ids).
     order = "?key STR(?s)" if sort == "label" else "(!BOUND(?date)) ?date ?key STR(?s)"
